@@ -1,0 +1,165 @@
+//! The command line: one `Args` struct per subcommand; each `///` comment is the help text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units::{bytes_in_range, parse_duration};
+
+const EXIT_STATUSES: &str = "\
+Exit status:
+  0    success (also when the reader of stdout leaves early, as with `| head`)
+  1    failure: a system call failed, the other side went away, or unsafe input was refused
+  2    bad usage: an unknown option or a value out of range
+  130  stopped by Ctrl-C (SIGINT)
+  143  stopped by SIGTERM";
+
+/// See Unix inter-process communication happen: pipes, FIFOs and sockets, byte by byte.
+#[derive(Debug, Parser)]
+#[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every demo understands.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Print one JSON object per line on stdout instead of human text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Language of the human messages [default: pt when LC_ALL, LC_MESSAGES or LANG starts
+    /// with "pt", else en]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// Timestamps as Unix seconds (as the notebook) or seconds since the demo started
+    #[arg(long, global = true, value_enum, default_value_t = Clock::Unix)]
+    pub clock: Clock,
+    /// Colour father and son lines (only ever on a terminal; NO_COLOR also turns it off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lesson 1: a son thread and a father joined by an anonymous pipe(2)
+    #[command(after_long_help = ANON_EXAMPLES)]
+    Anon(AnonArgs),
+    /// Lesson 2: a named pipe (FIFO): a father and any number of sons in other terminals
+    #[command(after_long_help = NAMED_EXAMPLES)]
+    Named(NamedArgs),
+}
+
+const ANON_EXAMPLES: &str = "\
+Examples:
+  ipcdemo anon                          the notebook's demo; Ctrl-C to stop
+  ipcdemo anon --count 20 --tick 0      twenty messages at once: watch them glue together
+  ipcdemo anon --fork --show-son        the son as a child process, its sends shown too";
+
+const NAMED_EXAMPLES: &str = "\
+Examples:
+  ipcdemo named                         terminal 1: the father waits for sons
+  ipcdemo named --son                   terminal 2 (and 3, 4 …): a son writes Spam lines
+  echo hello > \"$XDG_RUNTIME_DIR/ipcdemo/pipefifo\"   any program can be a son";
+
+/// `ipcdemo anon`: the notebook's first demo.
+#[derive(Debug, Args)]
+pub struct AnonArgs {
+    /// Send this many messages, then close the pipe; the father reads to end-of-file and exits
+    /// [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps: it sleeps 0, 1, 2, 3, 4, 0 … ticks before each message
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub tick: Duration,
+    /// The most bytes the father asks of each read(2) (1 to 1M)
+    #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
+    pub read_size: usize,
+    /// Make the son a child process with fork(2) instead of a thread (Lutz's pipe1.py)
+    #[arg(long)]
+    pub fork: bool,
+    /// Also print each of the son's writes as `Son <pid> sent [...]`
+    #[arg(long)]
+    pub show_son: bool,
+}
+
+/// `ipcdemo named`: the notebook's second demo.
+#[derive(Debug, Args)]
+pub struct NamedArgs {
+    /// Be a son (a writer) instead of the father (the reader)
+    #[arg(long)]
+    pub son: bool,
+    /// The FIFO [default: $XDG_RUNTIME_DIR/ipcdemo/pipefifo, else /tmp/ipcdemo-<uid>/pipefifo]
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Father: exit after this many lines in all; son: send this many lines, then exit
+    /// [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub tick: Duration,
+    /// Son: fail at once if no father has the FIFO open, instead of waiting for one
+    #[arg(long, requires = "son")]
+    pub no_wait: bool,
+}
+
+/// How event times are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Clock {
+    /// Seconds since 1970, six decimals, like the notebook's time.time()
+    Unix,
+    /// Seconds since this demo started: easier to read aloud in class
+    Relative,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Only when stdout is a terminal and NO_COLOR is not set
+    Auto,
+    /// Always, even into a pipe or file
+    Always,
+    /// Never
+    Never,
+}
+
+/// The language of human messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// English
+    En,
+    /// Português, with the notebook's own words (Pai, Filho, recebeu, às)
+    Pt,
+}
+
+impl Lang {
+    /// The POSIX order: LC_ALL, then LC_MESSAGES, then LANG; the first one set decides.
+    pub fn from_environment() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.is_empty())
+            .map_or(Lang::En, |value| {
+                if value.starts_with("pt") {
+                    Lang::Pt
+                } else {
+                    Lang::En
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

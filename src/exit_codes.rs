@@ -1,0 +1,19 @@
+//! Every exit status ipcdemo uses, in one place (documented in `--help`).
+
+use std::process::ExitCode;
+
+use nix::sys::signal::Signal;
+
+/// Success; also when the reader of stdout left early (`| head`).
+pub const SUCCESS: u8 = 0;
+/// A system call failed, the other side went away, or unsafe input was refused.
+pub const FAILURE: u8 = 1;
+/// Bad usage (clap exits with this itself).
+#[allow(dead_code)]
+pub const USAGE: u8 = 2;
+
+/// 128 + the signal number, as shells report a process a signal ended: 130 for SIGINT,
+/// 143 for SIGTERM.
+pub fn after_signal(signal: Signal) -> ExitCode {
+    ExitCode::from(128 + signal as u8)
+}

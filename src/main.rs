@@ -1,0 +1,52 @@
+//! ipcdemo: see Unix inter-process communication happen.
+
+mod anon;
+mod boundaries;
+mod cli;
+mod exit_codes;
+mod messages;
+mod report;
+mod signals;
+mod spam;
+mod units;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use cli::{Cli, Command};
+use report::{Reporter, StdoutClosed};
+use signals::Interrupted;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit_codes::SUCCESS),
+        Err(e) => {
+            if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
+                return exit_codes::after_signal(*signal);
+            }
+            // The reader of our stdout left (`ipcdemo anon | head -3`): that ends the demo,
+            // it is not a failure, and there is nobody to tell.
+            if e.is::<StdoutClosed>() {
+                return ExitCode::from(exit_codes::SUCCESS);
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit_codes::FAILURE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let reporter = Reporter::new(&cli.global);
+    let Some(command) = cli.command else {
+        println!("{}", messages::Msg::Lessons);
+        return Ok(());
+    };
+    signals::install()?;
+    match command {
+        Command::Anon(args) => anon::run(&args, &reporter),
+        Command::Named(_args) => anyhow::bail!("not yet"),
+    }
+}

@@ -1,0 +1,255 @@
+//! Every sentence ipcdemo says to a person, in each language, side by side: adding a
+//! language means adding one arm per message here and nothing elsewhere.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::cli::Lang;
+use crate::report::{Event, ReadSummary, Role, escape, format_time, lang};
+
+/// One thing to say. `Display` renders it in the run's language.
+#[derive(Debug, Clone, Copy)]
+pub enum Msg<'a> {
+    /// An event line (stdout).
+    Event {
+        role: Role,
+        pid: i32,
+        time: f64,
+        event: Event<'a>,
+    },
+    EndOfFile,
+    WritingStdout,
+    /// The father's summary of what its reads held.
+    ReadSummary(&'a ReadSummary),
+    /// Why reads and messages differ on a byte stream.
+    ByteStreamLesson,
+    /// Why they do not on a SOCK_SEQPACKET socket.
+    SeqpacketLesson,
+    SonSummary {
+        pid: i32,
+        messages: u64,
+        bytes: u64,
+    },
+    FatherWaitingForSon(&'a Path),
+    SonWaitingForFather(&'a Path),
+    AllSonsGone(&'a Path),
+    CreatedFifo(&'a Path),
+    FifoReadableByOthers(&'a Path),
+    FatherWentAway {
+        path: &'a Path,
+        sent: u64,
+    },
+    NoFatherReading(&'a Path),
+    Lessons,
+}
+
+impl fmt::Display for Msg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pt = lang() == Lang::Pt;
+        match *self {
+            Msg::Event {
+                role,
+                pid,
+                time,
+                event,
+            } => event_line(f, pt, role, pid, &format_time(time), event),
+            Msg::EndOfFile if pt => {
+                f.write_str("fim de arquivo: todos os escritores fecharam o pipe")
+            }
+            Msg::EndOfFile => f.write_str("end of file: every writer has closed the pipe"),
+            Msg::WritingStdout if pt => f.write_str("escrevendo na saída padrão"),
+            Msg::WritingStdout => f.write_str("writing to standard output"),
+            Msg::ReadSummary(s) if pt => write!(
+                f,
+                "resumo: {} mensagens, {} bytes em {} leituras: {} com exatamente uma \
+                 mensagem, {} com várias coladas, {} com um pedaço de uma",
+                s.messages,
+                s.bytes,
+                s.reads,
+                s.reads_one_message,
+                s.reads_several_messages,
+                s.reads_part_message
+            ),
+            Msg::ReadSummary(s) => write!(
+                f,
+                "summary: {} messages, {} bytes in {} reads: {} held exactly one message, \
+                 {} held several glued together, {} held part of one",
+                s.messages,
+                s.bytes,
+                s.reads,
+                s.reads_one_message,
+                s.reads_several_messages,
+                s.reads_part_message
+            ),
+            Msg::ByteStreamLesson if pt => f.write_str(
+                "por quê: um pipe é um fluxo de bytes sem fronteiras de mensagem; read(2) \
+                 devolve o que já chegou, até o tamanho pedido (pipe(7))",
+            ),
+            Msg::ByteStreamLesson => f.write_str(
+                "why: a pipe is a byte stream with no message boundaries; read(2) returns \
+                 whatever has arrived, up to the size asked (pipe(7))",
+            ),
+            Msg::SeqpacketLesson if pt => f.write_str(
+                "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) devolve \
+                 exatamente uma mensagem (unix(7))",
+            ),
+            Msg::SeqpacketLesson => f.write_str(
+                "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns exactly one \
+                 message (unix(7))",
+            ),
+            Msg::SonSummary {
+                pid,
+                messages,
+                bytes,
+            } if pt => write!(f, "filho {pid}: enviou {messages} mensagens, {bytes} bytes"),
+            Msg::SonSummary {
+                pid,
+                messages,
+                bytes,
+            } => write!(f, "son {pid}: sent {messages} messages, {bytes} bytes"),
+            Msg::FatherWaitingForSon(path) if pt => write!(
+                f,
+                "pai: esperando um filho abrir {} para escrita (open(2) bloqueia até lá)",
+                path.display()
+            ),
+            Msg::FatherWaitingForSon(path) => write!(
+                f,
+                "father: waiting for a son to open {} for writing (open(2) blocks until then)",
+                path.display()
+            ),
+            Msg::SonWaitingForFather(path) if pt => write!(
+                f,
+                "filho: esperando o pai abrir {} para leitura (open(2) bloqueia até lá)",
+                path.display()
+            ),
+            Msg::SonWaitingForFather(path) => write!(
+                f,
+                "son: waiting for the father to open {} for reading (open(2) blocks until then)",
+                path.display()
+            ),
+            Msg::AllSonsGone(path) if pt => write!(
+                f,
+                "pai: todos os filhos saíram (fim de arquivo); esperando o próximo em {}",
+                path.display()
+            ),
+            Msg::AllSonsGone(path) => write!(
+                f,
+                "father: every son has left (end of file); waiting for the next one on {}",
+                path.display()
+            ),
+            Msg::CreatedFifo(path) if pt => {
+                write!(f, "criado o FIFO {} (modo 0600)", path.display())
+            }
+            Msg::CreatedFifo(path) => write!(f, "created the FIFO {} (mode 0600)", path.display()),
+            Msg::FifoReadableByOthers(path) if pt => write!(
+                f,
+                "aviso: outros usuários podem ler {} e roubar linhas; `chmod 600 {}` impede",
+                path.display(),
+                path.display()
+            ),
+            Msg::FifoReadableByOthers(path) => write!(
+                f,
+                "warning: other users can read {} and steal lines; `chmod 600 {}` stops that",
+                path.display(),
+                path.display()
+            ),
+            Msg::FatherWentAway { path, sent } if pt => write!(
+                f,
+                "o pai foi embora: ninguém mais lê {} (EPIPE); {sent} linhas enviadas",
+                path.display()
+            ),
+            Msg::FatherWentAway { path, sent } => write!(
+                f,
+                "the father went away: nobody reads {} any more (EPIPE); {sent} lines were sent",
+                path.display()
+            ),
+            Msg::NoFatherReading(path) if pt => write!(
+                f,
+                "nenhum pai está lendo {} (ENXIO); rode `ipcdemo named` em outro terminal \
+                 primeiro, ou tire --no-wait para esperar",
+                path.display()
+            ),
+            Msg::NoFatherReading(path) => write!(
+                f,
+                "no father is reading {} (ENXIO); start `ipcdemo named` in another terminal \
+                 first, or drop --no-wait to wait for one",
+                path.display()
+            ),
+            Msg::Lessons if pt => f.write_str(LESSONS_PT),
+            Msg::Lessons => f.write_str(LESSONS_EN),
+        }
+    }
+}
+
+fn event_line(
+    f: &mut fmt::Formatter<'_>,
+    pt: bool,
+    role: Role,
+    pid: i32,
+    time: &str,
+    event: Event<'_>,
+) -> fmt::Result {
+    let who = match (role, pt) {
+        (Role::Father, false) => "Father",
+        (Role::Son, false) => "Son",
+        (Role::Father, true) => "Pai",
+        (Role::Son, true) => "Filho",
+    };
+    match event {
+        Event::Received {
+            data,
+            from,
+            partial,
+        } => {
+            let data = escape(data);
+            match (from, pt) {
+                (Some(son), false) => {
+                    write!(f, "{who} {pid} received [{data}] from son {son} at {time}")?
+                }
+                (Some(son), true) => {
+                    write!(f, "{who} {pid} recebeu [{data}] do filho {son} às {time}")?
+                }
+                (None, false) => write!(f, "{who} {pid} received [{data}] at {time}")?,
+                (None, true) => write!(f, "{who} {pid} recebeu [{data}] às {time}")?,
+            }
+            match (partial, pt) {
+                (false, _) => Ok(()),
+                (true, false) => f.write_str(" (partial: the writer left without a newline)"),
+                (true, true) => f.write_str(" (parcial: o escritor saiu sem quebra de linha)"),
+            }
+        }
+        Event::Sent { data } if pt => write!(f, "{who} {pid} enviou [{}] às {time}", escape(data)),
+        Event::Sent { data } => write!(f, "{who} {pid} sent [{}] at {time}", escape(data)),
+        Event::Accepted { son, uid } if pt => {
+            write!(f, "{who} {pid} aceitou o filho {son} (uid {uid})")
+        }
+        Event::Accepted { son, uid } => write!(f, "{who} {pid} accepted son {son} (uid {uid})"),
+        Event::Left { son } if pt => write!(f, "{who} {pid} viu o filho {son} desligar às {time}"),
+        Event::Left { son } => write!(f, "{who} {pid} saw son {son} hang up at {time}"),
+        Event::Answered { data, rtt_micros } if pt => write!(
+            f,
+            "{who} {pid} recebeu a resposta [{}] em {rtt_micros:.1} µs",
+            escape(data)
+        ),
+        Event::Answered { data, rtt_micros } => write!(
+            f,
+            "{who} {pid} got the answer [{}] after {rtt_micros:.1} µs",
+            escape(data)
+        ),
+        Event::EndOfFile => fmt::Display::fmt(&Msg::EndOfFile, f),
+    }
+}
+
+const LESSONS_EN: &str = "\
+ipcdemo: watch bytes travel between threads and processes. The lessons, in order:
+  1. ipcdemo anon                 a pipe(2) between a son thread and its father: messages glue
+  2. ipcdemo anon --fork          the same with a child process: two PIDs, one pipe
+  3. ipcdemo named                a FIFO: run the father here, `ipcdemo named --son` elsewhere
+Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything.";
+
+const LESSONS_PT: &str = "\
+ipcdemo: veja bytes viajando entre threads e processos. As lições, em ordem:
+  1. ipcdemo anon                 um pipe(2) entre uma thread filho e o pai: mensagens se colam
+  2. ipcdemo anon --fork          o mesmo com um processo filho: dois PIDs, um pipe
+  3. ipcdemo named                um FIFO: o pai aqui, `ipcdemo named --son` em outro terminal
+Rode `ipcdemo <lição> --help` para as opções, `ipcdemo --help` para tudo.";

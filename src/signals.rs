@@ -1,0 +1,127 @@
+//! Ctrl-C (SIGINT) and SIGTERM that end a demo even while it is blocked in `open(2)`,
+//! `read(2)`, `accept(2)` or a sleep.
+//!
+//! A handler installed with `SA_RESTART` (what the `ctrlc` crate does) makes the kernel restart
+//! the interrupted call, so a father blocked in `open()` on a FIFO would wait for a son forever.
+//! Instead, SIGINT and SIGTERM are blocked in every thread and taken by one thread in
+//! `sigwait(2)`. That thread records the signal and then *kicks* the main thread with SIGUSR1,
+//! whose no-op handler has no `SA_RESTART`: the blocked call fails with `EINTR` and the main
+//! loop sees [`check`] fail. The kick repeats until the main thread has noticed, which closes the
+//! race where the signal lands just before the main thread enters a blocking call.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::pthread::{pthread_kill, pthread_self};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+/// The signal that asked us to stop, or 0.
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+/// Set once the main thread has seen [`RECEIVED`]; the kicking stops.
+static NOTICED: AtomicBool = AtomicBool::new(false);
+
+const KICK_EVERY: Duration = Duration::from_millis(50);
+
+/// The error a demo returns when it stopped because of a signal; `main` maps it to 130 or 143.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted(pub Signal);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stopped by {}", self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+extern "C" fn kick_handler(_: nix::libc::c_int) {}
+
+fn stop_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGINT);
+    set.add(Signal::SIGTERM);
+    set
+}
+
+/// Call once, from the main thread, before any other thread or child exists.
+pub fn install() -> Result<()> {
+    let kick = SigAction::new(
+        SigHandler::Handler(kick_handler),
+        SaFlags::empty(), // no SA_RESTART: the point is to make blocked calls return EINTR
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing, which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGUSR1, &kick) }.context("installing the SIGUSR1 handler")?;
+    let set = stop_signals();
+    // Threads spawned later inherit this mask, so only the waiter below ever takes the signal.
+    set.thread_block().context("blocking SIGINT and SIGTERM")?;
+    let main_thread = pthread_self();
+    thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || wait_and_kick(set, main_thread))
+        .context("starting the signal thread")?;
+    Ok(())
+}
+
+fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
+    loop {
+        let Ok(signal) = set.wait() else { continue };
+        if RECEIVED.swap(signal as i32, Ordering::SeqCst) != 0 {
+            // A second Ctrl-C while we clean up: the user insists.
+            std::process::exit(128 + signal as i32);
+        }
+        while !NOTICED.load(Ordering::SeqCst) {
+            if pthread_kill(main_thread, Signal::SIGUSR1).is_err() {
+                break;
+            }
+            thread::sleep(KICK_EVERY);
+        }
+    }
+}
+
+/// The stop signal received so far, if any (any thread may ask).
+pub fn received() -> Option<Signal> {
+    Signal::try_from(RECEIVED.load(Ordering::SeqCst)).ok()
+}
+
+/// For the main thread's loops: fails with [`Interrupted`] once a stop signal has arrived.
+pub fn check() -> Result<(), Interrupted> {
+    match received() {
+        Some(signal) => {
+            NOTICED.store(true, Ordering::SeqCst);
+            Err(Interrupted(signal))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Sleeps for `duration`, waking early (with [`Interrupted`]) when a stop signal arrives.
+pub fn sleep(duration: Duration) -> Result<(), Interrupted> {
+    let deadline = Instant::now() + duration;
+    loop {
+        if let Some(signal) = received() {
+            return Err(Interrupted(signal));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        // Short slices keep Ctrl-C prompt even in a thread the kick does not reach.
+        thread::sleep(left.min(KICK_EVERY));
+    }
+}
+
+/// In a child made by `fork(2)`: the default, deadly SIGINT/SIGTERM, so Ctrl-C in the
+/// terminal ends the child too (it has no signal thread of its own).
+pub fn restore_defaults_in_child() -> Result<()> {
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        // SAFETY: restoring the default disposition installs no code.
+        unsafe { sigaction(signal, &default) }.context("restoring default signal handling")?;
+    }
+    stop_signals()
+        .thread_unblock()
+        .context("unblocking SIGINT and SIGTERM")
+}

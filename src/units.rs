@@ -1,0 +1,109 @@
+//! Units in types: durations such as `--tick 10ms` and byte counts such as `--read-size 64K`.
+
+use std::time::Duration;
+
+/// Parses `0`, `250ms`, `1.5s`, `2m`, `100us`; a bare number means seconds, as in the seed's
+/// `time.sleep(zzz)`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write it like 0, 10ms, 1.5s or 2m"))?;
+    let seconds_per_unit = match unit.trim() {
+        "" | "s" | "sec" => 1.0,
+        "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "ns" => 1e-9,
+        "m" | "min" => 60.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`; use ns, us, ms, s or m"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(value * seconds_per_unit)
+        .map_err(|_| format!("`{text}` is too long a duration"))
+}
+
+/// Parses `32`, `64K`, `64KiB`, `1M`, `4G` (binary multiples, as `pipe(7)` counts pages).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size in bytes; write it like 32, 64K, 1M or 4G"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "unknown unit in `{text}`; use K, M or G (powers of 1024)"
+            ));
+        }
+    };
+    value
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too many bytes"))
+}
+
+/// A clap value parser for a byte count within `min..=max`.
+pub fn bytes_in_range(min: u64, max: u64) -> impl Fn(&str) -> Result<usize, String> + Clone {
+    move |text| {
+        let bytes = parse_bytes(text)?;
+        if bytes < min || bytes > max {
+            return Err(format!(
+                "{bytes} bytes is out of range; choose {} to {}",
+                human_bytes(min),
+                human_bytes(max)
+            ));
+        }
+        usize::try_from(bytes).map_err(|_| format!("{bytes} bytes does not fit in memory here"))
+    }
+}
+
+/// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
+pub fn human_bytes(bytes: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return format!("{} {unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_writes_them() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("10ms"), Ok(Duration::from_millis(10)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn sizes_use_powers_of_1024() {
+        assert_eq!(parse_bytes("32"), Ok(32));
+        assert_eq!(parse_bytes("64K"), Ok(65_536));
+        assert_eq!(parse_bytes("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_bytes("4g"), Ok(4 << 30));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("99999999999999999999G").is_err());
+        assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(4097), "4097 B");
+    }
+}

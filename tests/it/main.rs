@@ -1,0 +1,5 @@
+//! Integration tests: the real binary, real pipes, FIFOs and sockets, each process with a
+//! deadline.
+
+mod anon;
+mod util;

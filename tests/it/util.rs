@@ -1,0 +1,237 @@
+//! Helpers: every process the tests start has a deadline, so a blocked `open(2)` or `read(2)`
+//! fails a test instead of hanging CI.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// Long enough for a loaded 2-core CI machine, short enough to notice a hang.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// `ipcdemo ARGS` as an assert_cmd command with the deadline already set.
+pub fn ipcdemo(args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("ipcdemo").expect("the ipcdemo binary is built");
+    cmd.args(args)
+        .timeout(DEADLINE)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    cmd
+}
+
+/// `ipcdemo ARGS` as a std command, for processes that must run side by side.
+pub fn ipcdemo_std(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("ipcdemo").expect("the ipcdemo binary is built");
+    cmd.args(args)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A running process whose output is collected on threads (so a full pipe never stalls it)
+/// and which is killed if it outlives its deadline.
+pub struct Running {
+    pub child: Child,
+    what: String,
+    stdout_lines: mpsc::Receiver<String>,
+    stdout_seen: Vec<String>,
+    stderr: Option<thread::JoinHandle<String>>,
+}
+
+impl Running {
+    pub fn start(what: &str, mut cmd: Command) -> Running {
+        let mut child = cmd.spawn().expect("ipcdemo starts");
+        let stdout: ChildStdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr: ChildStderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Running {
+            child,
+            what: what.to_string(),
+            stdout_lines: rx,
+            stdout_seen: Vec::new(),
+            stderr: Some(stderr),
+        }
+    }
+
+    pub fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.id() as i32)
+    }
+
+    /// The next stdout line; panics naming what hung if none comes before the deadline.
+    pub fn next_line(&mut self) -> String {
+        match self.stdout_lines.recv_timeout(DEADLINE) {
+            Ok(line) => {
+                self.stdout_seen.push(line.clone());
+                line
+            }
+            Err(_) => {
+                let _ = self.child.kill();
+                panic!("{}: no stdout line within {DEADLINE:?}", self.what)
+            }
+        }
+    }
+
+    pub fn signal(&self, signal: Signal) {
+        kill(self.pid(), signal).expect("the process is there to signal");
+    }
+
+    /// Waits for exit (killing it at the deadline) and returns status and all output.
+    pub fn finish(mut self) -> Finished {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait works") {
+                break status;
+            }
+            if started.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("{} did not exit within {DEADLINE:?}", self.what);
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        let mut stdout = std::mem::take(&mut self.stdout_seen);
+        while let Ok(line) = self.stdout_lines.recv_timeout(Duration::from_secs(5)) {
+            stdout.push(line);
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|handle| handle.join().ok())
+            .unwrap_or_default();
+        Finished {
+            code: status.code(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A test that panicked must not leave an ipcdemo process behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct Finished {
+    /// None when a signal killed the process.
+    pub code: Option<i32>,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+/// Runs `cmd` to the end (killing it at the deadline); for commands whose stdout is not piped.
+pub fn run_with_deadline(what: &str, mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd.spawn().expect("ipcdemo starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait works") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not exit within {DEADLINE:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    (status.code(), stderr)
+}
+
+/// The bytes between `[` and the last `]` of an event line, unescaped.
+pub fn data_of(line: &str) -> Vec<u8> {
+    let start = line.find('[').expect("an event line has [") + 1;
+    let end = line.rfind(']').expect("an event line has ]");
+    unescape(&line[start..end])
+}
+
+/// The reverse of Rust's `escape_ascii`.
+pub fn unescape(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match bytes[i + 1] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'r' => out.push(b'\r'),
+                b'x' => {
+                    let hex = &text[i + 2..i + 4];
+                    out.push(u8::from_str_radix(hex, 16).expect("two hex digits"));
+                    i += 2;
+                }
+                other => out.push(other),
+            }
+            i += 2;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The time at the end of an event line (`… at 1700000000.123456`).
+pub fn time_of(line: &str) -> f64 {
+    line.rsplit(' ')
+        .next()
+        .and_then(|t| t.parse().ok())
+        .expect("an event line ends with a time")
+}
+
+/// What the seed's son sends: `Spam 000` … `Spam 004`, `Spam 000` …, `count` of them.
+pub fn spam(count: usize, newline: bool) -> Vec<u8> {
+    (0..count)
+        .flat_map(|i| {
+            let mut m = format!("Spam {:03}", i % 5).into_bytes();
+            if newline {
+                m.push(b'\n');
+            }
+            m
+        })
+        .collect()
+}
+
+/// A fresh directory for one test.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+pub fn join(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}

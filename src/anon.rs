@@ -130,7 +130,10 @@ fn father_reads(read_end: &OwnedFd, read_size: usize, reporter: &Reporter) -> Re
             break Err(stop.into());
         }
         match read(read_end, &mut buffer) {
-            Ok(0) => break reporter.event(Role::Father, pid, Event::EndOfFile),
+            Ok(0) => {
+                reporter.note(&Msg::EndOfFile);
+                break reporter.event(Role::Father, pid, Event::EndOfFile);
+            }
             Ok(n) => {
                 counter.record(&buffer[..n]);
                 let event = Event::Received {

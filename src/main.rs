@@ -5,6 +5,8 @@ mod boundaries;
 mod cli;
 mod exit_codes;
 mod messages;
+mod named;
+mod rendezvous;
 mod report;
 mod signals;
 mod spam;
@@ -47,6 +49,6 @@ fn run(cli: Cli) -> Result<()> {
     signals::install()?;
     match command {
         Command::Anon(args) => anon::run(&args, &reporter),
-        Command::Named(_args) => anyhow::bail!("not yet"),
+        Command::Named(args) => named::run(&args, &reporter),
     }
 }

@@ -172,7 +172,7 @@ impl Reporter {
             json_line(role, pid, time, event)?
         } else {
             if matches!(event, Event::EndOfFile) {
-                self.note(&Msg::EndOfFile);
+                // Each demo explains end of file in its own words, on stderr.
                 return Ok(());
             }
             let text = Msg::Event {

@@ -2,4 +2,5 @@
 //! deadline.
 
 mod anon;
+mod named;
 mod util;

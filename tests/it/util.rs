@@ -232,6 +232,50 @@ pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
 }
 
-pub fn join(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
+/// Waits until something exists at `path` (a father has made its FIFO or socket).
+pub fn wait_for_path(path: &Path) {
+    let deadline = Instant::now() + DEADLINE;
+    while std::fs::symlink_metadata(path).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The lines of `stdout` that start with `prefix`, data only.
+pub fn data_lines(lines: &[String], prefix: &str) -> Vec<Vec<u8>> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with(prefix))
+        .map(|l| data_of(l))
+        .collect()
+}
+
+/// True when this test can act as another user (it runs as root and setpriv exists).
+pub fn can_setpriv() -> bool {
+    nix::unistd::geteuid().is_root()
+        && Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
+/// `ipcdemo ARGS` run as uid/gid 65534 (nobody), where root's bypass of permissions would
+/// hide what another user can do.
+pub fn ipcdemo_as_nobody(args: &[&str]) -> Command {
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin)
+        .args(args)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
 }

@@ -51,6 +51,43 @@ pub enum Command {
     /// Lesson 2: a named pipe (FIFO): a father and any number of sons in other terminals
     #[command(after_long_help = NAMED_EXAMPLES)]
     Named(NamedArgs),
+    /// Lesson 3: a Unix domain socket: a connection per son, its identity, answers
+    #[command(after_long_help = SOCKET_EXAMPLES)]
+    Socket(SocketArgs),
+}
+
+const SOCKET_EXAMPLES: &str = "\
+Examples:
+  ipcdemo socket                        terminal 1: the father listens
+  ipcdemo socket --son --ack            terminal 2: a son that waits for each answer
+  ipcdemo socket --seqpacket            (and --son --seqpacket): one message per read";
+
+/// `ipcdemo socket`: father and sons over a Unix domain socket.
+#[derive(Debug, Args)]
+pub struct SocketArgs {
+    /// Be a son (a client that connects) instead of the father (the server)
+    #[arg(long)]
+    pub son: bool,
+    /// The socket file [default: $XDG_RUNTIME_DIR/ipcdemo/socket, else
+    /// /tmp/ipcdemo-<uid>/socket]
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Father: exit after this many messages (newline-terminated) from all sons; son: send this
+    /// many, then exit [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub tick: Duration,
+    /// Father: the most bytes asked of each read(2) (1 to 1M)
+    #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
+    pub read_size: usize,
+    /// Use SOCK_SEQPACKET, which keeps message boundaries (both sides must say it)
+    #[arg(long)]
+    pub seqpacket: bool,
+    /// Father: answer every message; son: wait for each answer and show the round trip
+    #[arg(long)]
+    pub ack: bool,
 }
 
 const ANON_EXAMPLES: &str = "\

@@ -9,6 +9,7 @@ mod named;
 mod rendezvous;
 mod report;
 mod signals;
+mod socket;
 mod spam;
 mod units;
 
@@ -50,5 +51,6 @@ fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Anon(args) => anon::run(&args, &reporter),
         Command::Named(args) => named::run(&args, &reporter),
+        Command::Socket(args) => socket::run(&args, &reporter),
     }
 }

@@ -40,6 +40,23 @@ pub enum Msg<'a> {
         sent: u64,
     },
     NoFatherReading(&'a Path),
+    SocketListening {
+        path: &'a Path,
+        seqpacket: bool,
+    },
+    StaleSocketReplaced(&'a Path),
+    AnotherFatherListening(&'a Path),
+    NoFatherAtPath(&'a Path),
+    StaleSocket(&'a Path),
+    SocketTypeMismatch(&'a Path),
+    FatherReset {
+        path: &'a Path,
+        sent: u64,
+    },
+    FatherHungUp {
+        path: &'a Path,
+        sent: u64,
+    },
     Lessons,
 }
 
@@ -82,12 +99,12 @@ impl fmt::Display for Msg<'_> {
                 s.reads_part_message
             ),
             Msg::ByteStreamLesson if pt => f.write_str(
-                "por quê: um pipe é um fluxo de bytes sem fronteiras de mensagem; read(2) \
-                 devolve o que já chegou, até o tamanho pedido (pipe(7))",
+                "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes sem fronteiras de mensagem; read(2) \
+                 devolve o que já chegou, até o tamanho pedido (pipe(7), unix(7))",
             ),
             Msg::ByteStreamLesson => f.write_str(
-                "why: a pipe is a byte stream with no message boundaries; read(2) returns \
-                 whatever has arrived, up to the size asked (pipe(7))",
+                "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no message boundaries; read(2) returns \
+                 whatever has arrived, up to the size asked (pipe(7), unix(7))",
             ),
             Msg::SeqpacketLesson if pt => f.write_str(
                 "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) devolve \
@@ -175,6 +192,88 @@ impl fmt::Display for Msg<'_> {
                  first, or drop --no-wait to wait for one",
                 path.display()
             ),
+            Msg::SocketListening { path, seqpacket } => {
+                let kind = if seqpacket { "SOCK_SEQPACKET" } else { "SOCK_STREAM" };
+                if pt {
+                    write!(f, "pai: escutando em {} ({kind}); rode `ipcdemo socket --son` em outro terminal", path.display())
+                } else {
+                    write!(f, "father: listening on {} ({kind}); run `ipcdemo socket --son` in another terminal", path.display())
+                }
+            }
+            Msg::StaleSocketReplaced(path) if pt => write!(
+                f,
+                "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
+                path.display()
+            ),
+            Msg::StaleSocketReplaced(path) => write!(
+                f,
+                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                path.display()
+            ),
+            Msg::AnotherFatherListening(path) if pt => write!(
+                f,
+                "outro pai já está escutando em {}; pare-o ou use outro --path",
+                path.display()
+            ),
+            Msg::AnotherFatherListening(path) => write!(
+                f,
+                "another father is listening on {}; stop it or pass another --path",
+                path.display()
+            ),
+            Msg::NoFatherAtPath(path) if pt => write!(
+                f,
+                "nenhum pai escutando em {} (não há nada lá): um socket não espera como um FIFO; \
+                 rode `ipcdemo socket` primeiro",
+                path.display()
+            ),
+            Msg::NoFatherAtPath(path) => write!(
+                f,
+                "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) does \
+                 not wait; start `ipcdemo socket` first",
+                path.display()
+            ),
+            Msg::StaleSocket(path) if pt => write!(
+                f,
+                "nenhum pai escutando em {} (conexão recusada): o arquivo sobrou de um pai que \
+                 morreu; rode `ipcdemo socket` primeiro",
+                path.display()
+            ),
+            Msg::StaleSocket(path) => write!(
+                f,
+                "no father is listening on {} (connection refused): the file was left by a father \
+                 that died; start `ipcdemo socket` first",
+                path.display()
+            ),
+            Msg::SocketTypeMismatch(path) if pt => write!(
+                f,
+                "o pai em {} usa outro tipo de socket; passe --seqpacket nos dois lados ou em nenhum",
+                path.display()
+            ),
+            Msg::SocketTypeMismatch(path) => write!(
+                f,
+                "the father on {} uses another socket type; pass --seqpacket on both sides or neither",
+                path.display()
+            ),
+            Msg::FatherReset { path, sent } if pt => write!(
+                f,
+                "o pai foi embora: {} reiniciou a conexão (ECONNRESET); {sent} mensagens enviadas",
+                path.display()
+            ),
+            Msg::FatherReset { path, sent } => write!(
+                f,
+                "the father went away: {} reset the connection (ECONNRESET); {sent} messages were sent",
+                path.display()
+            ),
+            Msg::FatherHungUp { path, sent } if pt => write!(
+                f,
+                "o pai desligou antes de responder em {} (fim de arquivo); {sent} mensagens enviadas",
+                path.display()
+            ),
+            Msg::FatherHungUp { path, sent } => write!(
+                f,
+                "the father hung up on {} before answering (end of file); {sent} messages were sent",
+                path.display()
+            ),
             Msg::Lessons if pt => f.write_str(LESSONS_PT),
             Msg::Lessons => f.write_str(LESSONS_EN),
         }
@@ -245,6 +344,8 @@ ipcdemo: watch bytes travel between threads and processes. The lessons, in order
   1. ipcdemo anon                 a pipe(2) between a son thread and its father: messages glue
   2. ipcdemo anon --fork          the same with a child process: two PIDs, one pipe
   3. ipcdemo named                a FIFO: run the father here, `ipcdemo named --son` elsewhere
+  4. ipcdemo socket               a Unix socket: one connection per son, who they are, replies
+  5. ipcdemo socket --seqpacket   the same, but every read is exactly one message
 Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything.";
 
 const LESSONS_PT: &str = "\
@@ -252,4 +353,6 @@ ipcdemo: veja bytes viajando entre threads e processos. As lições, em ordem:
   1. ipcdemo anon                 um pipe(2) entre uma thread filho e o pai: mensagens se colam
   2. ipcdemo anon --fork          o mesmo com um processo filho: dois PIDs, um pipe
   3. ipcdemo named                um FIFO: o pai aqui, `ipcdemo named --son` em outro terminal
+  4. ipcdemo socket               um socket Unix: uma conexão por filho, quem é cada um, respostas
+  5. ipcdemo socket --seqpacket   o mesmo, mas cada leitura é exatamente uma mensagem
 Rode `ipcdemo <lição> --help` para as opções, `ipcdemo --help` para tudo.";

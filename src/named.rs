@@ -205,7 +205,7 @@ impl LineReader {
         )
         .with_context(|| format!("reopening {} to wait for the next son", path.display()))?;
         let (ours, theirs) = (fstat(fifo)?, fstat(&writer)?);
-        if (ours.st_dev, ours.st_ino) != (theirs.st_dev, theirs.st_ino) {
+        if rendezvous::identity(&ours) != rendezvous::identity(&theirs) {
             bail!(
                 "{} was replaced by another file while the father read it; stopping",
                 path.display()

@@ -152,6 +152,12 @@ pub fn readable_by_others(stat: &FileStat) -> bool {
     stat.st_mode & 0o044 != 0
 }
 
+/// Device and inode: which file this is, whatever its name.
+#[allow(clippy::unnecessary_cast)] // st_dev is an i32 on macOS
+pub fn identity(stat: &FileStat) -> (u64, u64) {
+    (stat.st_dev as u64, stat.st_ino as u64)
+}
+
 /// Removes the file at `path` on drop, if it is still the very one we created (same device and
 /// inode): a file someone put there since is never touched.
 pub struct RemoveOnExit {
@@ -161,7 +167,7 @@ pub struct RemoveOnExit {
 
 impl RemoveOnExit {
     pub fn new(path: &Path) -> Self {
-        let identity = lstat(path).ok().map(|s| (s.st_dev as u64, s.st_ino as u64));
+        let identity = lstat(path).ok().map(|s| identity(&s));
         RemoveOnExit {
             path: path.to_path_buf(),
             identity,
@@ -171,9 +177,7 @@ impl RemoveOnExit {
 
 impl Drop for RemoveOnExit {
     fn drop(&mut self) {
-        let now = lstat(&self.path)
-            .ok()
-            .map(|s| (s.st_dev as u64, s.st_ino as u64));
+        let now = lstat(&self.path).ok().map(|s| identity(&s));
         if now.is_some() && now == self.identity {
             let _ = std::fs::remove_file(&self.path);
         }

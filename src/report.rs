@@ -88,7 +88,6 @@ pub struct Reporter {
     clock: Clock,
     color: bool,
     started: Instant,
-    started_unix: f64,
 }
 
 #[derive(Serialize)]
@@ -130,19 +129,6 @@ impl Reporter {
             clock: args.clock,
             color,
             started: Instant::now(),
-            started_unix: unix_now(),
-        }
-    }
-
-    /// A reporter for library-style callers and tests: English, plain text, Unix clock.
-    #[cfg(test)]
-    pub fn plain() -> Self {
-        Reporter {
-            json: false,
-            clock: Clock::Unix,
-            color: false,
-            started: Instant::now(),
-            started_unix: unix_now(),
         }
     }
 
@@ -154,14 +140,6 @@ impl Reporter {
         match self.clock {
             Clock::Unix => unix_now(),
             Clock::Relative => self.started.elapsed().as_secs_f64(),
-        }
-    }
-
-    /// When this run started, on the chosen clock (for summaries).
-    pub fn started_at(&self) -> f64 {
-        match self.clock {
-            Clock::Unix => self.started_unix,
-            Clock::Relative => 0.0,
         }
     }
 
@@ -341,6 +319,5 @@ mod tests {
         assert_eq!(value["data"], "Spam 000\\n");
         assert_eq!(value["bytes"], 9);
         assert_eq!(value["son"], 9);
-        assert_eq!(Reporter::plain().started_at() > 0.0, true);
     }
 }

@@ -73,7 +73,7 @@ pub fn bytes_in_range(min: u64, max: u64) -> impl Fn(&str) -> Result<usize, Stri
 /// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
 pub fn human_bytes(bytes: u64) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", bytes >> shift);
         }
     }

@@ -61,7 +61,10 @@ fn at_tick_zero_some_read_carries_several_messages() {
         "no read held more than one message: {reads:?}"
     );
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("why: a pipe is a byte stream"), "{stderr}");
+    assert!(
+        stderr.contains("is a byte stream with no message boundaries"),
+        "{stderr}"
+    );
 }
 
 #[test]

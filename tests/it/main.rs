@@ -3,4 +3,5 @@
 
 mod anon;
 mod named;
+mod socket;
 mod util;

@@ -1,0 +1,443 @@
+//! `ipcdemo socket`: father and sons over a Unix domain socket.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+
+use crate::util::*;
+
+fn father(path: &Path, extra: &[&str]) -> Running {
+    let mut args = vec!["socket", "--path", path_str(path)];
+    args.extend_from_slice(extra);
+    let running = Running::start("socket father", ipcdemo_std(&args));
+    wait_for_path(path);
+    running
+}
+
+fn son(path: &Path, extra: &[&str]) -> Running {
+    let mut args = vec!["socket", "--son", "--tick", "0", "--path", path_str(path)];
+    args.extend_from_slice(extra);
+    Running::start("socket son", ipcdemo_std(&args))
+}
+
+/// The bytes each son's reads carried, keyed by the pid the father printed.
+fn bytes_by_son(lines: &[String]) -> BTreeMap<i32, Vec<u8>> {
+    let mut by_son: BTreeMap<i32, Vec<u8>> = BTreeMap::new();
+    for line in lines.iter().filter(|l| l.contains(" received [")) {
+        let son: i32 = line
+            .rsplit(" from son ")
+            .next()
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|pid| pid.parse().ok())
+            .expect("a received line names its son");
+        by_son.entry(son).or_default().extend(data_of(line));
+    }
+    by_son
+}
+
+fn received(lines: &[String]) -> Vec<Vec<u8>> {
+    lines
+        .iter()
+        .filter(|l| l.contains(" received ["))
+        .map(|l| data_of(l))
+        .collect()
+}
+
+fn accepted_pids(lines: &[String]) -> Vec<i32> {
+    lines
+        .iter()
+        .filter(|l| l.contains(" accepted son "))
+        .map(|l| {
+            l.split(' ')
+                .nth(4)
+                .and_then(|p| p.parse().ok())
+                .expect("a pid")
+        })
+        .collect()
+}
+
+#[test]
+fn one_son_delivers_exact_bytes_and_the_kernel_names_it() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "10"]);
+    let meta = fs::symlink_metadata(&path).unwrap();
+    assert!(meta.file_type().is_socket());
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "only we may connect"
+    );
+    let s = son(&path, &["--count", "10"]);
+    let son_pid = s.child.id() as i32;
+    let s = s.finish();
+    let done = f.finish();
+    assert_eq!((done.code, s.code), (Some(0), Some(0)), "{done:?}");
+    assert_eq!(
+        accepted_pids(&done.stdout),
+        vec![son_pid],
+        "SO_PEERCRED gives the real pid"
+    );
+    let uid = nix::unistd::geteuid().as_raw();
+    assert!(
+        done.stdout[0].ends_with(&format!("(uid {uid})")),
+        "{}",
+        done.stdout[0]
+    );
+    assert_eq!(bytes_by_son(&done.stdout)[&son_pid], spam(10, true));
+    assert!(!path.exists(), "the father removes its socket on exit");
+}
+
+#[test]
+fn four_sons_at_once_each_arrive_whole_and_in_order() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "1200"]);
+    let sons: Vec<Running> = (0..4).map(|_| son(&path, &["--count", "300"])).collect();
+    let mut pids: Vec<i32> = sons.iter().map(|s| s.child.id() as i32).collect();
+    for s in sons {
+        let s = s.finish();
+        assert_eq!(s.code, Some(0), "{s:?}");
+    }
+    let done = f.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let mut accepted = accepted_pids(&done.stdout);
+    accepted.sort();
+    pids.sort();
+    assert_eq!(accepted, pids);
+    let by_son = bytes_by_son(&done.stdout);
+    for pid in &pids {
+        assert_eq!(by_son[pid], spam(300, true), "son {pid}");
+    }
+}
+
+#[test]
+fn seqpacket_gives_exactly_one_message_per_read() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "50", "--seqpacket"]);
+    assert_eq!(
+        son(&path, &["--count", "50", "--seqpacket"]).finish().code,
+        Some(0)
+    );
+    let done = f.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let reads: Vec<Vec<u8>> = received(&done.stdout)
+        .into_iter()
+        .filter(|d| !d.is_empty())
+        .collect();
+    let expected: Vec<Vec<u8>> = (0..50)
+        .map(|i| format!("Spam {:03}\n", i % 5).into_bytes())
+        .collect();
+    assert_eq!(reads, expected);
+    assert!(
+        done.stderr
+            .contains("summary: 50 messages, 450 bytes in 50 reads: 50 held exactly one message"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("SOCK_SEQPACKET keeps boundaries"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_seqpacket_son_and_a_stream_father_say_they_differ() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &[]);
+    let s = son(&path, &["--count", "1", "--seqpacket"]).finish();
+    assert_eq!(s.code, Some(1));
+    assert!(
+        s.stderr.contains("uses another socket type"),
+        "{}",
+        s.stderr
+    );
+    f.signal(Signal::SIGINT);
+    assert_eq!(f.finish().code, Some(130));
+}
+
+#[test]
+fn ack_makes_a_round_trip_for_every_message() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "5", "--ack"]);
+    let s = son(&path, &["--count", "5", "--ack"]).finish();
+    assert_eq!(s.code, Some(0), "{s:?}");
+    let answers: Vec<Vec<u8>> = s
+        .stdout
+        .iter()
+        .filter(|l| l.contains(" got the answer "))
+        .map(|l| data_of(l))
+        .collect();
+    let expected: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("ack Spam {i:03}\n").into_bytes())
+        .collect();
+    assert_eq!(answers, expected);
+    assert!(
+        s.stdout.iter().filter(|l| l.ends_with(" µs")).count() == 5,
+        "{:?}",
+        s.stdout
+    );
+    assert_eq!(f.finish().code, Some(0));
+}
+
+#[test]
+fn a_stale_socket_is_replaced() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    drop(UnixListener::bind(&path).unwrap()); // the file stays, nobody listens: a dead father
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let f = Running::start(
+        "socket father",
+        ipcdemo_std(&["socket", "--count", "1", "--path", path_str(&path)]),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(son(&path, &["--count", "1"]).finish().code, Some(0));
+    let done = f.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("replaced the stale socket"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_socket_with_a_live_father_is_refused() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let _live = UnixListener::bind(&path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = ipcdemo(&["socket", "--path", path_str(&path)])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!(
+            "another father is listening on {}",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        fs::symlink_metadata(&path).unwrap().file_type().is_socket(),
+        "left in place"
+    );
+}
+
+#[test]
+fn foreign_files_at_the_path_are_refused_and_untouched() {
+    let dir = temp_dir();
+    let target = dir.path().join("precious");
+    fs::write(&target, b"keep me").unwrap();
+    let link = dir.path().join("link");
+    symlink(&target, &link).unwrap();
+    let file = dir.path().join("file");
+    fs::write(&file, b"mine").unwrap();
+    let folder = dir.path().join("folder");
+    fs::create_dir(&folder).unwrap();
+    for (path, kind) in [
+        (&link, "a symbolic link"),
+        (&file, "a regular file"),
+        (&folder, "a directory"),
+    ] {
+        for side in [&["socket"][..], &["socket", "--son", "--count", "1"][..]] {
+            let mut args = side.to_vec();
+            args.extend(["--path", path_str(path)]);
+            let out = ipcdemo(&args).assert().code(1);
+            let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+            assert!(
+                stderr.contains(&format!("it is {kind}, not a socket")),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(fs::read(&target).unwrap(), b"keep me");
+    assert_eq!(fs::read_link(&link).unwrap(), target);
+    assert_eq!(fs::read(&file).unwrap(), b"mine");
+    assert!(folder.is_dir());
+}
+
+#[test]
+fn a_son_without_a_father_fails_at_once_and_says_why() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let started = Instant::now();
+    let out = ipcdemo(&["socket", "--son", "--path", path_str(&path)])
+        .assert()
+        .code(1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("no father is listening") && stderr.contains("nothing is there"),
+        "{stderr}"
+    );
+    drop(UnixListener::bind(&path).unwrap());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = ipcdemo(&["socket", "--son", "--path", path_str(&path)])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("connection refused"), "{stderr}");
+}
+
+#[test]
+fn a_son_says_so_when_its_father_is_killed() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let mut f = father(&path, &[]);
+    let s = Running::start(
+        "socket son",
+        ipcdemo_std(&[
+            "socket",
+            "--son",
+            "--tick",
+            "10ms",
+            "--path",
+            path_str(&path),
+        ]),
+    );
+    f.next_line(); // accepted
+    f.next_line(); // first message
+    f.signal(Signal::SIGKILL);
+    let done = s.finish();
+    assert_eq!(done.code, Some(1), "{done:?}");
+    assert!(
+        done.stderr.contains("error: the father went away"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+}
+
+#[test]
+fn a_garbage_client_does_not_stall_the_other_sons() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "50", "--read-size", "64K"]);
+    let mut garbage = UnixStream::connect(&path).unwrap();
+    // Binary bytes and a whole megabyte with no newline, from a client that never reads.
+    let writer = std::thread::spawn(move || {
+        garbage.write_all(b"\x00\xff\x1b[31m").unwrap();
+        // The father may leave (its --count reached) before reading all of it: EPIPE is fine.
+        let _ = garbage.write_all(&vec![b'x'; 1 << 20]);
+        garbage
+    });
+    let s = son(&path, &["--count", "50"]);
+    let son_pid = s.child.id() as i32;
+    assert_eq!(s.finish().code, Some(0));
+    let done = f.finish();
+    let _garbage = writer.join().unwrap();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert_eq!(bytes_by_son(&done.stdout)[&son_pid], spam(50, true));
+    assert!(
+        done.stdout
+            .iter()
+            .any(|l| l.contains("[\\x00\\xff\\x1b[31m")),
+        "escaped"
+    );
+}
+
+#[test]
+fn the_socket_file_is_removed_after_a_signal() {
+    for (signal, status) in [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)] {
+        let dir = temp_dir();
+        let path = dir.path().join("socket");
+        let f = father(&path, &[]);
+        std::thread::sleep(Duration::from_millis(100));
+        f.signal(signal);
+        let done = f.finish();
+        assert_eq!(done.code, Some(status), "{done:?}");
+        assert!(
+            done.stderr.contains("summary: 0 messages"),
+            "{}",
+            done.stderr
+        );
+        assert!(!path.exists(), "{signal}");
+    }
+}
+
+fn socat_here() -> bool {
+    let here = Command::new("socat")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        eprintln!("skipped: socat is not installed (.ci/run installs it)");
+    }
+    here
+}
+
+#[test]
+fn socat_is_a_son_and_a_father() {
+    if !socat_here() {
+        return;
+    }
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "1"]);
+    let mut socat = Command::new("timeout")
+        .args([
+            "20",
+            "socat",
+            "-",
+            &format!("UNIX-CONNECT:{}", path.display()),
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    socat.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let done = f.finish();
+    let _ = socat.wait();
+    assert_eq!(received(&done.stdout).concat(), b"hello\n");
+
+    let path = dir.path().join("socat-listens");
+    let listener = Command::new("timeout")
+        .args([
+            "20",
+            "socat",
+            "-u",
+            &format!("UNIX-LISTEN:{},mode=600", path.display()),
+            "-",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_path(&path);
+    assert_eq!(son(&path, &["--count", "3"]).finish().code, Some(0));
+    let out = listener.wait_with_output().unwrap();
+    assert_eq!(out.stdout, spam(3, true));
+}
+
+#[test]
+fn pythons_socket_module_is_a_peer() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let f = father(&path, &["--count", "2", "--ack"]);
+    let client = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
+        s.sendall(b'Spam 000\\n')\nprint(s.recv(100))\ns.sendall(b'Spam 001\\n')\nprint(s.recv(100))\n";
+    let out = Command::new("timeout")
+        .args(["20", "python3", "-c", client, path_str(&path)])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "b'ack Spam 000\\n'\nb'ack Spam 001\\n'\n"
+    );
+    let done = f.finish();
+    assert_eq!(received(&done.stdout).concat(), spam(2, true));
+}

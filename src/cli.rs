@@ -54,6 +54,62 @@ pub enum Command {
     /// Lesson 3: a Unix domain socket: a connection per son, its identity, answers
     #[command(after_long_help = SOCKET_EXAMPLES)]
     Socket(SocketArgs),
+    /// Lesson 4: how much a pipe holds before a writer blocks
+    #[command(after_long_help = CAPACITY_EXAMPLES)]
+    Capacity(CapacityArgs),
+    /// Lesson 5: several writers, one pipe: which writes tear
+    #[command(after_long_help = ATOMIC_EXAMPLES)]
+    Atomic(AtomicArgs),
+}
+
+const ATOMIC_EXAMPLES: &str = "\
+Examples:
+  ipcdemo atomic                        8 writers, 4096-byte records: none may tear
+  ipcdemo atomic --record-size 4097     one byte over PIPE_BUF: watch them tear
+  ipcdemo atomic --sweep --slow-reader  512, 4096, 4097 and 65536 in one table";
+
+/// `ipcdemo atomic`: many writers, one pipe.
+#[derive(Debug, Args)]
+pub struct AtomicArgs {
+    /// How many writer threads share the pipe (1 to 16)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub writers: u8,
+    /// Bytes per record, each written with one write(2) (1 to 16M)
+    #[arg(long, value_name = "BYTES", default_value = "4096", value_parser = bytes_in_range(1, 16 << 20))]
+    pub record_size: usize,
+    /// Records each writer writes
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub records: u64,
+    /// Run 512, 4096, 4097 and 65536-byte records and print one table
+    #[arg(long, conflicts_with = "record_size")]
+    pub sweep: bool,
+    /// The reader naps 1 ms between reads, so the pipe stays full and writes split more
+    #[arg(long)]
+    pub slow_reader: bool,
+}
+
+const CAPACITY_EXAMPLES: &str = "\
+Examples:
+  ipcdemo capacity                      fill a default pipe one byte at a time
+  ipcdemo capacity --pipe-size 1M       ask F_SETPIPE_SZ for more first
+  ipcdemo capacity --write-size 10000   writes above PIPE_BUF go in part";
+
+/// `ipcdemo capacity`: fill a pipe nobody reads.
+#[derive(Debug, Args)]
+pub struct CapacityArgs {
+    /// Ask the kernel for this buffer size first (F_SETPIPE_SZ, Linux; 1 to 1G)
+    #[arg(long, value_name = "BYTES", value_parser = bytes_in_range(1, 1 << 30))]
+    pub pipe_size: Option<usize>,
+    /// Bytes handed to each write(2) (1 to 16M)
+    #[arg(long, value_name = "BYTES", default_value = "1", value_parser = bytes_in_range(1, 16 << 20))]
+    pub write_size: usize,
+    /// Fill a FIFO instead of an anonymous pipe (the same kernel object)
+    #[arg(long)]
+    pub fifo: bool,
+    /// With --fifo: its path [default: $XDG_RUNTIME_DIR/ipcdemo/capacity-fifo, else
+    /// /tmp/ipcdemo-<uid>/capacity-fifo]
+    #[arg(long, value_name = "PATH", requires = "fifo")]
+    pub path: Option<PathBuf>,
 }
 
 const SOCKET_EXAMPLES: &str = "\

@@ -1,11 +1,14 @@
 //! ipcdemo: see Unix inter-process communication happen.
 
 mod anon;
+mod atomic;
 mod boundaries;
+mod capacity;
 mod cli;
 mod exit_codes;
 mod messages;
 mod named;
+mod pipesize;
 mod rendezvous;
 mod report;
 mod signals;
@@ -52,5 +55,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Anon(args) => anon::run(&args, &reporter),
         Command::Named(args) => named::run(&args, &reporter),
         Command::Socket(args) => socket::run(&args, &reporter),
+        Command::Capacity(args) => capacity::run(&args, &reporter),
+        Command::Atomic(args) => atomic::run(&args, &reporter),
     }
 }

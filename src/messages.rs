@@ -4,7 +4,10 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::atomic::AtomicRun;
+use crate::capacity::{CapacityReport, PIPE_BUF};
 use crate::cli::Lang;
+use crate::pipesize::Refused;
 use crate::report::{Event, ReadSummary, Role, escape, format_time, lang};
 
 /// One thing to say. `Display` renders it in the run's language.
@@ -57,6 +60,15 @@ pub enum Msg<'a> {
         path: &'a Path,
         sent: u64,
     },
+    PipeSizeGranted {
+        wanted: usize,
+        granted: usize,
+    },
+    PipeSizeRefused(&'a Refused),
+    CapacitySummary(&'a CapacityReport),
+    CapacityLesson(&'a CapacityReport),
+    AtomicHeader,
+    AtomicRow(&'a AtomicRun),
     Lessons,
 }
 
@@ -274,6 +286,114 @@ impl fmt::Display for Msg<'_> {
                 "the father hung up on {} before answering (end of file); {sent} messages were sent",
                 path.display()
             ),
+            Msg::PipeSizeGranted { wanted, granted } if pt => write!(
+                f,
+                "F_SETPIPE_SZ: pedidos {wanted} bytes, o kernel deu {granted} (arredonda para uma \
+                 potência de 2 de páginas)"
+            ),
+            Msg::PipeSizeGranted { wanted, granted } => write!(
+                f,
+                "F_SETPIPE_SZ: asked for {wanted} bytes, the kernel granted {granted} (it rounds up \
+                 to a power-of-two number of pages)"
+            ),
+            Msg::PipeSizeRefused(refused) if pt => {
+                write!(f, "aviso: {refused}; seguindo com o tamanho atual")
+            }
+            Msg::PipeSizeRefused(refused) => {
+                write!(f, "warning: {refused}; going on with the size the pipe has")
+            }
+            Msg::CapacitySummary(r) => {
+                let reported = r
+                    .pipe_size_bytes
+                    .map_or_else(|| "?".to_string(), |size| size.to_string());
+                if pt {
+                    write!(
+                        f,
+                        "resumo: o {} guardou {} bytes sem leitor (F_GETPIPE_SZ diz {reported}) em \
+                         {} escritas de {} bytes, {} parciais",
+                        r.mechanism, r.held_bytes, r.writes, r.write_size_bytes, r.partial_writes
+                    )
+                } else {
+                    write!(
+                        f,
+                        "summary: the {} held {} bytes with no reader (F_GETPIPE_SZ says {reported}) \
+                         in {} writes of {} bytes, {} partial",
+                        r.mechanism, r.held_bytes, r.writes, r.write_size_bytes, r.partial_writes
+                    )
+                }
+            }
+            Msg::CapacityLesson(r) => {
+                let small = r.write_size_bytes <= PIPE_BUF;
+                match (pt, small) {
+                    (false, true) => f.write_str(
+                        "why: writes of at most PIPE_BUF (4096) bytes are all-or-nothing, so the \
+                         last one was refused whole (EAGAIN)",
+                    )?,
+                    (false, false) => write!(
+                        f,
+                        "why: writes above PIPE_BUF (4096) bytes are not atomic: {} took only \
+                         the room there was",
+                        r.partial_writes
+                    )?,
+                    (true, true) => f.write_str(
+                        "por quê: escritas de até PIPE_BUF (4096) bytes são tudo-ou-nada; a \
+                         última foi recusada inteira (EAGAIN)",
+                    )?,
+                    (true, false) => write!(
+                        f,
+                        "por quê: escritas acima de PIPE_BUF (4096) bytes não são atômicas: {} \
+                         levaram só o espaço que havia",
+                        r.partial_writes
+                    )?,
+                }
+                if pt {
+                    f.write_str(
+                        "\nagora um escritor bloqueante dormiria em write(2) até um leitor abrir \
+                         espaço; sem leitor algum, para sempre (pipe(7))",
+                    )
+                } else {
+                    f.write_str(
+                        "\na blocking writer would now sleep in write(2) until a reader makes room; \
+                         with no reader at all, for ever (pipe(7))",
+                    )
+                }
+            }
+            Msg::AtomicHeader if pt => f.write_str(
+                "tamanho do registro  escritores  registros  rasgados  bytes perdidos  veredito",
+            ),
+            Msg::AtomicHeader => f.write_str(
+                "record size  writers  records  torn  bytes lost  verdict",
+            ),
+            Msg::AtomicRow(r) => {
+                let verdict = match (r.within_pipe_buf(), r.records_torn > 0, pt) {
+                    (true, false, false) => "atomic, as pipe(7) promises up to PIPE_BUF",
+                    (true, false, true) => "atômico, como pipe(7) promete até PIPE_BUF",
+                    (true, true, false) => "TORN: this kernel broke the promise of pipe(7)",
+                    (true, true, true) => "RASGADO: este kernel quebrou a promessa de pipe(7)",
+                    (false, true, false) => "torn: above PIPE_BUF nothing is promised",
+                    (false, true, true) => "rasgado: acima de PIPE_BUF nada é prometido",
+                    (false, false, false) => {
+                        "none tore this time, but above PIPE_BUF the kernel promised nothing"
+                    }
+                    (false, false, true) => {
+                        "nenhum rasgou desta vez, mas acima de PIPE_BUF o kernel não prometeu nada"
+                    }
+                };
+                let size = crate::units::human_bytes(r.record_size as u64);
+                if pt {
+                    write!(
+                        f,
+                        "{size:>20}  {:>10}  {:>9}  {:>8}  {:>14}  {verdict}",
+                        r.writers, r.records_written, r.records_torn, r.bytes_lost
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{size:>11}  {:>7}  {:>7}  {:>4}  {:>10}  {verdict}",
+                        r.writers, r.records_written, r.records_torn, r.bytes_lost
+                    )
+                }
+            }
             Msg::Lessons if pt => f.write_str(LESSONS_PT),
             Msg::Lessons => f.write_str(LESSONS_EN),
         }
@@ -336,6 +456,36 @@ fn event_line(
             escape(data)
         ),
         Event::EndOfFile => fmt::Display::fmt(&Msg::EndOfFile, f),
+        Event::Filled { asked, took, held } => match (took < asked, pt) {
+            (false, false) => write!(
+                f,
+                "{who} {pid} wrote {took} bytes; the pipe holds {held} at {time}"
+            ),
+            (false, true) => write!(
+                f,
+                "{who} {pid} escreveu {took} bytes; o pipe guarda {held} às {time}"
+            ),
+            (true, false) => write!(
+                f,
+                "{who} {pid} asked to write {asked} bytes, the kernel took {took} (partial write); \
+                 the pipe holds {held} at {time}"
+            ),
+            (true, true) => write!(
+                f,
+                "{who} {pid} pediu para escrever {asked} bytes, o kernel aceitou {took} (escrita \
+                 parcial); o pipe guarda {held} às {time}"
+            ),
+        },
+        Event::WouldBlock { asked, held } if pt => write!(
+            f,
+            "{who} {pid} bloquearia: write(2) de {asked} bytes recusado com EAGAIN; o pipe guarda \
+             {held} bytes às {time}"
+        ),
+        Event::WouldBlock { asked, held } => write!(
+            f,
+            "{who} {pid} would block: a write(2) of {asked} bytes was refused with EAGAIN; the pipe \
+             holds {held} bytes at {time}"
+        ),
     }
 }
 

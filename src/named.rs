@@ -56,7 +56,7 @@ pub fn run(args: &NamedArgs, reporter: &Reporter) -> Result<()> {
 }
 
 /// Creates the FIFO; false if another process got there first (that race is fine).
-fn make_fifo(path: &Path, reporter: &Reporter) -> Result<bool> {
+pub fn make_fifo(path: &Path, reporter: &Reporter) -> Result<bool> {
     match mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR) {
         Ok(()) => {
             reporter.note(&Msg::CreatedFifo(path));
@@ -72,7 +72,7 @@ fn make_fifo(path: &Path, reporter: &Reporter) -> Result<bool> {
 
 /// Opens the FIFO without following a symbolic link, retrying when a harmless signal
 /// interrupts the wait, then checks with `fstat(2)` that what opened is really our FIFO.
-fn open_fifo(path: &Path, flags: OFlag, created: bool) -> Result<OwnedFd> {
+pub fn open_fifo(path: &Path, flags: OFlag, created: bool) -> Result<OwnedFd> {
     let fd = loop {
         match open(
             path,

@@ -43,6 +43,14 @@ pub enum Event<'a> {
     Answered { data: &'a [u8], rtt_micros: f64 },
     /// Every writer has closed its end: `read(2)` returned 0.
     EndOfFile,
+    /// A non-blocking write into a pipe nobody reads: how much the kernel took.
+    Filled {
+        asked: usize,
+        took: usize,
+        held: u64,
+    },
+    /// The kernel refused a write with `EAGAIN`: a blocking writer would sleep here.
+    WouldBlock { asked: usize, held: u64 },
 }
 
 /// What a father read, set against the message boundaries the sons wrote.
@@ -109,6 +117,12 @@ struct JsonEvent {
     partial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     rtt_us: Option<f64>,
+    /// Bytes handed to one write(2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked: Option<usize>,
+    /// Bytes the pipe holds after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    held: Option<u64>,
 }
 
 impl Reporter {
@@ -197,6 +211,11 @@ impl Reporter {
         }
     }
 
+    /// A line of a result table, on stdout (the table is the lesson's output).
+    pub fn table_line(&self, msg: &Msg) -> Result<()> {
+        write_stdout(&msg.to_string())
+    }
+
     /// A diagnostic on stderr: waiting, warnings, explanations. A closed stderr is ignored.
     pub fn note(&self, msg: &Msg) {
         let _ = writeln!(io::stderr().lock(), "{msg}");
@@ -226,6 +245,8 @@ fn json_line(role: Role, pid: i32, time: f64, event: Event<'_>) -> Result<String
         uid: None,
         partial: false,
         rtt_us: None,
+        asked: None,
+        held: None,
     };
     let mut with_data = |data: &[u8]| {
         json.data = Some(escape(data));
@@ -261,6 +282,18 @@ fn json_line(role: Role, pid: i32, time: f64, event: Event<'_>) -> Result<String
             json.son = Some(son);
         }
         Event::EndOfFile => json.event = "eof",
+        Event::Filled { asked, took, held } => {
+            json.event = "filled";
+            json.bytes = Some(took);
+            json.asked = Some(asked);
+            json.held = Some(held);
+            json.partial = took < asked;
+        }
+        Event::WouldBlock { asked, held } => {
+            json.event = "would_block";
+            json.asked = Some(asked);
+            json.held = Some(held);
+        }
     }
     Ok(serde_json::to_string(&json)?)
 }

@@ -2,6 +2,7 @@
 //! deadline.
 
 mod anon;
+mod capacity;
 mod named;
 mod socket;
 mod util;

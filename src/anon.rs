@@ -51,7 +51,7 @@ pub fn run(args: &AnonArgs, reporter: &Reporter) -> Result<()> {
                     Ok(()) => 0,
                     Err(e) if e.is::<StdoutClosed>() => 0,
                     Err(e) => {
-                        eprintln!("error: son {}: {e:#}", getpid());
+                        eprintln!("{}: son {}: {e:#}", Msg::ErrorPrefix, getpid());
                         1
                     }
                 };

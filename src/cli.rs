@@ -60,6 +60,31 @@ pub enum Command {
     /// Lesson 5: several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_long_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout
+    #[command(after_long_help = MAN_EXAMPLES)]
+    Man,
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
+  ipcdemo completions zsh > \"${fpath[1]}/_ipcdemo\"
+  ipcdemo completions fish > ~/.config/fish/completions/ipcdemo.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  ipcdemo man | man -l -                read it now
+  ipcdemo man > ~/.local/share/man/man1/ipcdemo.1   install it for `man ipcdemo`";
+
+/// `ipcdemo completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const ATOMIC_EXAMPLES: &str = "\

@@ -19,7 +19,7 @@ mod units;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 use report::{Reporter, StdoutClosed};
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             if e.is::<StdoutClosed>() {
                 return ExitCode::from(exit_codes::SUCCESS);
             }
-            eprintln!("error: {e:#}");
+            eprintln!("{}: {e:#}", messages::Msg::ErrorPrefix);
             ExitCode::from(exit_codes::FAILURE)
         }
     }
@@ -50,12 +50,24 @@ fn run(cli: Cli) -> Result<()> {
         println!("{}", messages::Msg::Lessons);
         return Ok(());
     };
-    signals::install()?;
+    if !matches!(command, Command::Completions(_) | Command::Man) {
+        signals::install()?;
+    }
     match command {
         Command::Anon(args) => anon::run(&args, &reporter),
         Command::Named(args) => named::run(&args, &reporter),
         Command::Socket(args) => socket::run(&args, &reporter),
         Command::Capacity(args) => capacity::run(&args, &reporter),
         Command::Atomic(args) => atomic::run(&args, &reporter),
+        Command::Completions(args) => {
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "ipcdemo", &mut out);
+            report::write_raw_stdout(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            report::write_raw_stdout(&out)
+        }
     }
 }

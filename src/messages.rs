@@ -8,6 +8,7 @@ use crate::atomic::AtomicRun;
 use crate::capacity::{CapacityReport, PIPE_BUF};
 use crate::cli::Lang;
 use crate::pipesize::Refused;
+use crate::rendezvous::{FileKind, Refusal};
 use crate::report::{Event, ReadSummary, Role, escape, format_time, lang};
 
 /// One thing to say. `Display` renders it in the run's language.
@@ -67,6 +68,12 @@ pub enum Msg<'a> {
     PipeSizeRefused(&'a Refused),
     CapacitySummary(&'a CapacityReport),
     CapacityLesson(&'a CapacityReport),
+    Refused {
+        path: &'a Path,
+        refusal: Refusal,
+    },
+    /// The word before an error.
+    ErrorPrefix,
     AtomicHeader,
     AtomicRow(&'a AtomicRun),
     Lessons,
@@ -358,6 +365,9 @@ impl fmt::Display for Msg<'_> {
                     )
                 }
             }
+            Msg::Refused { path, refusal } => refused(f, pt, path, refusal),
+            Msg::ErrorPrefix if pt => f.write_str("erro"),
+            Msg::ErrorPrefix => f.write_str("error"),
             Msg::AtomicHeader if pt => f.write_str(
                 "tamanho do registro  escritores  registros  rasgados  bytes perdidos  veredito",
             ),
@@ -397,6 +407,111 @@ impl fmt::Display for Msg<'_> {
             Msg::Lessons if pt => f.write_str(LESSONS_PT),
             Msg::Lessons => f.write_str(LESSONS_EN),
         }
+    }
+}
+
+fn kind_words(kind: FileKind, pt: bool) -> &'static str {
+    match (kind, pt) {
+        (FileKind::Fifo, false) => "a FIFO",
+        (FileKind::Socket, false) => "a socket",
+        (FileKind::Symlink, false) => "a symbolic link",
+        (FileKind::Regular, false) => "a regular file",
+        (FileKind::Directory, false) => "a directory",
+        (FileKind::CharDevice, false) => "a character device",
+        (FileKind::BlockDevice, false) => "a block device",
+        (FileKind::Unknown, false) => "an unknown kind of file",
+        (FileKind::Fifo, true) => "um FIFO",
+        (FileKind::Socket, true) => "um socket",
+        (FileKind::Symlink, true) => "um link simbólico",
+        (FileKind::Regular, true) => "um arquivo comum",
+        (FileKind::Directory, true) => "uma pasta",
+        (FileKind::CharDevice, true) => "um dispositivo de caracteres",
+        (FileKind::BlockDevice, true) => "um dispositivo de blocos",
+        (FileKind::Unknown, true) => "um tipo desconhecido de arquivo",
+    }
+}
+
+fn refused(f: &mut fmt::Formatter<'_>, pt: bool, path: &Path, refusal: Refusal) -> fmt::Result {
+    let p = path.display();
+    if pt {
+        write!(f, "recusado usar {p}: ")?;
+    } else {
+        write!(f, "refusing to use {p}: ")?;
+    }
+    match (refusal, pt) {
+        (Refusal::WrongKind { found, wanted }, false) => write!(
+            f,
+            "it is {}, not a {wanted}; it was left untouched; remove it yourself or pass another \
+             --path",
+            kind_words(found, false)
+        ),
+        (Refusal::WrongKind { found, wanted }, true) => write!(
+            f,
+            "é {}, não um {wanted}; nada foi mexido; remova-o você mesmo ou passe outro --path",
+            kind_words(found, true)
+        ),
+        (Refusal::FolderIsNot(found), false) => write!(
+            f,
+            "it is {}, not a folder; remove it or pass --path",
+            kind_words(found, false)
+        ),
+        (Refusal::FolderIsNot(found), true) => write!(
+            f,
+            "é {}, não uma pasta; remova-o ou passe --path",
+            kind_words(found, true)
+        ),
+        (Refusal::FolderOwner { owner, me }, false) => write!(
+            f,
+            "it belongs to uid {owner}, not to you (uid {me}); someone else may have made it to \
+             watch or feed your demo; remove it or pass --path"
+        ),
+        (Refusal::FolderOwner { owner, me }, true) => write!(
+            f,
+            "pertence ao uid {owner}, não a você (uid {me}); outra pessoa pode tê-la criado para \
+             espiar ou alimentar sua demo; remova-a ou passe --path"
+        ),
+        (Refusal::FolderMode(mode), false) => write!(
+            f,
+            "its mode is {mode:04o}, so other users can reach what is in it; run `chmod 700 {p}` \
+             or pass --path"
+        ),
+        (Refusal::FolderMode(mode), true) => write!(
+            f,
+            "o modo é {mode:04o}, então outros usuários alcançam o que há nela; rode \
+             `chmod 700 {p}` ou passe --path"
+        ),
+        (Refusal::Owner { what, owner, me }, false) => write!(
+            f,
+            "the {what} belongs to uid {owner}, not to you (uid {me}); pass another --path"
+        ),
+        (Refusal::Owner { what, owner, me }, true) => write!(
+            f,
+            "o {what} pertence ao uid {owner}, não a você (uid {me}); passe outro --path"
+        ),
+        (Refusal::Writable(mode), false) => write!(
+            f,
+            "its mode is {mode:04o}, so other users could write to it; run `chmod go-w {p}` (or \
+             `chmod 600`) first"
+        ),
+        (Refusal::Writable(mode), true) => write!(
+            f,
+            "o modo é {mode:04o}, então outros usuários poderiam escrever nele; rode \
+             `chmod go-w {p}` (ou `chmod 600`) antes"
+        ),
+        (Refusal::Replaced, false) => {
+            f.write_str("it was replaced by another file while in use; stopping")
+        }
+        (Refusal::Replaced, true) => {
+            f.write_str("foi trocado por outro arquivo durante o uso; parando")
+        }
+        (Refusal::ListenerOwner { owner, me }, false) => write!(
+            f,
+            "the process listening there is uid {owner}, not you (uid {me})"
+        ),
+        (Refusal::ListenerOwner { owner, me }, true) => write!(
+            f,
+            "o processo escutando lá é do uid {owner}, não seu (uid {me})"
+        ),
     }
 }
 
@@ -496,6 +611,9 @@ ipcdemo: watch bytes travel between threads and processes. The lessons, in order
   3. ipcdemo named                a FIFO: run the father here, `ipcdemo named --son` elsewhere
   4. ipcdemo socket               a Unix socket: one connection per son, who they are, replies
   5. ipcdemo socket --seqpacket   the same, but every read is exactly one message
+  6. ipcdemo capacity             how much a pipe holds before a writer blocks
+  7. ipcdemo atomic --sweep       which writes tear when many writers share a pipe
+  8. ipcdemo bench --quick        pipe, FIFO, sockets and TCP: how fast, here
 Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything.";
 
 const LESSONS_PT: &str = "\
@@ -505,4 +623,7 @@ ipcdemo: veja bytes viajando entre threads e processos. As lições, em ordem:
   3. ipcdemo named                um FIFO: o pai aqui, `ipcdemo named --son` em outro terminal
   4. ipcdemo socket               um socket Unix: uma conexão por filho, quem é cada um, respostas
   5. ipcdemo socket --seqpacket   o mesmo, mas cada leitura é exatamente uma mensagem
+  6. ipcdemo capacity             quanto um pipe guarda antes de o escritor bloquear
+  7. ipcdemo atomic --sweep       quais escritas rasgam quando muitos escritores dividem um pipe
+  8. ipcdemo bench --quick        pipe, FIFO, sockets e TCP: a velocidade, aqui
 Rode `ipcdemo <lição> --help` para as opções, `ipcdemo --help` para tudo.";

@@ -25,7 +25,7 @@ use nix::unistd::{getpid, mkfifo, read};
 use crate::boundaries::{BoundaryCounter, Framing};
 use crate::cli::NamedArgs;
 use crate::messages::Msg;
-use crate::rendezvous::{self, Existing, RemoveOnExit};
+use crate::rendezvous::{self, Existing, Refusal, RemoveOnExit};
 use crate::report::{Event, Reporter, Role, StdoutClosed};
 use crate::signals;
 use crate::spam::{SpamSchedule, write_message};
@@ -81,10 +81,14 @@ pub fn open_fifo(path: &Path, flags: OFlag, created: bool) -> Result<OwnedFd> {
         ) {
             Ok(fd) => break fd,
             Err(Errno::EINTR) => signals::check()?,
-            Err(Errno::ELOOP) => bail!(
-                "refusing to use {}: it is a symbolic link; it was left untouched",
-                path.display()
-            ),
+            Err(Errno::ELOOP) => {
+                let found = rendezvous::FileKind::Symlink;
+                let refusal = Refusal::WrongKind {
+                    found,
+                    wanted: "FIFO",
+                };
+                return Err(rendezvous::refuse(path, refusal));
+            }
             Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
         }
     };
@@ -206,10 +210,7 @@ impl LineReader {
         .with_context(|| format!("reopening {} to wait for the next son", path.display()))?;
         let (ours, theirs) = (fstat(fifo)?, fstat(&writer)?);
         if rendezvous::identity(&ours) != rendezvous::identity(&theirs) {
-            bail!(
-                "{} was replaced by another file while the father read it; stopping",
-                path.display()
-            );
+            return Err(rendezvous::refuse(path, Refusal::Replaced));
         }
         Ok(writer)
     }

@@ -7,23 +7,68 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::sys::stat::{FileStat, SFlag, lstat};
 use nix::unistd::geteuid;
 
-/// The kind of file a path holds, in words for error messages.
-pub fn kind_of(stat: &FileStat) -> &'static str {
+/// The kind of file a path holds; `messages` puts it into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Fifo,
+    Socket,
+    Symlink,
+    Regular,
+    Directory,
+    CharDevice,
+    BlockDevice,
+    Unknown,
+}
+
+pub fn kind_of(stat: &FileStat) -> FileKind {
     match SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT {
-        SFlag::S_IFIFO => "a FIFO",
-        SFlag::S_IFSOCK => "a socket",
-        SFlag::S_IFLNK => "a symbolic link",
-        SFlag::S_IFREG => "a regular file",
-        SFlag::S_IFDIR => "a directory",
-        SFlag::S_IFCHR => "a character device",
-        SFlag::S_IFBLK => "a block device",
-        _ => "an unknown kind of file",
+        SFlag::S_IFIFO => FileKind::Fifo,
+        SFlag::S_IFSOCK => FileKind::Socket,
+        SFlag::S_IFLNK => FileKind::Symlink,
+        SFlag::S_IFREG => FileKind::Regular,
+        SFlag::S_IFDIR => FileKind::Directory,
+        SFlag::S_IFCHR => FileKind::CharDevice,
+        SFlag::S_IFBLK => FileKind::BlockDevice,
+        _ => FileKind::Unknown,
     }
+}
+
+/// Why a path was refused.
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal {
+    /// The path holds the wrong kind of file (`wanted` is "FIFO" or "socket").
+    WrongKind {
+        found: FileKind,
+        wanted: &'static str,
+    },
+    /// The default folder is not a folder.
+    FolderIsNot(FileKind),
+    /// The default folder belongs to another user.
+    FolderOwner { owner: u32, me: u32 },
+    /// The default folder is open to other users.
+    FolderMode(u32),
+    /// The FIFO or socket belongs to another user.
+    Owner {
+        what: &'static str,
+        owner: u32,
+        me: u32,
+    },
+    /// Others could write to the FIFO or socket.
+    Writable(u32),
+    /// The FIFO was swapped for another file while we used it.
+    Replaced,
+    /// The process listening on the socket is another user's.
+    ListenerOwner { owner: u32, me: u32 },
+}
+
+/// A refused path: the error the user sees, in the run's language.
+pub fn refuse(path: &Path, refusal: Refusal) -> anyhow::Error {
+    anyhow::anyhow!("{}", crate::messages::Msg::Refused { path, refusal })
 }
 
 pub fn is_kind(stat: &FileStat, kind: SFlag) -> bool {
@@ -70,29 +115,16 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
 fn check_private_dir(dir: &Path) -> Result<()> {
     let stat = lstat(dir).with_context(|| format!("examining {}", dir.display()))?;
     if !is_kind(&stat, SFlag::S_IFDIR) {
-        bail!(
-            "refusing to use {}: it is {}, not a folder; remove it or pass --path",
-            dir.display(),
-            kind_of(&stat)
-        );
+        return Err(refuse(dir, Refusal::FolderIsNot(kind_of(&stat))));
     }
     let me = geteuid().as_raw();
     if stat.st_uid != me {
-        bail!(
-            "refusing to use {}: it belongs to uid {}, not to you (uid {me}); someone else may \
-             have made it to watch or feed your demo; remove it or pass --path",
-            dir.display(),
-            stat.st_uid
-        );
+        let owner = stat.st_uid;
+        return Err(refuse(dir, Refusal::FolderOwner { owner, me }));
     }
     let mode = stat.st_mode & 0o777;
     if mode & 0o077 != 0 {
-        bail!(
-            "refusing to use {}: its mode is {mode:04o}, so other users can reach what is in \
-             it; run `chmod 700 {}` or pass --path",
-            dir.display(),
-            dir.display()
-        );
+        return Err(refuse(dir, Refusal::FolderMode(mode)));
     }
     Ok(())
 }
@@ -106,7 +138,11 @@ pub enum Existing {
 
 /// Looks at the path without following it. Refuses anything but a file of `kind` that belongs
 /// to us and that others cannot write; `what` names the kind ("FIFO", "socket").
-pub fn inspect(path: &Path, kind: SFlag, what: &str) -> Result<(Existing, Option<FileStat>)> {
+pub fn inspect(
+    path: &Path,
+    kind: SFlag,
+    what: &'static str,
+) -> Result<(Existing, Option<FileStat>)> {
     let stat = match lstat(path) {
         Ok(stat) => stat,
         Err(Errno::ENOENT) => return Ok((Existing::Nothing, None)),
@@ -117,32 +153,25 @@ pub fn inspect(path: &Path, kind: SFlag, what: &str) -> Result<(Existing, Option
 }
 
 /// The checks of [`inspect`], also run with `fstat(2)` on what was really opened.
-pub fn check_is_ours(path: &Path, stat: &FileStat, kind: SFlag, what: &str) -> Result<()> {
+pub fn check_is_ours(path: &Path, stat: &FileStat, kind: SFlag, what: &'static str) -> Result<()> {
     if !is_kind(stat, kind) {
-        bail!(
-            "refusing to use {}: it is {}, not a {what}; it was left untouched; remove it \
-             yourself or pass another --path",
-            path.display(),
-            kind_of(stat)
-        );
+        let found = kind_of(stat);
+        return Err(refuse(
+            path,
+            Refusal::WrongKind {
+                found,
+                wanted: what,
+            },
+        ));
     }
     let me = geteuid().as_raw();
     if stat.st_uid != me {
-        bail!(
-            "refusing to use {}: the {what} belongs to uid {}, not to you (uid {me}); pass \
-             another --path",
-            path.display(),
-            stat.st_uid
-        );
+        let owner = stat.st_uid;
+        return Err(refuse(path, Refusal::Owner { what, owner, me }));
     }
     let mode = stat.st_mode & 0o777;
     if mode & 0o022 != 0 {
-        bail!(
-            "refusing to use {}: its mode is {mode:04o}, so other users could write to it; \
-             run `chmod go-w {}` (or `chmod 600`) first",
-            path.display(),
-            path.display()
-        );
+        return Err(refuse(path, Refusal::Writable(mode)));
     }
     Ok(())
 }

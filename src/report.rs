@@ -300,7 +300,17 @@ fn json_line(role: Role, pid: i32, time: f64, event: Event<'_>) -> Result<String
 
 fn write_stdout(line: &str) -> Result<()> {
     let mut out = io::stdout().lock();
-    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+    stdout_result(writeln!(out, "{line}").and_then(|()| out.flush()))
+}
+
+/// Writes generated text (completions, the man page) with the same closed-stdout rules.
+pub fn write_raw_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    stdout_result(out.write_all(bytes).and_then(|()| out.flush()))
+}
+
+fn stdout_result(written: io::Result<()>) -> Result<()> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
         Err(e) => Err(anyhow::Error::new(e).context(Msg::WritingStdout.to_string())),

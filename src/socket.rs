@@ -319,10 +319,11 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let (_, father_uid) = peer_identity(&fd)?;
     let me = nix::unistd::geteuid().as_raw();
     if father_uid != me {
-        bail!(
-            "refusing to talk to {}: the listener is uid {father_uid}, not you (uid {me})",
-            path.display()
-        );
+        let refusal = rendezvous::Refusal::ListenerOwner {
+            owner: father_uid,
+            me,
+        };
+        return Err(rendezvous::refuse(path, refusal));
     }
     let mut schedule = SpamSchedule::new(args.tick, true);
     let mut answer = vec![0u8; 4096];

@@ -4,5 +4,6 @@
 mod anon;
 mod capacity;
 mod named;
+mod polish;
 mod socket;
 mod util;

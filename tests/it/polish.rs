@@ -1,0 +1,367 @@
+//! What a polished CLI owes its users: JSON events, Portuguese, clocks, colour, completions,
+//! the man page, the map of lessons.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn anon_json_events_carry_pid_time_data_and_length() {
+    let out = ipcdemo(&[
+        "--json",
+        "anon",
+        "--count",
+        "20",
+        "--tick",
+        "0",
+        "--show-son",
+    ])
+    .assert()
+    .success();
+    let events = json_lines(&out.get_output().stdout);
+    let received: Vec<&Value> = events.iter().filter(|e| e["event"] == "received").collect();
+    let sent: Vec<&Value> = events.iter().filter(|e| e["event"] == "sent").collect();
+    assert_eq!(sent.len(), 20);
+    let mut joined = String::new();
+    for e in &received {
+        assert_eq!(e["role"], "father");
+        assert!(e["pid"].as_i64().unwrap() > 0 && e["time"].as_f64().unwrap() > 1.6e9);
+        let data = e["data"].as_str().unwrap();
+        assert_eq!(e["bytes"].as_u64().unwrap() as usize, data.len());
+        joined.push_str(data);
+    }
+    assert_eq!(joined.as_bytes(), spam(20, false));
+    assert_eq!(events.iter().filter(|e| e["event"] == "eof").count(), 1);
+    let summary = events.last().unwrap();
+    assert_eq!(
+        (summary["event"].as_str(), summary["messages"].as_u64()),
+        (Some("summary"), Some(20))
+    );
+    assert_eq!(summary["bytes"], 160);
+    assert!(
+        out.get_output().stderr.is_empty()
+            || !String::from_utf8_lossy(&out.get_output().stderr).contains("summary")
+    );
+}
+
+#[test]
+fn named_and_socket_json_events_parse() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let father = Running::start(
+        "named --json",
+        ipcdemo_std(&["--json", "named", "--count", "2", "--path", path_str(&fifo)]),
+    );
+    wait_for_path(&fifo);
+    let son = ipcdemo_std(&[
+        "--json",
+        "named",
+        "--son",
+        "--count",
+        "2",
+        "--tick",
+        "0",
+        "--path",
+        path_str(&fifo),
+    ]);
+    let son = Running::start("named son --json", son).finish();
+    let done = father.finish();
+    let father_events: Vec<Value> = done
+        .stdout
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(father_events[0]["event"], "received");
+    assert_eq!(father_events[0]["data"], "Spam 000");
+    assert_eq!(father_events[0]["bytes"], 8);
+    assert_eq!(father_events.last().unwrap()["event"], "summary");
+    let son_events: Vec<Value> = son
+        .stdout
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(son_events[1]["data"], "Spam 001\\n");
+    assert_eq!(son_events[1]["bytes"], 9);
+
+    let socket = dir.path().join("socket");
+    let father = Running::start(
+        "socket --json",
+        ipcdemo_std(&[
+            "--json",
+            "socket",
+            "--count",
+            "1",
+            "--ack",
+            "--path",
+            path_str(&socket),
+        ]),
+    );
+    wait_for_path(&socket);
+    let son = ipcdemo_std(&[
+        "--json",
+        "socket",
+        "--son",
+        "--ack",
+        "--count",
+        "1",
+        "--tick",
+        "0",
+        "--path",
+        path_str(&socket),
+    ]);
+    let son = Running::start("socket son --json", son);
+    let son_pid = son.child.id() as i64;
+    let son = son.finish();
+    let done = father.finish();
+    let events: Vec<Value> = done
+        .stdout
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["event"], "accepted");
+    assert_eq!(events[0]["son"], son_pid);
+    assert_eq!(events[1]["event"], "received");
+    assert_eq!(events[1]["son"], son_pid);
+    let answered: Value = serde_json::from_str(&son.stdout[1]).unwrap();
+    assert_eq!(answered["event"], "answered");
+    assert_eq!(answered["data"], "ack Spam 000\\n");
+    assert!(answered["rtt_us"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn portuguese_uses_the_notebooks_words() {
+    for (flag, env) in [(Some("--lang=pt"), None), (None, Some("pt_BR.UTF-8"))] {
+        let mut args: Vec<&str> = flag.into_iter().collect();
+        args.extend(["anon", "--count", "3", "--tick", "0", "--show-son"]);
+        let mut cmd = ipcdemo(&args);
+        if let Some(lang) = env {
+            cmd.env("LANG", lang);
+        }
+        let out = cmd.assert().success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let first = stdout
+            .lines()
+            .find(|l| l.starts_with("Pai "))
+            .expect("a Pai line");
+        let pid = std::str::from_utf8(&out.get_output().stdout)
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .to_string();
+        assert!(
+            first.starts_with(&format!("Pai {pid} recebeu [Spam 000")),
+            "{first}"
+        );
+        assert!(first.contains("] às "), "{first}");
+        assert!(stdout.contains(" enviou [Spam 000] às "), "{stdout}");
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains("resumo: 3 mensagens, 24 bytes"), "{stderr}");
+    }
+}
+
+#[test]
+fn lc_all_outranks_lang_and_english_is_the_default() {
+    let out = ipcdemo(&["anon", "--count", "1", "--tick", "0"])
+        .env("LANG", "pt_BR.UTF-8")
+        .env("LC_ALL", "C")
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("Father "));
+}
+
+#[test]
+fn errors_are_translated_too() {
+    let dir = temp_dir();
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = ipcdemo(&["--lang", "pt", "named", "--path", path_str(&file)])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "erro: recusado usar {}: é um arquivo comum, não um FIFO; nada foi mexido; remova-o \
+             você mesmo ou passe outro --path\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn the_relative_clock_starts_near_zero() {
+    let out = ipcdemo(&[
+        "--clock", "relative", "anon", "--count", "2", "--tick", "20ms",
+    ])
+    .assert()
+    .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let times: Vec<f64> = stdout.lines().map(time_of).collect();
+    assert!(times[0] >= 0.0 && times[0] < 1.0, "{stdout}");
+    assert!(times[1] - times[0] >= 0.015, "{stdout}");
+    assert!(stdout.lines().all(|l| {
+        l.rsplit(' ')
+            .next()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap()
+            .len()
+            == 6
+    }));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = ipcdemo(&["anon", "--count", "2", "--tick", "0"])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success();
+    assert!(
+        !plain.get_output().stdout.contains(&0x1b),
+        "NO_COLOR output has no escapes"
+    );
+    let piped = ipcdemo(&["anon", "--count", "2", "--tick", "0"])
+        .assert()
+        .success();
+    assert!(
+        !piped.get_output().stdout.contains(&0x1b),
+        "a pipe is not a terminal"
+    );
+    let forced = ipcdemo(&[
+        "--color",
+        "always",
+        "anon",
+        "--count",
+        "2",
+        "--tick",
+        "0",
+        "--show-son",
+    ])
+    .assert()
+    .success();
+    let text = String::from_utf8(forced.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("\x1b[36mFather ") && text.contains("\x1b[33mSon "),
+        "{text:?}"
+    );
+    let json = ipcdemo(&[
+        "--color", "always", "--json", "anon", "--count", "2", "--tick", "0",
+    ])
+    .assert()
+    .success();
+    assert!(!json.get_output().stdout.contains(&0x1b), "never in JSON");
+}
+
+#[test]
+fn completions_generate_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_ipcdemo()"),
+        ("zsh", "#compdef ipcdemo"),
+        ("fish", "complete -c ipcdemo"),
+        ("elvish", "edit:completion:arg-completer[ipcdemo]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = ipcdemo(&["completions", shell]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(text.contains(marker), "{shell}");
+        assert!(
+            text.contains("seqpacket"),
+            "{shell} completes subcommand flags"
+        );
+    }
+    ipcdemo(&["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn the_man_page_renders() {
+    let out = ipcdemo(&["man"]).assert().success();
+    let roff = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(roff.contains(".TH ipcdemo 1"), "{roff}");
+    assert!(roff.contains("anon") && roff.contains("socket"));
+    let man_here = Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !man_here {
+        eprintln!("skipped the man -l check: man is not installed");
+        return;
+    }
+    let dir = temp_dir();
+    let page = dir.path().join("ipcdemo.1");
+    std::fs::write(&page, &roff).unwrap();
+    let rendered = Command::new("timeout")
+        .args(["20", "man", "-l", path_str(&page)])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(
+        rendered.status.success() && text.contains("SYNOPSIS"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ipcdemo_alone_prints_the_map_of_lessons() {
+    let out = ipcdemo(&[]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let order = [
+        "ipcdemo anon ",
+        "ipcdemo anon --fork",
+        "ipcdemo named",
+        "ipcdemo socket ",
+        "ipcdemo capacity",
+        "ipcdemo atomic",
+        "ipcdemo bench",
+    ];
+    let mut at = 0;
+    for lesson in order {
+        let found = text[at..]
+            .find(lesson)
+            .unwrap_or_else(|| panic!("{lesson} missing or out of order"));
+        at += found;
+    }
+}
+
+#[test]
+fn every_subcommand_help_ends_with_examples() {
+    for sub in [
+        "anon",
+        "named",
+        "socket",
+        "capacity",
+        "atomic",
+        "completions",
+        "man",
+    ] {
+        let out = ipcdemo(&[sub, "--help"]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let examples = text
+            .rfind("Examples:")
+            .unwrap_or_else(|| panic!("{sub}: no examples"));
+        let lines = text[examples..]
+            .lines()
+            .filter(|l| l.trim_start().starts_with("ipcdemo "))
+            .count();
+        assert!((2..=3).contains(&lines), "{sub}: {lines} examples");
+    }
+    let top = ipcdemo(&["--help"]).assert().success();
+    let text = String::from_utf8(top.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("130  stopped by Ctrl-C"),
+        "exit statuses documented"
+    );
+}

@@ -60,6 +60,9 @@ pub enum Command {
     /// Lesson 5: several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
+    /// Lesson 6: how fast each mechanism is here: throughput and round trips
+    #[command(after_long_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_long_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -223,6 +226,121 @@ pub struct NamedArgs {
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
     pub no_wait: bool,
+}
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  ipcdemo bench --quick                 every mechanism in a few seconds
+  ipcdemo bench --mechanism pipe,tcp --pin split   the cross-CPU wake-up, made visible
+  ipcdemo bench --mechanism pipe --zero-copy --busy-poll --huge-pages --throughput-only";
+
+/// `ipcdemo bench`: throughput and latency of every mechanism, side by side.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which mechanisms to measure, comma-separated [default: all]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub mechanism: Vec<Mechanism>,
+    /// Bytes to stream in each throughput run, like 256M or 4G [default: 1G; 64M with --quick]
+    #[arg(long, value_name = "BYTES", value_parser = total_bytes)]
+    pub total: Option<u64>,
+    /// Bytes per write(2) in throughput runs (1 to 16M)
+    #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = bytes_in_range(1, 16 << 20))]
+    pub size: usize,
+    /// Timed ping-pong round trips in each latency run [default: 100000; 10000 with --quick]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: Option<u64>,
+    /// Bytes per ping and per pong (1 to 64K)
+    #[arg(long, value_name = "BYTES", default_value = "1", value_parser = bytes_in_range(1, 64 << 10))]
+    pub msg_size: usize,
+    /// Pipe and FIFO buffer to ask for with F_SETPIPE_SZ [default: /proc/sys/fs/pipe-max-size]
+    #[arg(long, value_name = "BYTES", value_parser = bytes_in_range(1, 1 << 30))]
+    pub pipe_size: Option<usize>,
+    /// Pipes and FIFOs: the writer vmsplice(2)s, the reader splice(2)s to /dev/null (Linux)
+    #[arg(long)]
+    pub zero_copy: bool,
+    /// Spin on non-blocking ends instead of sleeping in the kernel (burns both CPUs)
+    #[arg(long)]
+    pub busy_poll: bool,
+    /// Put both processes on one CPU (same), on two (split), or let the kernel choose (none)
+    #[arg(long, value_enum, default_value_t = Pin::None)]
+    pub pin: Pin,
+    /// Back the writer's buffer with a transparent huge page (with --zero-copy)
+    #[arg(long)]
+    pub huge_pages: bool,
+    /// A run of a few seconds in all: 64M streamed, 10000 round trips
+    #[arg(long)]
+    pub quick: bool,
+    /// Measure only throughput
+    #[arg(long, conflicts_with = "latency_only")]
+    pub throughput_only: bool,
+    /// Measure only latency
+    #[arg(long)]
+    pub latency_only: bool,
+}
+
+impl BenchArgs {
+    pub fn mechanisms(&self) -> Vec<Mechanism> {
+        if self.mechanism.is_empty() {
+            Mechanism::value_variants().to_vec()
+        } else {
+            self.mechanism.clone()
+        }
+    }
+
+    pub fn config(&self) -> crate::bench::BenchConfig {
+        let rounds = self
+            .rounds
+            .unwrap_or(if self.quick { 10_000 } else { 100_000 });
+        crate::bench::BenchConfig {
+            total: self
+                .total
+                .unwrap_or(if self.quick { 64 << 20 } else { 1 << 30 }),
+            size: self.size,
+            rounds,
+            warmup: (rounds / 10).min(1000),
+            msg_size: self.msg_size,
+            pipe_size: self.pipe_size,
+            zero_copy: self.zero_copy,
+            busy_poll: self.busy_poll,
+            pin: self.pin,
+            huge_pages: self.huge_pages,
+        }
+    }
+}
+
+fn total_bytes(text: &str) -> Result<u64, String> {
+    match crate::units::parse_bytes(text)? {
+        0 => Err("a zero-length run measures nothing; give at least 1 byte, like 1M".into()),
+        bytes => Ok(bytes),
+    }
+}
+
+/// An IPC mechanism the bench can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mechanism {
+    /// An anonymous pipe(2), enlarged with F_SETPIPE_SZ
+    Pipe,
+    /// A FIFO made with mkfifo(3): the same kernel object, found by name
+    Fifo,
+    /// A SOCK_STREAM Unix domain socket, bound to a path
+    UnixStream,
+    /// A SOCK_SEQPACKET Unix domain socket: one record per write
+    UnixSeqpacket,
+    /// socketpair(2): two connected Unix stream sockets, no path
+    Socketpair,
+    /// TCP over 127.0.0.1, the reference most people know
+    Tcp,
+}
+
+/// Where the two benchmark processes run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Pin {
+    /// Let the scheduler choose
+    None,
+    /// Both on CPU 0: no cross-CPU wake-ups, but they take turns
+    Same,
+    /// Parent on CPU 0, child on CPU 1: every hand-over wakes the other CPU
+    Split,
 }
 
 /// How event times are written.

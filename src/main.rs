@@ -2,6 +2,7 @@
 
 mod anon;
 mod atomic;
+mod bench;
 mod boundaries;
 mod capacity;
 mod cli;
@@ -59,6 +60,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Socket(args) => socket::run(&args, &reporter),
         Command::Capacity(args) => capacity::run(&args, &reporter),
         Command::Atomic(args) => atomic::run(&args, &reporter),
+        Command::Bench(args) => bench::run(&args, &reporter),
         Command::Completions(args) => {
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "ipcdemo", &mut out);

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::atomic::AtomicRun;
+use crate::bench::Measurement;
 use crate::capacity::{CapacityReport, PIPE_BUF};
 use crate::cli::Lang;
 use crate::pipesize::Refused;
@@ -74,6 +75,19 @@ pub enum Msg<'a> {
     },
     /// The word before an error.
     ErrorPrefix,
+    BenchProgress {
+        step: usize,
+        steps: usize,
+        mechanism: &'a str,
+        throughput: bool,
+    },
+    BenchHeader,
+    BenchRow(&'a Measurement),
+    BenchNote {
+        mechanism: &'a str,
+        note: &'a str,
+    },
+    BenchReading(&'a [Measurement]),
     AtomicHeader,
     AtomicRow(&'a AtomicRun),
     Lessons,
@@ -368,6 +382,54 @@ impl fmt::Display for Msg<'_> {
             Msg::Refused { path, refusal } => refused(f, pt, path, refusal),
             Msg::ErrorPrefix if pt => f.write_str("erro"),
             Msg::ErrorPrefix => f.write_str("error"),
+            Msg::BenchProgress {
+                step,
+                steps,
+                mechanism,
+                throughput,
+            } => {
+                let what = match (throughput, pt) {
+                    (true, false) => "throughput",
+                    (false, false) => "latency",
+                    (true, true) => "vazão",
+                    (false, true) => "latência",
+                };
+                write!(f, "bench [{step}/{steps}] {mechanism} {what}…")
+            }
+            Msg::BenchHeader if pt => write!(
+                f,
+                "{:<15} {:<10} {:>7} {:>11} {:>9} {:>14}  modo",
+                "mecanismo", "medida", "GiB/s", "mediana µs", "p99 µs", "idas e voltas/s"
+            ),
+            Msg::BenchHeader => write!(
+                f,
+                "{:<15} {:<10} {:>7} {:>11} {:>9} {:>14}  mode",
+                "mechanism", "measure", "GiB/s", "median µs", "p99 µs", "round trips/s"
+            ),
+            Msg::BenchRow(m) => {
+                let or_dash = |value: Option<f64>, decimals: usize| {
+                    value.map_or_else(|| "-".to_string(), |v| format!("{v:.decimals$}"))
+                };
+                let measure = match (m.measure, pt) {
+                    ("throughput", true) => "vazão",
+                    ("latency", true) => "latência",
+                    (other, _) => other,
+                };
+                write!(
+                    f,
+                    "{:<15} {:<10} {:>7} {:>11} {:>9} {:>14}  {}",
+                    m.mechanism,
+                    measure,
+                    or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
+                    or_dash(m.rtt_median_us, 1),
+                    or_dash(m.rtt_p99_us, 1),
+                    or_dash(m.round_trips_per_second, 0),
+                    m.mode
+                )
+            }
+            Msg::BenchNote { mechanism, note } if pt => write!(f, "nota ({mechanism}): {note}"),
+            Msg::BenchNote { mechanism, note } => write!(f, "note ({mechanism}): {note}"),
+            Msg::BenchReading(results) => bench_reading(f, pt, results),
             Msg::AtomicHeader if pt => f.write_str(
                 "tamanho do registro  escritores  registros  rasgados  bytes perdidos  veredito",
             ),
@@ -408,6 +470,74 @@ impl fmt::Display for Msg<'_> {
             Msg::Lessons => f.write_str(LESSONS_EN),
         }
     }
+}
+
+/// The one-line reading of a bench table for a learner.
+fn bench_reading(f: &mut fmt::Formatter<'_>, pt: bool, results: &[Measurement]) -> fmt::Result {
+    let gib = |m: &Measurement| m.bytes_per_second.unwrap_or(0.0) / f64::from(1u32 << 30);
+    let fastest = results
+        .iter()
+        .filter(|m| m.bytes_per_second.is_some())
+        .max_by(|a, b| gib(a).total_cmp(&gib(b)));
+    let quickest = results
+        .iter()
+        .filter(|m| m.rtt_median_us.is_some())
+        .min_by(|a, b| {
+            a.rtt_median_us
+                .unwrap_or(0.0)
+                .total_cmp(&b.rtt_median_us.unwrap_or(0.0))
+        });
+    let tcp = results
+        .iter()
+        .find(|m| m.mechanism == "tcp" && m.bytes_per_second.is_some());
+    f.write_str(if pt { "leitura:" } else { "reading:" })?;
+    if let Some(best) = fastest {
+        if pt {
+            write!(
+                f,
+                " o fluxo mais rápido foi {} com {:.2} GiB/s",
+                best.mechanism,
+                gib(best)
+            )?;
+        } else {
+            write!(
+                f,
+                " the fastest stream was {} at {:.2} GiB/s",
+                best.mechanism,
+                gib(best)
+            )?;
+        }
+        if let Some(tcp) = tcp.filter(|t| t.mechanism != best.mechanism && gib(t) > 0.0) {
+            write!(f, " ({:.1}× tcp)", gib(best) / gib(tcp))?;
+        }
+        f.write_str(if quickest.is_some() { ";" } else { "." })?;
+    }
+    if let Some(best) = quickest {
+        let median = best.rtt_median_us.unwrap_or(0.0);
+        if pt {
+            write!(
+                f,
+                " a ida e volta mais curta foi {} com {median:.1} µs de mediana.",
+                best.mechanism
+            )?;
+        } else {
+            write!(
+                f,
+                " the quickest round trip was {} at {median:.1} µs median.",
+                best.mechanism
+            )?;
+        }
+        if median > 20.0 && !best.mode.contains("same CPU") && !best.mode.contains("busy-poll") {
+            f.write_str(if pt {
+                " Quase todo esse tempo é acordar o outro processo em outra CPU: tente --pin same \
+                 ou --busy-poll."
+            } else {
+                " Most of that is waking the other process on another CPU: try --pin same or \
+                 --busy-poll."
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn kind_words(kind: FileKind, pt: bool) -> &'static str {

@@ -11,6 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::bench::Measurement;
 use crate::cli::{Clock, ColorChoice, GlobalArgs, Lang};
 use crate::messages::Msg;
 
@@ -214,6 +215,48 @@ impl Reporter {
     /// A line of a result table, on stdout (the table is the lesson's output).
     pub fn table_line(&self, msg: &Msg) -> Result<()> {
         write_stdout(&msg.to_string())
+    }
+
+    /// `bench`: a progress line on stderr, only when stderr is a terminal.
+    pub fn progress(&self, step: usize, steps: usize, mechanism: &str, throughput: bool) {
+        if io::stderr().is_terminal() {
+            let msg = Msg::BenchProgress {
+                step,
+                steps,
+                mechanism,
+                throughput,
+            };
+            let _ = write!(io::stderr().lock(), "\r\x1b[2K{msg}");
+        }
+    }
+
+    pub fn progress_done(&self) {
+        if io::stderr().is_terminal() {
+            let _ = write!(io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+
+    /// `bench`: one JSON object per measurement, or a table and a one-line reading.
+    pub fn bench_results(&self, results: &[Measurement]) -> Result<()> {
+        if self.json {
+            for result in results {
+                write_stdout(&serde_json::to_string(result)?)?;
+            }
+            return Ok(());
+        }
+        write_stdout(&Msg::BenchHeader.to_string())?;
+        for result in results {
+            write_stdout(&Msg::BenchRow(result).to_string())?;
+        }
+        for result in results {
+            if let Some(note) = &result.note {
+                self.note(&Msg::BenchNote {
+                    mechanism: result.mechanism,
+                    note,
+                });
+            }
+        }
+        write_stdout(&Msg::BenchReading(results).to_string())
     }
 
     /// A diagnostic on stderr: waiting, warnings, explanations. A closed stderr is ignored.

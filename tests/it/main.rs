@@ -2,6 +2,7 @@
 //! deadline.
 
 mod anon;
+mod bench;
 mod capacity;
 mod named;
 mod polish;

@@ -1,0 +1,205 @@
+//! `ipcdemo bench` at tiny sizes: every mechanism runs, checks its data and reports. No timing
+//! assertions: speed is for benchmark runs, not tests.
+
+use serde_json::Value;
+
+use crate::util::*;
+
+const ALL: [&str; 6] = [
+    "pipe",
+    "fifo",
+    "unix-stream",
+    "unix-seqpacket",
+    "socketpair",
+    "tcp",
+];
+
+fn bench_json(extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["--json", "bench"];
+    args.extend_from_slice(extra);
+    for (flag, tiny) in [("--total", "1M"), ("--rounds", "1000")] {
+        if !extra.contains(&flag) {
+            args.extend([flag, tiny]);
+        }
+    }
+    let out = ipcdemo(&args).assert().success();
+    String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn every_mechanism_measures_throughput_and_latency() {
+    let rows = bench_json(&[]);
+    assert_eq!(rows.len(), 12, "six mechanisms, two measures each");
+    for (i, mechanism) in ALL.iter().enumerate() {
+        let throughput = &rows[2 * i];
+        let latency = &rows[2 * i + 1];
+        assert_eq!(
+            (
+                throughput["mechanism"].as_str(),
+                throughput["measure"].as_str()
+            ),
+            (Some(*mechanism), Some("throughput"))
+        );
+        assert_eq!(
+            throughput["bytes"],
+            1 << 20,
+            "{mechanism}: every byte arrived"
+        );
+        assert!(throughput["bytes_per_second"].as_f64().unwrap() > 0.0);
+        assert!(throughput["seconds"].as_f64().unwrap() > 0.0);
+        assert!(throughput["rounds"].is_null() && throughput["rtt_median_us"].is_null());
+        assert_eq!(latency["measure"], "latency");
+        assert_eq!(latency["rounds"], 1000, "{mechanism}");
+        assert_eq!(
+            latency["bytes"], 2000,
+            "1000 pings and 1000 pongs of 1 byte"
+        );
+        let median = latency["rtt_median_us"].as_f64().unwrap();
+        let p99 = latency["rtt_p99_us"].as_f64().unwrap();
+        assert!(median > 0.0 && p99 >= median, "{mechanism}: {median} {p99}");
+        assert!(latency["bytes_per_second"].is_null());
+        for field in ["mode", "round_trips_per_second", "pipe_size_bytes"] {
+            assert!(latency.get(field).is_some(), "{field}");
+        }
+    }
+    assert_eq!(rows[0]["pipe_size_bytes"].as_u64().unwrap() % 4096, 0);
+    assert!(
+        rows[4]["pipe_size_bytes"].is_null(),
+        "sockets have no pipe size"
+    );
+}
+
+#[test]
+fn odd_sizes_still_arrive_exactly() {
+    // 1 MiB + 7 bytes in 1000-byte writes: the last write is short, the pattern never aligns.
+    let rows = bench_json(&[
+        "--total",
+        "1048583",
+        "--size",
+        "1000",
+        "--mechanism",
+        "pipe,unix-stream,tcp",
+        "--throughput-only",
+        "--msg-size",
+        "3",
+    ]);
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["bytes"] == 1_048_583));
+}
+
+#[test]
+fn zero_copy_busy_poll_and_pinning_run() {
+    let rows = bench_json(&[
+        "--mechanism",
+        "pipe,fifo",
+        "--zero-copy",
+        "--huge-pages",
+        "--throughput-only",
+    ]);
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(row["bytes"], 1 << 20);
+        assert!(
+            row["mode"].as_str().unwrap().starts_with("vmsplice/splice"),
+            "{row}"
+        );
+        assert!(
+            row["note"]
+                .as_str()
+                .unwrap()
+                .contains("only the byte count is checked")
+        );
+    }
+    for pin in ["same", "split", "none"] {
+        let rows = bench_json(&[
+            "--mechanism",
+            "pipe",
+            "--busy-poll",
+            "--pin",
+            pin,
+            "--rounds",
+            "200",
+        ]);
+        assert_eq!(rows[1]["rounds"], 200, "{pin}");
+        assert!(rows[1]["mode"].as_str().unwrap().contains("busy-poll"));
+    }
+}
+
+#[test]
+fn the_table_has_a_row_per_measure_and_a_reading() {
+    let out = ipcdemo(&[
+        "bench",
+        "--total",
+        "1M",
+        "--rounds",
+        "500",
+        "--mechanism",
+        "pipe,tcp",
+    ])
+    .assert()
+    .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(
+        lines[0].starts_with("mechanism")
+            && lines[0].contains("GiB/s")
+            && lines[0].contains("p99 µs")
+    );
+    assert!(lines[1].starts_with("pipe            throughput"));
+    assert!(lines[4].starts_with("tcp             latency"));
+    assert!(
+        lines[5].starts_with("reading: the fastest stream was "),
+        "{}",
+        lines[5]
+    );
+    assert!(
+        out.get_output().stderr.is_empty(),
+        "no progress line when stderr is not a terminal"
+    );
+}
+
+#[test]
+fn bad_sizes_are_usage_errors() {
+    for (args, needle) in [
+        (&["bench", "--total", "0"][..], "zero-length"),
+        (&["bench", "--total", "lots"], "not a size"),
+        (&["bench", "--size", "0"], "out of range"),
+        (&["bench", "--rounds", "0"], "--rounds"),
+        (
+            &["bench", "--mechanism", "carrier-pigeon"],
+            "carrier-pigeon",
+        ),
+        (&["bench", "--pin", "sideways"], "sideways"),
+    ] {
+        let out = ipcdemo(args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_oversized_seqpacket_record_is_a_clear_error() {
+    let out = ipcdemo(&[
+        "bench",
+        "--mechanism",
+        "unix-seqpacket",
+        "--size",
+        "4M",
+        "--total",
+        "8M",
+        "--throughput-only",
+    ])
+    .assert()
+    .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("measuring the unix-seqpacket throughput"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

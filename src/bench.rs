@@ -291,19 +291,30 @@ fn set_nonblocking(fds: &[&OwnedFd]) -> Result<()> {
     Ok(())
 }
 
-/// Runs `job` in a child process and returns its pid. The child pins itself to `cpu` first.
-/// `job` owns the child's descriptors: in the parent it is dropped unrun, which closes the
-/// parent's copies of them, so the child's exit is seen as end of file or EPIPE.
-fn spawn_child(cpu: Option<usize>, job: impl FnOnce() -> Result<()>) -> Result<Pid> {
-    // SAFETY: the other thread (signals) holds no lock; the child only makes system calls on
-    // memory allocated before the fork and then calls _exit(2).
+/// The parent's two ends, which the child must not keep.
+type ParentEnds = (OwnedFd, OwnedFd);
+
+/// Runs `job` in a child process pinned to `cpu`; returns its pid and the parent's ends.
+///
+/// `job` owns the child's ends: in the parent it is dropped unrun, which closes the parent's
+/// copies, so the child's exit is seen as end of file or EPIPE. The child closes the parent's
+/// ends in turn: a child still holding the read end of the pipe it writes into would be its
+/// own reader, and when the parent left it would fill the pipe and block for ever instead of
+/// failing with EPIPE.
+fn spawn_child(
+    parent_ends: ParentEnds,
+    cpu: Option<usize>,
+    job: impl FnOnce() -> Result<()>,
+) -> Result<(Pid, ParentEnds)> {
+    // SAFETY: bench runs single-threaded (see signals::install_without_thread); the child
+    // only makes system calls on memory allocated before the fork and then calls _exit(2).
     match unsafe { fork() }.context("forking the benchmark's child")? {
         ForkResult::Child => {
-            let code = match signals::restore_defaults_in_child()
-                .and_then(|()| pin_to(cpu))
-                .and_then(|()| job())
-            {
+            drop(parent_ends);
+            let code = match child_setup(cpu).and_then(|()| job()) {
                 Ok(()) => 0,
+                // The parent left (it stopped or failed, and says so itself): nothing to add.
+                Err(e) if parent_left(&e) => 1,
                 Err(e) => {
                     eprintln!("bench child: {e:#}");
                     1
@@ -315,9 +326,37 @@ fn spawn_child(cpu: Option<usize>, job: impl FnOnce() -> Result<()>) -> Result<P
         }
         ForkResult::Parent { child } => {
             drop(job);
-            Ok(child)
+            Ok((child, parent_ends))
         }
     }
+}
+
+fn parent_left(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<Errno>(),
+        Some(Errno::EPIPE | Errno::ECONNRESET)
+    ) || error.is::<OtherSideLeft>()
+}
+
+/// End of file in the middle of a run.
+#[derive(Debug)]
+struct OtherSideLeft;
+
+impl std::fmt::Display for OtherSideLeft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the other side left in the middle of a run")
+    }
+}
+
+impl std::error::Error for OtherSideLeft {}
+
+fn child_setup(cpu: Option<usize>) -> Result<()> {
+    signals::restore_defaults_in_child()?;
+    // A parent killed with -9 takes its child along instead of leaving it spinning.
+    #[cfg(target_os = "linux")]
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+        .context("setting PR_SET_PDEATHSIG")?;
+    pin_to(cpu)
 }
 
 fn reap(child: Pid) -> Result<()> {
@@ -505,14 +544,15 @@ fn throughput(mechanism: Mechanism, channel: Channel, config: &BenchConfig) -> R
         config.huge_pages,
     );
     let source = WriterBuffer::new(size + PERIOD, huge)?;
-    let child = spawn_child(child_cpu, move || {
-        wait_for_go(&child_read)?;
-        if zero_copy {
-            stream_vmsplice(&child_write, source.bytes(), total, size, busy)
-        } else {
-            stream_write(&child_write, source.bytes(), total, size, busy)
-        }
-    })?;
+    let (child, (parent_read, parent_write)) =
+        spawn_child((parent_read, parent_write), child_cpu, move || {
+            wait_for_go(&child_read)?;
+            if zero_copy {
+                stream_vmsplice(&child_write, source.bytes(), total, size, busy)
+            } else {
+                stream_write(&child_write, source.bytes(), total, size, busy)
+            }
+        })?;
     let mut buffer = vec![0u8; size.max(64 * 1024)];
     let expected = pattern(buffer.len());
     let devnull = std::fs::OpenOptions::new()
@@ -550,7 +590,7 @@ fn wait_for_go(fd: &OwnedFd) -> Result<()> {
     loop {
         match read(fd, &mut go) {
             Ok(1) => return Ok(()),
-            Ok(_) => bail!("the parent left before the start"),
+            Ok(_) => return Err(OtherSideLeft.into()),
             Err(Errno::EINTR | Errno::EAGAIN) => continue,
             Err(e) => return Err(e).context("waiting for the start"),
         }
@@ -619,7 +659,7 @@ fn stream_write(fd: &OwnedFd, source: &[u8], total: u64, size: usize, busy: bool
         let len = size.min((total - sent) as usize);
         match write(fd, &source[phase..phase + len]) {
             Ok(n) => sent += n as u64,
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e).context("writing"),
         }
@@ -637,14 +677,15 @@ fn stream_vmsplice(fd: &OwnedFd, source: &[u8], total: u64, size: usize, busy: b
     };
     let mut sent = 0u64;
     while sent < total {
-        let phase = (sent % PERIOD as u64) as usize;
+        // Always from the start of the buffer: page-aligned (with --huge-pages) so each
+        // vmsplice maps whole pages; the reader never looks at the pattern in this mode.
         let len = size.min((total - sent) as usize);
-        let slice = [IoSlice::new(&source[phase..phase + len])];
+        let slice = [IoSlice::new(&source[..len])];
         // SAFETY: vmsplice maps these pages into the pipe by reference; the buffer is never
         // written again and outlives the child, so the reader sees exactly what was sent.
         match unsafe { vmsplice(fd, &slice, flags) } {
             Ok(n) => sent += n as u64,
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e).context("vmsplice"),
         }
@@ -666,6 +707,9 @@ fn drain_read(
 ) -> Result<u64> {
     let mut received = 0u64;
     while received < total {
+        // A full pipe never makes read(2) block, so EINTR alone would not notice Ctrl-C; an
+        // atomic load per read costs nothing next to the system call.
+        signals::check()?;
         match read(fd, buffer) {
             Ok(0) => break,
             Ok(n) => {
@@ -675,7 +719,7 @@ fn drain_read(
                 }
                 received += n as u64;
             }
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
             Err(e) => return Err(e).context("reading"),
         }
@@ -698,10 +742,11 @@ fn drain_splice(
     }
     let mut received = 0u64;
     while received < total {
+        signals::check()?;
         match splice(fd, None, devnull, None, size, flags) {
             Ok(0) => break,
             Ok(n) => received += n as u64,
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
             Err(e) => return Err(e).context("splice"),
         }
@@ -736,13 +781,14 @@ fn latency(channel: Channel, config: &BenchConfig) -> Result<Measurement> {
     let (size, busy) = (config.msg_size, config.busy_poll);
     let all_rounds = config.warmup + config.rounds;
     let mut echo = vec![0u8; size];
-    let child = spawn_child(child_cpu, move || {
-        for _ in 0..all_rounds {
-            read_exact(&child_read, &mut echo, busy)?;
-            write_all(&child_write, &echo, busy)?;
-        }
-        Ok(())
-    })?;
+    let (child, (parent_read, parent_write)) =
+        spawn_child((parent_read, parent_write), child_cpu, move || {
+            for _ in 0..all_rounds {
+                read_exact(&child_read, &mut echo, busy)?;
+                write_all(&child_write, &echo, busy)?;
+            }
+            Ok(())
+        })?;
     let mut ping = vec![0u8; size];
     let mut pong = vec![0u8; size];
     let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
@@ -752,6 +798,7 @@ fn latency(channel: Channel, config: &BenchConfig) -> Result<Measurement> {
             if round == config.warmup {
                 started = Instant::now();
             }
+            signals::check()?;
             // The round's number travels in the first byte: a lost or repeated answer shows.
             ping[0] = round as u8;
             let sent_at = Instant::now();
@@ -787,9 +834,9 @@ fn read_exact(fd: &OwnedFd, buffer: &mut [u8], busy: bool) -> Result<()> {
     let mut filled = 0;
     while filled < buffer.len() {
         match read(fd, &mut buffer[filled..]) {
-            Ok(0) => bail!("the other side left in the middle of a round trip"),
+            Ok(0) => return Err(OtherSideLeft.into()),
             Ok(n) => filled += n,
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
             Err(e) => return Err(e).context("reading a round trip"),
         }
@@ -802,7 +849,7 @@ fn write_all(fd: &OwnedFd, buffer: &[u8], busy: bool) -> Result<()> {
     while written < buffer.len() {
         match write(fd, &buffer[written..]) {
             Ok(n) => written += n,
-            Err(Errno::EAGAIN) if busy => {}
+            Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
             Err(e) => return Err(e).context("writing a round trip"),
         }
@@ -833,8 +880,18 @@ pub fn run(args: &crate::cli::BenchArgs, reporter: &crate::report::Reporter) -> 
             mechanism.name(),
             measure == Measure::Throughput,
         );
-        let result = self::measure(mechanism, measure, &config)
-            .with_context(|| format!("measuring the {} {}", mechanism.name(), measure.name()))?;
+        let result = self::measure(mechanism, measure, &config).map_err(|e| {
+            // Ctrl-C reaches the child too; whatever error its death caused here, the cause
+            // was the signal.
+            match signals::received() {
+                Some(signal) => signals::Interrupted(signal).into(),
+                None => e.context(format!(
+                    "measuring the {} {}",
+                    mechanism.name(),
+                    measure.name()
+                )),
+            }
+        })?;
         results.push(result);
     }
     reporter.progress_done();

@@ -51,8 +51,10 @@ fn run(cli: Cli) -> Result<()> {
         println!("{}", messages::Msg::Lessons);
         return Ok(());
     };
-    if !matches!(command, Command::Completions(_) | Command::Man) {
-        signals::install()?;
+    match command {
+        Command::Completions(_) | Command::Man => {}
+        Command::Bench(_) => signals::install_without_thread()?,
+        _ => signals::install()?,
     }
     match command {
         Command::Anon(args) => anon::run(&args, &reporter),

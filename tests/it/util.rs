@@ -148,7 +148,13 @@ pub struct Finished {
 
 /// Runs `cmd` to the end (killing it at the deadline); for commands whose stdout is not piped.
 pub fn run_with_deadline(what: &str, mut cmd: Command) -> (Option<i32>, String) {
-    let mut child = cmd.spawn().expect("ipcdemo starts");
+    let child = cmd.spawn().expect("ipcdemo starts");
+    let _ = what;
+    finish_child(child)
+}
+
+/// Waits for a started child (killing it at the deadline); returns its status and stderr.
+pub fn finish_child(mut child: Child) -> (Option<i32>, String) {
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait works") {
@@ -157,7 +163,7 @@ pub fn run_with_deadline(what: &str, mut cmd: Command) -> (Option<i32>, String) 
         if started.elapsed() > DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{what} did not exit within {DEADLINE:?}");
+            panic!("a child did not exit within {DEADLINE:?}");
         }
         thread::sleep(Duration::from_millis(5));
     };

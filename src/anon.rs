@@ -112,10 +112,11 @@ fn son_writes(
     let mut sent = 0u64;
     while count.is_none_or(|count| sent < count) {
         let message = schedule.wait_for_next()?;
+        let stamp = show.map(|reporter| reporter.now());
         write_message(&write_end, message).context("writing to the pipe")?;
         sent += 1;
-        if let Some(reporter) = show {
-            reporter.event(Role::Son, pid, Event::Sent { data: message })?;
+        if let (Some(reporter), Some(time)) = (show, stamp) {
+            reporter.event_at(time, Role::Son, pid, Event::Sent { data: message })?;
         }
     }
     Ok(())

@@ -244,6 +244,7 @@ fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Res
             Ok(message) => message,
             Err(stop) => break Err(stop.into()),
         };
+        let stamp = reporter.now();
         match write_message(&fifo, message) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(Errno::EPIPE as i32) => {
@@ -253,7 +254,7 @@ fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Res
         }
         sent += 1;
         bytes += message.len() as u64;
-        if let Err(e) = reporter.event(Role::Son, pid, Event::Sent { data: message }) {
+        if let Err(e) = reporter.event_at(stamp, Role::Son, pid, Event::Sent { data: message }) {
             break Err(e);
         }
     };

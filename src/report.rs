@@ -151,7 +151,8 @@ impl Reporter {
         self.json
     }
 
-    fn now(&self) -> f64 {
+    /// The time now on the chosen clock, for an event reported a moment later.
+    pub fn now(&self) -> f64 {
         match self.clock {
             Clock::Unix => unix_now(),
             Clock::Relative => self.started.elapsed().as_secs_f64(),
@@ -160,7 +161,12 @@ impl Reporter {
 
     /// Writes one event line on stdout.
     pub fn event(&self, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
-        let time = self.now();
+        self.event_at(self.now(), role, pid, event)
+    }
+
+    /// An event that happened at `time` (a son stamps its send before write(2), so its line
+    /// never claims a later time than the father's receipt).
+    pub fn event_at(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         let line = if self.json {
             json_line(role, pid, time, event)?
         } else {

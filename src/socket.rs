@@ -336,29 +336,34 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
             Ok(message) => message,
             Err(stop) => break Err(stop.into()),
         };
+        let stamp = reporter.now();
         let started = Instant::now();
         if let Err(e) = write_message(&fd, message) {
             break Err(father_gone(e.raw_os_error(), path, sent));
         }
         sent += 1;
         bytes += message.len() as u64;
-        if let Err(e) = reporter.event(Role::Son, pid, Event::Sent { data: message }) {
-            break Err(e);
-        }
-        if args.ack {
+        // With --ack, wait for the answer before printing anything: the round trip measures
+        // the socket, not our terminal.
+        let answered = if args.ack {
             match read_answer(&fd, &mut answer, args.seqpacket) {
-                Ok(Some(n)) => {
-                    let rtt_micros = started.elapsed().as_secs_f64() * 1e6;
-                    let event = Event::Answered {
-                        data: &answer[..n],
-                        rtt_micros,
-                    };
-                    if let Err(e) = reporter.event(Role::Son, pid, event) {
-                        break Err(e);
-                    }
-                }
+                Ok(Some(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
                 Ok(None) => break Err(anyhow::anyhow!("{}", Msg::FatherHungUp { path, sent })),
                 Err(errno) => break Err(father_gone(Some(errno as i32), path, sent)),
+            }
+        } else {
+            None
+        };
+        if let Err(e) = reporter.event_at(stamp, Role::Son, pid, Event::Sent { data: message }) {
+            break Err(e);
+        }
+        if let Some((n, rtt_micros)) = answered {
+            let event = Event::Answered {
+                data: &answer[..n],
+                rtt_micros,
+            };
+            if let Err(e) = reporter.event(Role::Son, pid, event) {
+                break Err(e);
             }
         }
     };

@@ -159,22 +159,22 @@ impl fmt::Display for Msg<'_> {
             } => write!(f, "son {pid}: sent {messages} messages, {bytes} bytes"),
             Msg::FatherWaitingForSon(path) if pt => write!(
                 f,
-                "pai: esperando um filho abrir {} para escrita (open(2) bloqueia até lá)",
+                "pai: abrindo {} para leitura; open(2) espera aqui até um filho abri-lo para escrita",
                 path.display()
             ),
             Msg::FatherWaitingForSon(path) => write!(
                 f,
-                "father: waiting for a son to open {} for writing (open(2) blocks until then)",
+                "father: opening {} for reading; open(2) waits here until a son opens it for writing",
                 path.display()
             ),
             Msg::SonWaitingForFather(path) if pt => write!(
                 f,
-                "filho: esperando o pai abrir {} para leitura (open(2) bloqueia até lá)",
+                "filho: abrindo {} para escrita; open(2) espera aqui até o pai abri-lo para leitura",
                 path.display()
             ),
             Msg::SonWaitingForFather(path) => write!(
                 f,
-                "son: waiting for the father to open {} for reading (open(2) blocks until then)",
+                "son: opening {} for writing; open(2) waits here until a father opens it for reading",
                 path.display()
             ),
             Msg::AllSonsGone(path) if pt => write!(
@@ -331,15 +331,25 @@ impl fmt::Display for Msg<'_> {
                     write!(
                         f,
                         "resumo: o {} guardou {} bytes sem leitor (F_GETPIPE_SZ diz {reported}) em \
-                         {} escritas de {} bytes, {} parciais",
-                        r.mechanism, r.held_bytes, r.writes, r.write_size_bytes, r.partial_writes
+                         {} escritas de {} {}, {} parciais",
+                        r.mechanism,
+                        r.held_bytes,
+                        r.writes,
+                        r.write_size_bytes,
+                        bytes_word(r.write_size_bytes),
+                        r.partial_writes
                     )
                 } else {
                     write!(
                         f,
                         "summary: the {} held {} bytes with no reader (F_GETPIPE_SZ says {reported}) \
-                         in {} writes of {} bytes, {} partial",
-                        r.mechanism, r.held_bytes, r.writes, r.write_size_bytes, r.partial_writes
+                         in {} writes of {} {}, {} partial",
+                        r.mechanism,
+                        r.held_bytes,
+                        r.writes,
+                        r.write_size_bytes,
+                        bytes_word(r.write_size_bytes),
+                        r.partial_writes
                     )
                 }
             }
@@ -540,6 +550,10 @@ fn bench_reading(f: &mut fmt::Formatter<'_>, pt: bool, results: &[Measurement]) 
     Ok(())
 }
 
+fn bytes_word(n: usize) -> &'static str {
+    if n == 1 { "byte" } else { "bytes" }
+}
+
 fn kind_words(kind: FileKind, pt: bool) -> &'static str {
     match (kind, pt) {
         (FileKind::Fifo, false) => "a FIFO",
@@ -723,13 +737,15 @@ fn event_line(
         },
         Event::WouldBlock { asked, held } if pt => write!(
             f,
-            "{who} {pid} bloquearia: write(2) de {asked} bytes recusado com EAGAIN; o pipe guarda \
-             {held} bytes às {time}"
+            "{who} {pid} bloquearia: write(2) de {asked} {} recusado com EAGAIN; o pipe guarda \
+             {held} bytes às {time}",
+            bytes_word(asked)
         ),
         Event::WouldBlock { asked, held } => write!(
             f,
-            "{who} {pid} would block: a write(2) of {asked} bytes was refused with EAGAIN; the pipe \
-             holds {held} bytes at {time}"
+            "{who} {pid} would block: a write(2) of {asked} {} was refused with EAGAIN; the pipe \
+             holds {held} bytes at {time}",
+            bytes_word(asked)
         ),
     }
 }

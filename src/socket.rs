@@ -238,18 +238,17 @@ fn serve(
             }
             let data = &buffer[..n];
             let completed = son.counter.record(data);
-            reporter.event(
-                Role::Father,
-                pid,
-                Event::Received {
-                    data,
-                    from: Some(son.son),
-                    partial: false,
-                },
-            )?;
             if args.ack {
+                // Answer before printing, so the son's round trip is the socket's, not ours.
                 answer(&son.fd, data, args.seqpacket);
             }
+            let stamp = reporter.now();
+            let event = Event::Received {
+                data,
+                from: Some(son.son),
+                partial: false,
+            };
+            reporter.event_at(stamp, Role::Father, pid, event)?;
             messages += completed;
             if args.count.is_some_and(|count| messages >= count) {
                 return Ok(());

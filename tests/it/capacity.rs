@@ -30,14 +30,14 @@ fn a_pipe_holds_what_f_getpipe_sz_reports() {
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     let size = default_pipe_size();
     let expected = format!(
-        "summary: the pipe held {size} bytes with no reader (F_GETPIPE_SZ says {size}) in {size} writes of 1 bytes, 0 partial"
+        "summary: the pipe held {size} bytes with no reader (F_GETPIPE_SZ says {size}) in {size} writes of 1 byte, 0 partial"
     );
     assert!(stderr.contains(&expected), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     // One progress line per 4 KiB page, then the refusal.
     assert_eq!(lines.len() as u64, size / 4096 + 1, "{stdout}");
     assert!(
-        lines[0].contains("wrote 1 bytes; the pipe holds 4096 at "),
+        lines[0].contains("wrote 1 byte; the pipe holds 4096 at "),
         "{}",
         lines[0]
     );

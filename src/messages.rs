@@ -718,11 +718,13 @@ fn event_line(
         Event::Filled { asked, took, held } => match (took < asked, pt) {
             (false, false) => write!(
                 f,
-                "{who} {pid} wrote {took} bytes; the pipe holds {held} at {time}"
+                "{who} {pid} wrote {took} {}; the pipe holds {held} at {time}",
+                bytes_word(took)
             ),
             (false, true) => write!(
                 f,
-                "{who} {pid} escreveu {took} bytes; o pipe guarda {held} às {time}"
+                "{who} {pid} escreveu {took} {}; o pipe guarda {held} às {time}",
+                bytes_word(took)
             ),
             (true, false) => write!(
                 f,

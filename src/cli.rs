@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     /// Timestamps as Unix seconds (as the notebook) or seconds since the demo started
     #[arg(long, global = true, value_enum, default_value_t = Clock::Unix)]
     pub clock: Clock,
-    /// Colour father and son lines (only ever on a terminal; NO_COLOR also turns it off)
+    /// Colour father and son lines: auto means on a terminal without NO_COLOR; never in --json
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

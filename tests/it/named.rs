@@ -525,3 +525,84 @@ fn the_notebooks_python_son_and_father_talk_to_ours() {
         .collect();
     assert_eq!(received, ["Spam 000", "Spam 001", "Spam 002"]);
 }
+
+#[test]
+fn a_father_whose_stdout_closes_ends_quietly() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("pipefifo");
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    // The real thing: `ipcdemo named | head -1`, and the father's own exit status.
+    let script = "\"$0\" named --path \"$1\" 2>\"$2\" | head -1; exit ${PIPESTATUS[0]}";
+    let stderr_file = dir.path().join("stderr");
+    let pipeline = Command::new("timeout")
+        .args(["20", "bash", "-c", script])
+        .arg(&bin)
+        .arg(&fifo)
+        .arg(&stderr_file)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_path(&fifo);
+    let s = Running::start(
+        "named son",
+        ipcdemo_std(&["named", "--son", "--tick", "1ms", "--path", path_str(&fifo)]),
+    );
+    let out = pipeline.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the father left quietly, with status 0"
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.starts_with("Father ") && text.lines().count() == 1,
+        "{text}"
+    );
+    let stderr = fs::read_to_string(&stderr_file).unwrap();
+    assert!(
+        !stderr.contains("error") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(!fifo.exists(), "the guard still removes the FIFO");
+    // Its son, still writing, learns that the father left.
+    let done = s.finish();
+    assert_eq!(done.code, Some(1));
+    assert!(
+        done.stderr.contains("the father went away"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_son_whose_stdout_is_a_full_disk_says_so() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("pipefifo");
+    let f = father(&fifo, &["--count", "1"]);
+    let mut cmd = ipcdemo_std(&[
+        "named",
+        "--son",
+        "--count",
+        "3",
+        "--tick",
+        "0",
+        "--path",
+        path_str(&fifo),
+    ]);
+    cmd.stdout(
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap(),
+    );
+    let (code, stderr) = run_with_deadline("son >/dev/full", cmd);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: writing to standard output: No space left on device"),
+        "{stderr}"
+    );
+    assert_eq!(
+        data_lines(&f.finish().stdout, "Father "),
+        vec![b"Spam 000".to_vec()]
+    );
+}

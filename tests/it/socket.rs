@@ -441,3 +441,52 @@ fn pythons_socket_module_is_a_peer() {
     let done = f.finish();
     assert_eq!(received(&done.stdout).concat(), spam(2, true));
 }
+
+#[test]
+fn a_son_killed_mid_run_costs_the_others_nothing() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let mut f = father(&path, &["--count", "100"]);
+    let doomed = Running::start(
+        "doomed son",
+        ipcdemo_std(&[
+            "socket",
+            "--son",
+            "--tick",
+            "5ms",
+            "--path",
+            path_str(&path),
+        ]),
+    );
+    let doomed_pid = doomed.child.id() as i32;
+    // Wait until the father has heard from it, then kill it without warning.
+    loop {
+        let line = f.next_line();
+        if line.contains(&format!("from son {doomed_pid}")) {
+            break;
+        }
+    }
+    doomed.signal(Signal::SIGKILL);
+    drop(doomed);
+    let s = son(&path, &["--count", "100"]);
+    let son_pid = s.child.id() as i32;
+    assert_eq!(s.finish().code, Some(0));
+    let done = f.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let by_son = bytes_by_son(&done.stdout);
+    // --count 100 may end the father before the survivor's last lines are read, but what
+    // arrived is exactly its first lines, whole and in order.
+    let survivor = &by_son[&son_pid];
+    assert_eq!(survivor[..], spam(100, true)[..survivor.len()]);
+    assert!(
+        done.stdout
+            .iter()
+            .any(|l| l.contains(&format!("saw son {doomed_pid} hang up")))
+    );
+    let doomed_bytes = &by_son[&doomed_pid];
+    assert_eq!(
+        doomed_bytes[..],
+        spam(1000, true)[..doomed_bytes.len()],
+        "nothing sent was lost"
+    );
+}

@@ -59,7 +59,9 @@ fn a_one_mebibyte_pipe_holds_1048576_bytes() {
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(0);
     if !nix::unistd::geteuid().is_root() && max < 1 << 20 {
-        eprintln!("skipped: pipe-max-size is {max} and we are not root, so 1M would be refused");
+        skip(&format!(
+            "pipe-max-size is {max} and we are not root, so 1M would be refused"
+        ));
         return;
     }
     let value = summary_json(&["capacity", "--pipe-size", "1M", "--write-size", "4K"]);
@@ -108,7 +110,7 @@ fn a_fifo_is_the_same_kernel_object() {
 #[test]
 fn an_unprivileged_oversized_request_is_explained_not_fatal() {
     if !can_setpriv() {
-        eprintln!("skipped: needs root and setpriv to act as another user");
+        skip("needs root and setpriv to act as another user");
         return;
     }
     let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")

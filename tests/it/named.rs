@@ -341,7 +341,7 @@ fn an_existing_fifo_others_can_write_is_refused_with_the_fix() {
 #[test]
 fn another_users_fifo_is_refused_and_a_nobody_fifo_is_0600_whatever_the_umask() {
     if !can_setpriv() {
-        eprintln!("skipped: needs root and setpriv to act as another user");
+        skip("needs root and setpriv to act as another user");
         return;
     }
     let dir = temp_dir();
@@ -493,7 +493,7 @@ fn echo_and_cat_are_peers() {
 #[test]
 fn the_notebooks_python_son_and_father_talk_to_ours() {
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("skipped: python3 is not installed");
+        skip("python3 is not installed");
         return;
     }
     let dir = temp_dir();

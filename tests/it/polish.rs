@@ -295,7 +295,7 @@ fn the_man_page_renders() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !man_here {
-        eprintln!("skipped the man -l check: man is not installed");
+        skip("the man -l check: man is not installed");
         return;
     }
     let dir = temp_dir();

@@ -373,7 +373,7 @@ fn socat_here() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !here {
-        eprintln!("skipped: socat is not installed (.ci/run installs it)");
+        skip("socat is not installed (.ci/run installs it)");
     }
     here
 }
@@ -422,7 +422,7 @@ fn socat_is_a_son_and_a_father() {
 #[test]
 fn pythons_socket_module_is_a_peer() {
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("skipped: python3 is not installed");
+        skip("python3 is not installed");
         return;
     }
     let dir = temp_dir();

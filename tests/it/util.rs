@@ -285,3 +285,10 @@ pub fn ipcdemo_as_nobody(args: &[&str]) -> Command {
         .stderr(Stdio::piped());
     cmd
 }
+
+/// Says that a test could not run its check here. It writes to the process's stderr directly
+/// (the test harness captures `eprintln!`), so the skip shows in CI's log, never silently.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {reason}");
+}

@@ -174,12 +174,8 @@ fn finish(son: Son, saw_end_of_file: bool) -> Result<()> {
             if !saw_end_of_file {
                 let _ = kill(child, Signal::SIGTERM);
             }
-            let status = loop {
-                match waitpid(child, None) {
-                    Err(Errno::EINTR) => continue,
-                    other => break other.context("waiting for the son process")?,
-                }
-            };
+            let status = signals::restarting(|| waitpid(child, None))
+                .context("waiting for the son process")?;
             match status {
                 WaitStatus::Exited(_, 0) => Ok(()),
                 _ if !saw_end_of_file => Ok(()),

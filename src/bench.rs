@@ -360,12 +360,8 @@ fn child_setup(cpu: Option<usize>) -> Result<()> {
 }
 
 fn reap(child: Pid) -> Result<()> {
-    let status = loop {
-        match waitpid(child, None) {
-            Err(Errno::EINTR) => continue,
-            other => break other.context("waiting for the benchmark's child")?,
-        }
-    };
+    let status = signals::restarting(|| waitpid(child, None))
+        .context("waiting for the benchmark's child")?;
     match status {
         WaitStatus::Exited(_, 0) => Ok(()),
         other => bail!("the benchmark's child failed: {other:?}"),

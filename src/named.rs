@@ -28,7 +28,7 @@ use crate::messages::Msg;
 use crate::rendezvous::{self, Existing, Refusal, RemoveOnExit};
 use crate::report::{Event, Reporter, Role, StdoutClosed};
 use crate::signals;
-use crate::spam::{SpamSchedule, write_message};
+use crate::spam::{self, write_message};
 
 /// A line longer than this without a newline is shown in pieces, each marked partial, so a
 /// writer that never sends `\n` cannot make the father hoard memory.
@@ -217,7 +217,6 @@ impl LineReader {
 }
 
 fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Result<()> {
-    let pid = getpid().as_raw();
     let fifo = if args.no_wait {
         match open_fifo(path, OFlag::O_WRONLY | OFlag::O_NONBLOCK, created) {
             Err(e) if e.downcast_ref::<Errno>() == Some(&Errno::ENXIO) => {
@@ -234,40 +233,14 @@ fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Res
     // The open needed O_NONBLOCK to fail fast; the writes should block like the seed's.
     fcntl(fifo.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))
         .with_context(|| format!("making {} blocking", path.display()))?;
-    let mut schedule = SpamSchedule::new(args.tick, true);
-    let (mut sent, mut bytes) = (0u64, 0u64);
-    let outcome = loop {
-        if args.count.is_some_and(|n| sent >= n) {
-            break Ok(());
-        }
-        let message = match schedule.wait_for_next() {
-            Ok(message) => message,
-            Err(stop) => break Err(stop.into()),
-        };
-        let stamp = reporter.now();
-        match write_message(&fifo, message) {
-            Ok(()) => {}
+    spam::run_son(args.count, args.tick, reporter, |out| {
+        match write_message(&fifo, out.message) {
+            Ok(()) => spam::report_sent(reporter, &out),
             Err(e) if e.raw_os_error() == Some(Errno::EPIPE as i32) => {
-                break Err(anyhow::anyhow!("{}", Msg::FatherWentAway { path, sent }));
+                let sent = out.sent_before;
+                bail!("{}", Msg::FatherWentAway { path, sent })
             }
-            Err(e) => break Err(e).with_context(|| format!("writing to {}", path.display())),
+            Err(e) => Err(e).with_context(|| format!("writing to {}", path.display())),
         }
-        sent += 1;
-        bytes += message.len() as u64;
-        if let Err(e) = reporter.event_at(stamp, Role::Son, pid, Event::Sent { data: message }) {
-            break Err(e);
-        }
-    };
-    if outcome.is_ok()
-        || outcome
-            .as_ref()
-            .is_err_and(|e| e.is::<signals::Interrupted>())
-    {
-        reporter.note(&Msg::SonSummary {
-            pid,
-            messages: sent,
-            bytes,
-        });
-    }
-    outcome
+    })
 }

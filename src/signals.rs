@@ -149,3 +149,14 @@ pub fn restore_defaults_in_child() -> Result<()> {
         .thread_unblock()
         .context("unblocking SIGINT and SIGTERM")
 }
+
+/// Repeats a system call that a signal interrupted (`EINTR`), for calls that must finish even
+/// while we stop, such as reaping a child with `waitpid(2)`.
+pub fn restarting<T>(mut call: impl FnMut() -> nix::Result<T>) -> nix::Result<T> {
+    loop {
+        match call() {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => return other,
+        }
+    }
+}

@@ -30,7 +30,7 @@ use crate::messages::Msg;
 use crate::rendezvous::{self, Existing, RemoveOnExit};
 use crate::report::{Event, ReadSummary, Reporter, Role, StdoutClosed};
 use crate::signals;
-use crate::spam::{SpamSchedule, write_message};
+use crate::spam::{self, write_message};
 
 pub fn run(args: &SocketArgs, reporter: &Reporter) -> Result<()> {
     let path = rendezvous::resolve(args.path.as_deref(), "socket")?;
@@ -297,7 +297,6 @@ fn answer(fd: &OwnedFd, data: &[u8], seqpacket: bool) {
 }
 
 fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
-    let pid = getpid().as_raw();
     if let (Existing::Nothing, _) = rendezvous::inspect(path, SFlag::S_IFSOCK, "socket")? {
         bail!("{}", Msg::NoFatherAtPath(path));
     }
@@ -324,60 +323,34 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
         };
         return Err(rendezvous::refuse(path, refusal));
     }
-    let mut schedule = SpamSchedule::new(args.tick, true);
     let mut answer = vec![0u8; 4096];
-    let (mut sent, mut bytes) = (0u64, 0u64);
-    let outcome = loop {
-        if args.count.is_some_and(|n| sent >= n) {
-            break Ok(());
-        }
-        let message = match schedule.wait_for_next() {
-            Ok(message) => message,
-            Err(stop) => break Err(stop.into()),
-        };
-        let stamp = reporter.now();
+    spam::run_son(args.count, args.tick, reporter, |out| {
         let started = Instant::now();
-        if let Err(e) = write_message(&fd, message) {
-            break Err(father_gone(e.raw_os_error(), path, sent));
+        if let Err(e) = write_message(&fd, out.message) {
+            return Err(father_gone(e.raw_os_error(), path, out.sent_before));
         }
-        sent += 1;
-        bytes += message.len() as u64;
+        let sent = out.sent_before + 1;
         // With --ack, wait for the answer before printing anything: the round trip measures
         // the socket, not our terminal.
         let answered = if args.ack {
             match read_answer(&fd, &mut answer, args.seqpacket) {
                 Ok(Some(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
-                Ok(None) => break Err(anyhow::anyhow!("{}", Msg::FatherHungUp { path, sent })),
-                Err(errno) => break Err(father_gone(Some(errno as i32), path, sent)),
+                Ok(None) => bail!("{}", Msg::FatherHungUp { path, sent }),
+                Err(errno) => return Err(father_gone(Some(errno as i32), path, sent)),
             }
         } else {
             None
         };
-        if let Err(e) = reporter.event_at(stamp, Role::Son, pid, Event::Sent { data: message }) {
-            break Err(e);
-        }
+        spam::report_sent(reporter, &out)?;
         if let Some((n, rtt_micros)) = answered {
             let event = Event::Answered {
                 data: &answer[..n],
                 rtt_micros,
             };
-            if let Err(e) = reporter.event(Role::Son, pid, event) {
-                break Err(e);
-            }
+            reporter.event(Role::Son, getpid().as_raw(), event)?;
         }
-    };
-    if outcome.is_ok()
-        || outcome
-            .as_ref()
-            .is_err_and(|e| e.is::<signals::Interrupted>())
-    {
-        reporter.note(&Msg::SonSummary {
-            pid,
-            messages: sent,
-            bytes,
-        });
-    }
-    outcome
+        Ok(())
+    })
 }
 
 /// Reads one answer: one record on a seqpacket socket, one line on a stream. `None` at end of

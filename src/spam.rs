@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 
+use crate::messages::Msg;
+use crate::report::{Event, Reporter, Role};
 use crate::signals;
 
 /// The messages and sleeps of the notebook's `son()`: `zzz = (zzz + 1) % 5`.
@@ -61,6 +63,69 @@ fn format_zzz(zzz: u32) -> [u8; 3] {
         b'0' + (z / 10 % 10) as u8,
         b'0' + (z % 10) as u8,
     ]
+}
+
+/// What a son's `send` step is told about the message it must send.
+pub struct Outgoing<'a> {
+    pub message: &'a [u8],
+    /// When the send started, on the reporter's clock (for its `sent` line).
+    pub stamp: f64,
+    /// Messages sent before this one (for "the father went away after N").
+    pub sent_before: u64,
+}
+
+/// The loop every son process runs: sleep the seed's pause, hand the message to `send` (which
+/// writes it and prints its `sent` line, and whatever follows, such as an answer), until
+/// `count` messages or a stop signal; then the son's summary on stderr.
+pub fn run_son(
+    count: Option<u64>,
+    tick: Duration,
+    reporter: &Reporter,
+    mut send: impl FnMut(Outgoing<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let pid = nix::unistd::getpid().as_raw();
+    let mut schedule = SpamSchedule::new(tick, true);
+    let (mut sent, mut bytes) = (0u64, 0u64);
+    let outcome = loop {
+        if count.is_some_and(|n| sent >= n) {
+            break Ok(());
+        }
+        let message = match schedule.wait_for_next() {
+            Ok(message) => message,
+            Err(stop) => break Err(stop.into()),
+        };
+        let stamp = reporter.now();
+        let len = message.len() as u64;
+        if let Err(e) = send(Outgoing {
+            message,
+            stamp,
+            sent_before: sent,
+        }) {
+            break Err(e);
+        }
+        sent += 1;
+        bytes += len;
+    };
+    // A son that finished or was stopped says what it sent; one that failed says why instead.
+    if outcome.is_ok()
+        || outcome
+            .as_ref()
+            .is_err_and(|e| e.is::<signals::Interrupted>())
+    {
+        reporter.note(&Msg::SonSummary {
+            pid,
+            messages: sent,
+            bytes,
+        });
+    }
+    outcome
+}
+
+/// Prints a son's `sent` line, stamped when the send began.
+pub fn report_sent(reporter: &Reporter, out: &Outgoing<'_>) -> anyhow::Result<()> {
+    let pid = nix::unistd::getpid().as_raw();
+    let event = Event::Sent { data: out.message };
+    reporter.event_at(out.stamp, Role::Son, pid, event)
 }
 
 /// Writes one message with one `write(2)`.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -237,35 +237,10 @@ fn a_socket_with_a_live_father_is_refused() {
 
 #[test]
 fn foreign_files_at_the_path_are_refused_and_untouched() {
-    let dir = temp_dir();
-    let target = dir.path().join("precious");
-    fs::write(&target, b"keep me").unwrap();
-    let link = dir.path().join("link");
-    symlink(&target, &link).unwrap();
-    let file = dir.path().join("file");
-    fs::write(&file, b"mine").unwrap();
-    let folder = dir.path().join("folder");
-    fs::create_dir(&folder).unwrap();
-    for (path, kind) in [
-        (&link, "a symbolic link"),
-        (&file, "a regular file"),
-        (&folder, "a directory"),
-    ] {
-        for side in [&["socket"][..], &["socket", "--son", "--count", "1"][..]] {
-            let mut args = side.to_vec();
-            args.extend(["--path", path_str(path)]);
-            let out = ipcdemo(&args).assert().code(1);
-            let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-            assert!(
-                stderr.contains(&format!("it is {kind}, not a socket")),
-                "{args:?}: {stderr}"
-            );
-        }
-    }
-    assert_eq!(fs::read(&target).unwrap(), b"keep me");
-    assert_eq!(fs::read_link(&link).unwrap(), target);
-    assert_eq!(fs::read(&file).unwrap(), b"mine");
-    assert!(folder.is_dir());
+    ForeignFiles::new().assert_refused_by(
+        &[&["socket"], &["socket", "--son", "--count", "1"]],
+        "refusing to use {path}: it is {kind}, not a socket; it was left untouched",
+    );
 }
 
 #[test]

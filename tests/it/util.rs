@@ -8,7 +8,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -17,18 +16,19 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// `ipcdemo ARGS` as an assert_cmd command with the deadline already set.
 pub fn ipcdemo(args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("ipcdemo").expect("the ipcdemo binary is built");
-    cmd.args(args)
-        .timeout(DEADLINE)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES");
+    let mut cmd = assert_cmd::Command::from_std(ipcdemo_std(args));
+    cmd.timeout(DEADLINE);
     cmd
 }
 
 /// `ipcdemo ARGS` as a std command, for processes that must run side by side.
 pub fn ipcdemo_std(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("ipcdemo").expect("the ipcdemo binary is built");
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    with_plain_environment(Command::new(bin), args)
+}
+
+/// English (whatever the machine's locale), no input, output piped.
+fn with_plain_environment(mut cmd: Command, args: &[&str]) -> Command {
     cmd.args(args)
         .env_remove("LANG")
         .env_remove("LC_ALL")
@@ -272,18 +272,10 @@ pub fn can_setpriv() -> bool {
 /// `ipcdemo ARGS` run as uid/gid 65534 (nobody), where root's bypass of permissions would
 /// hide what another user can do.
 pub fn ipcdemo_as_nobody(args: &[&str]) -> Command {
-    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
     let mut cmd = Command::new("setpriv");
     cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(bin)
-        .args(args)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
+        .arg(assert_cmd::cargo::cargo_bin("ipcdemo"));
+    with_plain_environment(cmd, args)
 }
 
 /// Says that a test could not run its check here. It writes to the process's stderr directly
@@ -291,4 +283,55 @@ pub fn ipcdemo_as_nobody(args: &[&str]) -> Command {
 pub fn skip(reason: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "skipped: {reason}");
+}
+
+/// A symbolic link, a regular file and a folder where a FIFO or socket should be, each with
+/// content that must survive being refused.
+pub struct ForeignFiles {
+    dir: tempfile::TempDir,
+}
+
+impl ForeignFiles {
+    pub fn new() -> ForeignFiles {
+        let dir = temp_dir();
+        std::fs::write(dir.path().join("precious"), b"keep me").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("precious"), dir.path().join("link")).unwrap();
+        std::fs::write(dir.path().join("file"), b"mine").unwrap();
+        std::fs::create_dir(dir.path().join("folder")).unwrap();
+        ForeignFiles { dir }
+    }
+
+    /// Each path, and how ipcdemo must name what is there.
+    pub fn cases(&self) -> [(std::path::PathBuf, &'static str); 3] {
+        [
+            (self.dir.path().join("link"), "a symbolic link"),
+            (self.dir.path().join("file"), "a regular file"),
+            (self.dir.path().join("folder"), "a directory"),
+        ]
+    }
+
+    /// Runs each side on each path, expecting exit 1 and an error that contains `expected`
+    /// (with `{path}` and `{kind}` filled in), then checks that nothing was touched.
+    pub fn assert_refused_by(&self, sides: &[&[&str]], expected: &str) {
+        for (path, kind) in self.cases() {
+            for side in sides {
+                let mut args = side.to_vec();
+                args.extend(["--path", path_str(&path)]);
+                let out = ipcdemo(&args).assert().code(1);
+                let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+                let expected = expected
+                    .replace("{path}", &path.display().to_string())
+                    .replace("{kind}", kind);
+                assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+            }
+        }
+        let d = self.dir.path();
+        assert_eq!(std::fs::read(d.join("precious")).unwrap(), b"keep me");
+        assert_eq!(
+            std::fs::read_link(d.join("link")).unwrap(),
+            d.join("precious")
+        );
+        assert_eq!(std::fs::read(d.join("file")).unwrap(), b"mine");
+        assert!(d.join("folder").is_dir());
+    }
 }

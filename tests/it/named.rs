@@ -469,8 +469,7 @@ fn echo_and_cat_are_peers() {
 
 #[test]
 fn the_notebooks_python_son_and_father_talk_to_ours() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        skip("python3 is not installed");
+    if !have("python3", "--version") {
         return;
     }
     let dir = temp_dir();

@@ -342,20 +342,9 @@ fn the_socket_file_is_removed_after_a_signal() {
     }
 }
 
-fn socat_here() -> bool {
-    let here = Command::new("socat")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !here {
-        skip("socat is not installed (.ci/run installs it)");
-    }
-    here
-}
-
 #[test]
 fn socat_is_a_son_and_a_father() {
-    if !socat_here() {
+    if !have("socat", "-V") {
         return;
     }
     let dir = temp_dir();
@@ -396,8 +385,7 @@ fn socat_is_a_son_and_a_father() {
 
 #[test]
 fn pythons_socket_module_is_a_peer() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        skip("python3 is not installed");
+    if !have("python3", "--version") {
         return;
     }
     let dir = temp_dir();

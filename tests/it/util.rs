@@ -335,3 +335,17 @@ impl ForeignFiles {
         assert!(d.join("folder").is_dir());
     }
 }
+
+/// True when `tool` runs here; otherwise says the test is skipped and why.
+pub fn have(tool: &str, version_flag: &str) -> bool {
+    let here = Command::new(tool)
+        .arg(version_flag)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        skip(&format!(
+            "{tool} is not installed (.ci/run installs what the tests need)"
+        ));
+    }
+    here
+}

@@ -48,8 +48,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let reporter = Reporter::new(&cli.global);
     let Some(command) = cli.command else {
-        println!("{}", messages::Msg::Lessons);
-        return Ok(());
+        return report::write_raw_stdout(format!("{}\n", messages::Msg::Lessons).as_bytes());
     };
     match command {
         Command::Completions(_) | Command::Man => {}

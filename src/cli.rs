@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::units::{bytes_in_range, parse_duration};
 
@@ -341,6 +341,20 @@ pub enum Pin {
     Same,
     /// Parent on CPU 0, child on CPU 1: every hand-over wakes the other CPU
     Split,
+}
+
+/// The completion script for `shell`, generated from this very definition.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ipcdemo", &mut out);
+    out
+}
+
+/// The man page (roff), generated from this very definition.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(out)
 }
 
 /// How event times are written.

@@ -20,7 +20,7 @@ mod units;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use cli::{Cli, Command};
 use report::{Reporter, StdoutClosed};
@@ -62,15 +62,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Capacity(args) => capacity::run(&args, &reporter),
         Command::Atomic(args) => atomic::run(&args, &reporter),
         Command::Bench(args) => bench::run(&args, &reporter),
-        Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "ipcdemo", &mut out);
-            report::write_raw_stdout(&out)
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            report::write_raw_stdout(&out)
-        }
+        Command::Completions(args) => report::write_raw_stdout(&cli::completions(args.shell)),
+        Command::Man => report::write_raw_stdout(&cli::man_page()?),
     }
 }

@@ -1,0 +1,196 @@
+//! The two-way channel between the benchmark's parent and child, for each mechanism, with the
+//! pipes enlarged and the scratch files (FIFOs, socket paths) cleaned up.
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+use nix::unistd::{dup, pipe};
+
+use super::BenchConfig;
+use crate::cli::Mechanism;
+use crate::pipesize;
+
+/// Both directions between the parent and one child.
+pub(super) struct Channel {
+    pub parent_read: OwnedFd,
+    pub parent_write: OwnedFd,
+    pub child_read: OwnedFd,
+    pub child_write: OwnedFd,
+    pub pipe_size: Option<usize>,
+    pub note: Option<String>,
+    _place: Option<ScratchDir>,
+}
+
+/// A private folder for FIFOs and socket files, removed with everything in it on drop. It is
+/// made with `create_dir` (which fails if anything is there), so only our own files go.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new() -> Result<ScratchDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        let path = std::env::temp_dir().join(format!("ipcdemo-bench-{}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .with_context(|| format!("creating the scratch folder {}", path.display()))?;
+        Ok(ScratchDir(path))
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result<Channel> {
+    let mut place = None;
+    let (parent, child, parent_write, child_write) = match mechanism {
+        Mechanism::Pipe => {
+            let (from_child, to_parent) = pipe().context("creating a pipe")?;
+            let (from_parent, to_child) = pipe().context("creating a pipe")?;
+            (from_child, from_parent, to_child, to_parent)
+        }
+        Mechanism::Fifo => {
+            let dir = ScratchDir::new()?;
+            let (from_child, to_parent) = fifo_pair(&dir.join("up"))?;
+            let (from_parent, to_child) = fifo_pair(&dir.join("down"))?;
+            place = Some(dir);
+            (from_child, from_parent, to_child, to_parent)
+        }
+        Mechanism::Socketpair
+        | Mechanism::UnixStream
+        | Mechanism::UnixSeqpacket
+        | Mechanism::Tcp => {
+            let (parent, child) = match mechanism {
+                Mechanism::Socketpair => socketpair(
+                    AddressFamily::Unix,
+                    SockType::Stream,
+                    None,
+                    SockFlag::SOCK_CLOEXEC,
+                )
+                .context("creating a socketpair")?,
+                Mechanism::UnixStream => {
+                    let dir = ScratchDir::new()?;
+                    let pair = unix_stream_pair(&dir.join("stream.sock"))?;
+                    place = Some(dir);
+                    pair
+                }
+                Mechanism::UnixSeqpacket => {
+                    let dir = ScratchDir::new()?;
+                    let pair = seqpacket_pair(&dir.join("seqpacket.sock"))?;
+                    place = Some(dir);
+                    pair
+                }
+                _ => tcp_pair()?,
+            };
+            let parent_write = dup(&parent).context("duplicating a socket")?;
+            let child_write = dup(&child).context("duplicating a socket")?;
+            (parent, child, parent_write, child_write)
+        }
+    };
+    let mut channel = Channel {
+        parent_read: parent,
+        parent_write,
+        child_read: child,
+        child_write,
+        pipe_size: None,
+        note: None,
+        _place: place,
+    };
+    if mechanism.is_pipe() {
+        enlarge_pipes(&mut channel, config.pipe_size);
+    }
+    Ok(channel)
+}
+
+/// Opens both ends of a new FIFO without blocking: the read end first, with `O_NONBLOCK`, so
+/// the write end's open finds a reader; then the read end goes back to blocking.
+fn fifo_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
+    use nix::sys::stat::Mode;
+    nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
+        .with_context(|| format!("creating the FIFO {}", path.display()))?;
+    let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+    let read_end = nix::fcntl::open(
+        path,
+        flags | OFlag::O_RDONLY | OFlag::O_NONBLOCK,
+        Mode::empty(),
+    )
+    .with_context(|| format!("opening {}", path.display()))?;
+    let write_end = nix::fcntl::open(path, flags | OFlag::O_WRONLY, Mode::empty())
+        .with_context(|| format!("opening {}", path.display()))?;
+    fcntl(read_end.as_fd(), FcntlArg::F_SETFL(OFlag::empty())).context("making a FIFO blocking")?;
+    Ok((read_end, write_end))
+}
+
+fn unix_stream_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
+    let listener =
+        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    let client =
+        UnixStream::connect(path).with_context(|| format!("connecting to {}", path.display()))?;
+    let (server, _) = listener.accept().context("accepting")?;
+    Ok((OwnedFd::from(server), OwnedFd::from(client)))
+}
+
+fn seqpacket_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
+    use nix::sys::socket::{Backlog, UnixAddr, accept, bind, connect, listen, socket};
+    use std::os::fd::AsRawFd;
+    let address = UnixAddr::new(path).context("making the socket address")?;
+    let new = || {
+        socket(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .context("creating a SOCK_SEQPACKET socket")
+    };
+    let listener = new()?;
+    bind(listener.as_raw_fd(), &address).with_context(|| format!("binding {}", path.display()))?;
+    listen(&listener, Backlog::MAXCONN).context("listening")?;
+    let client = new()?;
+    connect(client.as_raw_fd(), &address)
+        .with_context(|| format!("connecting to {}", path.display()))?;
+    let server = accept(&listener).context("accepting")?;
+    Ok((server, client))
+}
+
+fn tcp_pair() -> Result<(OwnedFd, OwnedFd)> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("listening on 127.0.0.1")?;
+    let address = listener.local_addr().context("reading the TCP port")?;
+    let client = TcpStream::connect(address).context("connecting to 127.0.0.1")?;
+    let (server, _) = listener.accept().context("accepting on 127.0.0.1")?;
+    // Without TCP_NODELAY, Nagle's algorithm holds each 1-byte ping back for up to 40 ms.
+    client.set_nodelay(true).context("setting TCP_NODELAY")?;
+    server.set_nodelay(true).context("setting TCP_NODELAY")?;
+    Ok((OwnedFd::from(server), OwnedFd::from(client)))
+}
+
+fn enlarge_pipes(channel: &mut Channel, wanted: Option<usize>) {
+    let Some(wanted) = wanted.or_else(pipesize::max_size) else {
+        channel.pipe_size = pipesize::get(&channel.parent_read);
+        return;
+    };
+    for fd in [&channel.parent_read, &channel.child_read] {
+        if let Err(refused) = pipesize::set(fd, wanted) {
+            channel.note = Some(format!("{refused}; measured with the size the kernel kept"));
+        }
+    }
+    channel.pipe_size = pipesize::get(&channel.parent_read);
+}
+
+pub(super) fn set_nonblocking(fds: &[&OwnedFd]) -> Result<()> {
+    for fd in fds {
+        fcntl(fd.as_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).context("setting O_NONBLOCK")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Latency: a ping-pong of `rounds` messages, each answer carrying its round's number.
+
+use std::os::fd::OwnedFd;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use nix::unistd::{read, write};
+
+use super::channel::{Channel, set_nonblocking};
+use super::child::{Affinity, OtherSideLeft, cpus, reap, spawn_child};
+use super::{BenchConfig, Measurement, empty_measurement};
+use crate::signals;
+
+pub(super) fn measure(channel: Channel, config: &BenchConfig) -> Result<Measurement> {
+    let mut result = empty_measurement("latency", &channel);
+    if config.busy_poll {
+        set_nonblocking(&[
+            &channel.parent_read,
+            &channel.parent_write,
+            &channel.child_read,
+            &channel.child_write,
+        ])?;
+    }
+    let (parent_cpu, child_cpu) = cpus(config.pin)?;
+    let _affinity = Affinity::pin(parent_cpu)?;
+    let Channel {
+        parent_read,
+        parent_write,
+        child_read,
+        child_write,
+        ..
+    } = channel;
+    let (size, busy) = (config.msg_size, config.busy_poll);
+    let all_rounds = config.warmup + config.rounds;
+    let mut echo = vec![0u8; size];
+    let (child, (parent_read, parent_write)) =
+        spawn_child((parent_read, parent_write), child_cpu, move || {
+            for _ in 0..all_rounds {
+                read_exact(&child_read, &mut echo, busy)?;
+                write_all(&child_write, &echo, busy)?;
+            }
+            Ok(())
+        })?;
+    let mut ping = vec![0u8; size];
+    let mut pong = vec![0u8; size];
+    let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+    let outcome = (|| -> Result<f64> {
+        let mut started = Instant::now();
+        for round in 0..all_rounds {
+            if round == config.warmup {
+                started = Instant::now();
+            }
+            signals::check()?;
+            // The round's number travels in the first byte: a lost or repeated answer shows.
+            ping[0] = round as u8;
+            let sent_at = Instant::now();
+            write_all(&parent_write, &ping, busy)?;
+            read_exact(&parent_read, &mut pong, busy)?;
+            let rtt = sent_at.elapsed();
+            if pong[0] != round as u8 {
+                bail!("round trip {round} came back as round {}", pong[0]);
+            }
+            if round >= config.warmup {
+                nanos.push(rtt.as_nanos() as u64);
+            }
+        }
+        Ok(started.elapsed().as_secs_f64())
+    })();
+    drop(parent_read);
+    drop(parent_write);
+    let reaped = reap(child);
+    let seconds = outcome?;
+    reaped?;
+    nanos.sort_unstable();
+    let percentile = |p: usize| nanos[(nanos.len() * p / 100).min(nanos.len() - 1)] as f64 / 1000.0;
+    result.bytes = 2 * config.rounds * size as u64;
+    result.seconds = seconds;
+    result.rounds = Some(config.rounds);
+    result.rtt_median_us = Some(percentile(50));
+    result.rtt_p99_us = Some(percentile(99));
+    result.round_trips_per_second = Some(config.rounds as f64 / seconds);
+    Ok(result)
+}
+
+fn read_exact(fd: &OwnedFd, buffer: &mut [u8], busy: bool) -> Result<()> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match read(fd, &mut buffer[filled..]) {
+            Ok(0) => return Err(OtherSideLeft.into()),
+            Ok(n) => filled += n,
+            Err(Errno::EAGAIN) if busy => signals::check()?,
+            Err(Errno::EINTR) => signals::check()?,
+            Err(e) => return Err(e).context("reading a round trip"),
+        }
+    }
+    Ok(())
+}
+
+fn write_all(fd: &OwnedFd, buffer: &[u8], busy: bool) -> Result<()> {
+    let mut written = 0;
+    while written < buffer.len() {
+        match write(fd, &buffer[written..]) {
+            Ok(n) => written += n,
+            Err(Errno::EAGAIN) if busy => signals::check()?,
+            Err(Errno::EINTR) => signals::check()?,
+            Err(e) => return Err(e).context("writing a round trip"),
+        }
+    }
+    Ok(())
+}

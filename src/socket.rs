@@ -85,7 +85,7 @@ fn claim_path(path: &Path, seqpacket: bool, reporter: &Reporter) -> Result<()> {
         return Ok(());
     }
     let probe = new_socket(seqpacket)?;
-    let address = UnixAddr::new(path).context("making the socket address")?;
+    let address = socket_address(path, path)?;
     match connect(probe.as_raw_fd(), &address) {
         Ok(()) | Err(Errno::EPROTOTYPE) => bail!("{}", Msg::AnotherFatherListening(path)),
         Err(Errno::ECONNREFUSED) => {
@@ -96,6 +96,18 @@ fn claim_path(path: &Path, seqpacket: bool, reporter: &Reporter) -> Result<()> {
         }
         Err(e) => Err(e).with_context(|| format!("checking whether {} is in use", path.display())),
     }
+}
+
+/// A socket address holds at most 107 bytes of path (`unix(7)`): say so, and what to do.
+/// `shown` is the path the user knows (the father binds a longer private name first).
+fn socket_address(path: &Path, shown: &Path) -> Result<UnixAddr> {
+    UnixAddr::new(path).with_context(|| {
+        format!(
+            "{} is too long for a Unix socket address (at most 107 bytes, unix(7), and the \
+             father needs room for a private name beside it); pass a shorter --path",
+            shown.display()
+        )
+    })
 }
 
 /// `.socket.<pid>`, beside the public name.
@@ -128,7 +140,7 @@ fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     // refused as if the father were dead. So bind a private name, listen, and only then
     // publish it with link(2), which (unlike rename(2)) never replaces what is at the path.
     let private = private_name(path);
-    let address = UnixAddr::new(&private).context("making the socket address")?;
+    let address = socket_address(&private, path)?;
     // bind(2) creates the file with the umask applied; 0177 leaves srw------- so only we can
     // connect (connecting needs write permission on the file, unix(7)).
     let old_umask = umask(Mode::from_bits_truncate(0o177));
@@ -301,7 +313,7 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
         bail!("{}", Msg::NoFatherAtPath(path));
     }
     let fd = new_socket(args.seqpacket)?;
-    let address = UnixAddr::new(path).context("making the socket address")?;
+    let address = socket_address(path, path)?;
     loop {
         match connect(fd.as_raw_fd(), &address) {
             Ok(()) => break,

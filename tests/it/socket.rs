@@ -453,3 +453,21 @@ fn a_son_killed_mid_run_costs_the_others_nothing() {
         "nothing sent was lost"
     );
 }
+
+#[test]
+fn a_path_too_long_for_a_socket_address_is_explained() {
+    let dir = temp_dir();
+    let long = dir.path().join("x".repeat(120));
+    for side in [&["socket"][..], &["socket", "--son"][..]] {
+        let mut args = side.to_vec();
+        args.extend(["--path", path_str(&long)]);
+        let out = ipcdemo(&args).assert().code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        // The son finds nothing there first; the father cannot bind it.
+        assert!(
+            stderr.contains("too long for a Unix socket address")
+                || stderr.contains("nothing is there"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -365,3 +365,58 @@ fn every_subcommand_help_ends_with_examples() {
         "exit statuses documented"
     );
 }
+
+/// Runs `ipcdemo ARGS` on a pseudo-terminal with script(1); returns everything it printed.
+fn on_a_terminal(args: &str, no_color: bool) -> Option<String> {
+    if !have("script", "--version") {
+        return None;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    let mut cmd = Command::new("timeout");
+    cmd.args(["20", "script", "-qec"])
+        .arg(format!("'{}' {args}", bin.display()))
+        .arg("/dev/null")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("NO_COLOR");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    let Some(text) = on_a_terminal("anon --count 2 --tick 0 --show-son", false) else {
+        return;
+    };
+    assert!(
+        text.contains("\x1b[36mFather ") && text.contains("\x1b[33mSon "),
+        "{text:?}"
+    );
+    let Some(plain) = on_a_terminal("anon --count 2 --tick 0 --show-son", true) else {
+        return;
+    };
+    assert!(
+        !plain.contains('\x1b') && plain.contains("Father "),
+        "{plain:?}"
+    );
+}
+
+#[test]
+fn bench_shows_progress_only_on_a_terminal() {
+    let Some(text) = on_a_terminal("bench --quick --mechanism pipe --throughput-only", false)
+    else {
+        return;
+    };
+    assert!(
+        text.contains("\r\x1b[2Kbench [1/1] pipe throughput…"),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("reading: the fastest stream was pipe"),
+        "{text:?}"
+    );
+}

@@ -50,6 +50,8 @@ pub enum Msg<'a> {
         seqpacket: bool,
     },
     StaleSocketReplaced(&'a Path),
+    /// accept(2) failed with EMFILE/ENFILE while this many sons were connected.
+    TooManySons(usize),
     AnotherFatherListening(&'a Path),
     NoFatherAtPath(&'a Path),
     StaleSocket(&'a Path),
@@ -233,6 +235,16 @@ impl fmt::Display for Msg<'_> {
                     write!(f, "father: listening on {} ({kind}); run `ipcdemo socket --son` in another terminal", path.display())
                 }
             }
+            Msg::TooManySons(n) if pt => write!(
+                f,
+                "pai: sem descritores livres (EMFILE) com {n} filhos; os novos esperam na fila \
+                 até um sair"
+            ),
+            Msg::TooManySons(n) => write!(
+                f,
+                "father: out of file descriptors (EMFILE) with {n} sons; new ones wait in the \
+                 backlog until one leaves"
+            ),
             Msg::StaleSocketReplaced(path) if pt => write!(
                 f,
                 "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",

@@ -203,11 +203,19 @@ fn serve(
 ) -> Result<()> {
     let mut buffer = vec![0u8; args.read_size];
     let mut messages = 0u64;
+    // Out of descriptors (EMFILE), new sons wait in the listen backlog; the listener is left
+    // out of poll(2) until a son leaves, or it would report "readable" in a busy loop.
+    let mut accepting = true;
     loop {
         signals::check()?;
         let ready: Vec<bool> = {
             let mut fds = Vec::with_capacity(sons.len() + 1);
-            fds.push(PollFd::new(listener.as_fd(), PollFlags::POLLIN));
+            let listen_for = if accepting {
+                PollFlags::POLLIN
+            } else {
+                PollFlags::empty()
+            };
+            fds.push(PollFd::new(listener.as_fd(), listen_for));
             fds.extend(
                 sons.iter()
                     .map(|c| PollFd::new(c.fd.as_fd(), PollFlags::POLLIN)),
@@ -222,7 +230,7 @@ fn serve(
                 .collect()
         };
         if ready[0] {
-            accept_sons(listener, sons, pid, reporter)?;
+            accepting = accept_sons(listener, sons, pid, reporter)?;
         }
         // One read per ready son per round: a son that floods cannot starve the others.
         let mut index = 0;
@@ -244,6 +252,7 @@ fn serve(
             };
             if n == 0 {
                 reporter.event(Role::Father, pid, Event::Left { son: son.son })?;
+                accepting = true;
                 let gone = sons.remove(index);
                 *finished = add(*finished, gone.counter.summary());
                 continue;
@@ -270,16 +279,21 @@ fn serve(
     }
 }
 
+/// Accepts every waiting son; false when out of descriptors (stop listening for a while).
 fn accept_sons(
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
     pid: i32,
     reporter: &Reporter,
-) -> Result<()> {
+) -> Result<bool> {
     loop {
         let fd = match accept4(listener, SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK) {
             Ok(fd) => fd,
-            Err(Errno::EAGAIN | Errno::EINTR | Errno::ECONNABORTED) => return Ok(()),
+            Err(Errno::EAGAIN | Errno::EINTR | Errno::ECONNABORTED) => return Ok(true),
+            Err(Errno::EMFILE | Errno::ENFILE) => {
+                reporter.note(&Msg::TooManySons(sons.len()));
+                return Ok(false);
+            }
             Err(e) => return Err(e).context("accepting a son"),
         };
         let (son, uid) = peer_identity(&fd)?;

@@ -19,8 +19,11 @@ fn father(path: &Path, extra: &[&str]) -> Running {
 }
 
 fn son(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["named", "--son", "--tick", "0", "--path", path_str(path)];
+    let mut args = vec!["named", "--son", "--path", path_str(path)];
     args.extend_from_slice(extra);
+    if !extra.contains(&"--tick") {
+        args.extend(["--tick", "0"]);
+    }
     Running::start("named son", ipcdemo_std(&args))
 }
 

@@ -22,8 +22,11 @@ fn father(path: &Path, extra: &[&str]) -> Running {
 }
 
 fn son(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["socket", "--son", "--tick", "0", "--path", path_str(path)];
+    let mut args = vec!["socket", "--son", "--path", path_str(path)];
     args.extend_from_slice(extra);
+    if !extra.contains(&"--tick") {
+        args.extend(["--tick", "0"]);
+    }
     Running::start("socket son", ipcdemo_std(&args))
 }
 
@@ -470,4 +473,41 @@ fn a_path_too_long_for_a_socket_address_is_explained() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_father_out_of_descriptors_makes_sons_wait_instead_of_failing() {
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    // Ten descriptors: stdio, the listener and a few sons; the rest must wait in the backlog.
+    let mut cmd = Command::new("bash");
+    cmd.args([
+        "-c",
+        "ulimit -n 10; exec \"$0\" socket --path \"$1\" --count 40",
+    ])
+    .arg(&bin)
+    .arg(&path)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let f = Running::start("socket father, ulimit -n 10", cmd);
+    wait_for_path(&path);
+    let sons: Vec<Running> = (0..10)
+        .map(|_| son(&path, &["--count", "4", "--tick", "20ms"]))
+        .collect();
+    let sons: Vec<_> = sons.into_iter().map(|s| s.finish()).collect();
+    assert!(sons.iter().all(|s| s.code == Some(0)), "{sons:?}");
+    let done = f.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert_eq!(accepted_pids(&done.stdout).len(), 10);
+    assert!(
+        done.stderr.contains("out of file descriptors (EMFILE)"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("summary: 40 messages, 360 bytes"),
+        "{}",
+        done.stderr
+    );
 }

@@ -233,3 +233,48 @@ fn ctrl_c_stops_a_long_bench_and_cleans_up() {
     assert_eq!(stderr, "", "a stop is not an error");
     assert!(!scratch.exists(), "the FIFOs' scratch folder is removed");
 }
+
+#[test]
+fn a_refused_pipe_size_falls_back_and_says_so() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as another user");
+        return;
+    }
+    let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let too_big = (max * 2).to_string();
+    let out = ipcdemo_as_nobody(&[
+        "bench",
+        "--mechanism",
+        "pipe",
+        "--pipe-size",
+        &too_big,
+        "--total",
+        "1M",
+        "--rounds",
+        "100",
+    ])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("note (pipe): the kernel refused a") && stderr.contains("(EPERM)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("measured with the size the kernel kept"),
+        "{stderr}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("pipe            throughput")),
+        "{stdout}"
+    );
+}

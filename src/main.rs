@@ -14,6 +14,7 @@ mod rendezvous;
 mod report;
 mod signals;
 mod socket;
+mod socket_setup;
 mod spam;
 mod units;
 

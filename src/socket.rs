@@ -18,9 +18,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::socket::{
-    AddressFamily, Backlog, SockFlag, SockType, UnixAddr, accept4, bind, connect, listen, socket,
-};
+use nix::sys::socket::{Backlog, SockType, UnixAddr, bind, connect, listen};
 use nix::sys::stat::{Mode, SFlag, umask};
 use nix::unistd::{getpid, read};
 
@@ -30,6 +28,7 @@ use crate::messages::Msg;
 use crate::rendezvous::{self, Existing, RemoveOnExit};
 use crate::report::{Event, ReadSummary, Reporter, Role, StdoutClosed};
 use crate::signals;
+use crate::socket_setup;
 use crate::spam::{self, write_message};
 
 pub fn run(args: &SocketArgs, reporter: &Reporter) -> Result<()> {
@@ -49,14 +48,8 @@ fn sock_type(seqpacket: bool) -> SockType {
     }
 }
 
-fn new_socket(seqpacket: bool) -> Result<OwnedFd> {
-    socket(
-        AddressFamily::Unix,
-        sock_type(seqpacket),
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    )
-    .context("creating a Unix socket")
+fn new_socket(seqpacket: bool, nonblocking: bool) -> Result<OwnedFd> {
+    socket_setup::unix_socket(sock_type(seqpacket), nonblocking).context("creating a Unix socket")
 }
 
 /// The son's pid and uid as the kernel recorded them at `connect(2)`: a son cannot lie.
@@ -84,7 +77,7 @@ fn claim_path(path: &Path, seqpacket: bool, reporter: &Reporter) -> Result<()> {
     if let Existing::Nothing = existing {
         return Ok(());
     }
-    let probe = new_socket(seqpacket)?;
+    let probe = new_socket(seqpacket, false)?;
     let address = socket_address(path, path)?;
     match connect(probe.as_raw_fd(), &address) {
         Ok(()) | Err(Errno::EPROTOTYPE) => bail!("{}", Msg::AnotherFatherListening(path)),
@@ -129,13 +122,7 @@ struct Connection {
 fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let pid = getpid().as_raw();
     claim_path(path, args.seqpacket, reporter)?;
-    let listener = socket(
-        AddressFamily::Unix,
-        sock_type(args.seqpacket),
-        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        None,
-    )
-    .context("creating a Unix socket")?;
+    let listener = new_socket(args.seqpacket, true)?;
     // bind(2) makes the file before listen(2) is called, and a son that connects in between is
     // refused as if the father were dead. So bind a private name, listen, and only then
     // publish it with link(2), which (unlike rename(2)) never replaces what is at the path.
@@ -287,7 +274,7 @@ fn accept_sons(
     reporter: &Reporter,
 ) -> Result<bool> {
     loop {
-        let fd = match accept4(listener, SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK) {
+        let fd = match socket_setup::accept_nonblocking(listener) {
             Ok(fd) => fd,
             Err(Errno::EAGAIN | Errno::EINTR | Errno::ECONNABORTED) => return Ok(true),
             Err(Errno::EMFILE | Errno::ENFILE) => {
@@ -326,7 +313,7 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     if let (Existing::Nothing, _) = rendezvous::inspect(path, SFlag::S_IFSOCK, "socket")? {
         bail!("{}", Msg::NoFatherAtPath(path));
     }
-    let fd = new_socket(args.seqpacket)?;
+    let fd = new_socket(args.seqpacket, false)?;
     let address = socket_address(path, path)?;
     loop {
         match connect(fd.as_raw_fd(), &address) {

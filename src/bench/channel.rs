@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
+use nix::sys::socket::SockType;
 use nix::unistd::{dup, pipe};
 
 use super::BenchConfig;
 use crate::cli::Mechanism;
 use crate::pipesize;
+use crate::socket_setup;
 
 /// Both directions between the parent and one child.
 pub(super) struct Channel {
@@ -72,13 +73,9 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result
         | Mechanism::UnixSeqpacket
         | Mechanism::Tcp => {
             let (parent, child) = match mechanism {
-                Mechanism::Socketpair => socketpair(
-                    AddressFamily::Unix,
-                    SockType::Stream,
-                    None,
-                    SockFlag::SOCK_CLOEXEC,
-                )
-                .context("creating a socketpair")?,
+                Mechanism::Socketpair => {
+                    socket_setup::unix_socketpair().context("creating a socketpair")?
+                }
                 Mechanism::UnixStream => {
                     let dir = ScratchDir::new()?;
                     let pair = unix_stream_pair(&dir.join("stream.sock"))?;
@@ -142,17 +139,12 @@ fn unix_stream_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
 }
 
 fn seqpacket_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
-    use nix::sys::socket::{Backlog, UnixAddr, accept, bind, connect, listen, socket};
+    use nix::sys::socket::{Backlog, UnixAddr, accept, bind, connect, listen};
     use std::os::fd::AsRawFd;
     let address = UnixAddr::new(path).context("making the socket address")?;
     let new = || {
-        socket(
-            AddressFamily::Unix,
-            SockType::SeqPacket,
-            SockFlag::SOCK_CLOEXEC,
-            None,
-        )
-        .context("creating a SOCK_SEQPACKET socket")
+        socket_setup::unix_socket(SockType::SeqPacket, false)
+            .context("creating a SOCK_SEQPACKET socket")
     };
     let listener = new()?;
     bind(listener.as_raw_fd(), &address).with_context(|| format!("binding {}", path.display()))?;

@@ -2,7 +2,7 @@
 """Reproduce the ratios of README's "How fast, here" section: ipcdemo bench against public
 tools and small C baselines, measured side by side in one run, alternating, medians of N.
 
-    python3 scripts/compare.py            # 5 alternations of each pair (a few minutes)
+    python3 scripts/compare.py            # 9 alternations of each pair (about two minutes)
     python3 scripts/compare.py --runs 3 --quick
 
 Needs: cargo, gcc, dd. Prints a Markdown table. Ratios, not absolute numbers, are the point:
@@ -50,7 +50,7 @@ def dd_pipeline(total):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     a = ap.parse_args()
     total = 256 << 20 if a.quick else GIB

@@ -36,6 +36,7 @@ pub const SWEEP: [usize; 4] = [512, 4096, 4097, 65536];
 pub struct AtomicRun {
     /// Bytes per record, each written with one write(2).
     pub record_size: usize,
+    /// Writer threads sharing the pipe.
     pub writers: usize,
     /// Records written, all writers together.
     pub records_written: u64,

@@ -67,6 +67,8 @@ pub(super) fn measure(channel: Channel, config: &BenchConfig) -> Result<Measurem
         }
         Ok(started.elapsed().as_secs_f64())
     })();
+    // Close our ends before reaping: a child still waiting for a ping then reads end of file
+    // (or EPIPE) and exits, instead of waiting for ever.
     drop(parent_read);
     drop(parent_write);
     let reaped = reap(child);

@@ -34,6 +34,7 @@ pub struct BenchConfig {
     pub size: usize,
     /// Ping-pong round trips in a latency run (after `warmup` untimed ones).
     pub rounds: u64,
+    /// Untimed round trips first, so both processes are running and their pages are in.
     pub warmup: u64,
     /// Bytes per ping and per pong.
     pub msg_size: usize,
@@ -43,6 +44,7 @@ pub struct BenchConfig {
     pub zero_copy: bool,
     /// Non-blocking ends that spin on EAGAIN instead of sleeping.
     pub busy_poll: bool,
+    /// Where the parent and the child run.
     pub pin: Pin,
     /// Back the writer's buffer with a transparent huge page (Linux).
     pub huge_pages: bool,

@@ -12,6 +12,65 @@ use crate::pipesize::Refused;
 use crate::rendezvous::{FileKind, Refusal};
 use crate::report::{Event, ReadSummary, Role, escape, format_time, lang};
 
+/// What we were doing on a path when a system call failed: the context of an error, before
+/// the errno says why.
+#[derive(Debug, Clone, Copy)]
+pub enum Doing {
+    CreatingFolder,
+    Examining,
+    CreatingFifo,
+    Opening,
+    SettingMode0600,
+    Reading,
+    Reopening,
+    MakingBlocking,
+    WritingTo,
+    RemovingStaleSocket,
+    CheckingInUse,
+    Binding,
+    ListeningOn,
+    Publishing,
+    ConnectingTo,
+}
+
+/// `Doing` on `path`, as an error context in the run's language.
+pub fn doing(what: Doing, path: &Path) -> String {
+    let p = path.display();
+    let pt = lang() == Lang::Pt;
+    match (what, pt) {
+        (Doing::CreatingFolder, false) => format!("creating the folder {p}"),
+        (Doing::CreatingFolder, true) => format!("criando a pasta {p}"),
+        (Doing::Examining, false) => format!("examining {p}"),
+        (Doing::Examining, true) => format!("examinando {p}"),
+        (Doing::CreatingFifo, false) => format!("creating the FIFO {p}"),
+        (Doing::CreatingFifo, true) => format!("criando o FIFO {p}"),
+        (Doing::Opening, false) => format!("opening {p}"),
+        (Doing::Opening, true) => format!("abrindo {p}"),
+        (Doing::SettingMode0600, false) => format!("setting mode 0600 on {p}"),
+        (Doing::SettingMode0600, true) => format!("pondo o modo 0600 em {p}"),
+        (Doing::Reading, false) => format!("reading {p}"),
+        (Doing::Reading, true) => format!("lendo {p}"),
+        (Doing::Reopening, false) => format!("reopening {p} to wait for the next son"),
+        (Doing::Reopening, true) => format!("reabrindo {p} para esperar o próximo filho"),
+        (Doing::MakingBlocking, false) => format!("making {p} blocking"),
+        (Doing::MakingBlocking, true) => format!("tornando {p} bloqueante"),
+        (Doing::WritingTo, false) => format!("writing to {p}"),
+        (Doing::WritingTo, true) => format!("escrevendo em {p}"),
+        (Doing::RemovingStaleSocket, false) => format!("removing the stale socket {p}"),
+        (Doing::RemovingStaleSocket, true) => format!("removendo o socket abandonado {p}"),
+        (Doing::CheckingInUse, false) => format!("checking whether {p} is in use"),
+        (Doing::CheckingInUse, true) => format!("verificando se {p} está em uso"),
+        (Doing::Binding, false) => format!("binding {p}"),
+        (Doing::Binding, true) => format!("associando (bind) {p}"),
+        (Doing::ListeningOn, false) => format!("listening on {p}"),
+        (Doing::ListeningOn, true) => format!("escutando em {p}"),
+        (Doing::Publishing, false) => format!("publishing {p}"),
+        (Doing::Publishing, true) => format!("publicando {p}"),
+        (Doing::ConnectingTo, false) => format!("connecting to {p}"),
+        (Doing::ConnectingTo, true) => format!("conectando a {p}"),
+    }
+}
+
 /// One thing to say. `Display` renders it in the run's language.
 #[derive(Debug, Clone, Copy)]
 pub enum Msg<'a> {

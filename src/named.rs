@@ -24,7 +24,7 @@ use nix::unistd::{getpid, mkfifo, read};
 
 use crate::boundaries::{BoundaryCounter, Framing};
 use crate::cli::NamedArgs;
-use crate::messages::Msg;
+use crate::messages::{Doing, Msg, doing};
 use crate::rendezvous::{self, Existing, Refusal, RemoveOnExit};
 use crate::report::{Event, Reporter, Role, StdoutClosed};
 use crate::signals;
@@ -66,7 +66,7 @@ pub fn make_fifo(path: &Path, reporter: &Reporter) -> Result<bool> {
             rendezvous::inspect(path, SFlag::S_IFIFO, "FIFO")?;
             Ok(false)
         }
-        Err(e) => Err(e).with_context(|| format!("creating the FIFO {}", path.display())),
+        Err(e) => Err(e).with_context(|| doing(Doing::CreatingFifo, path)),
     }
 }
 
@@ -89,15 +89,15 @@ pub fn open_fifo(path: &Path, flags: OFlag, created: bool) -> Result<OwnedFd> {
                 };
                 return Err(rendezvous::refuse(path, refusal));
             }
-            Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
+            Err(e) => return Err(e).with_context(|| doing(Doing::Opening, path)),
         }
     };
-    let stat = fstat(&fd).with_context(|| format!("examining {}", path.display()))?;
+    let stat = fstat(&fd).with_context(|| doing(Doing::Examining, path))?;
     rendezvous::check_is_ours(path, &stat, SFlag::S_IFIFO, "FIFO")?;
     if created {
         // mkfifo(3) applied the umask; make it exactly 0600 (others may neither read nor write).
         fchmod(&fd, Mode::S_IRUSR | Mode::S_IWUSR)
-            .with_context(|| format!("setting mode 0600 on {}", path.display()))?;
+            .with_context(|| doing(Doing::SettingMode0600, path))?;
     }
     Ok(fd)
 }
@@ -147,7 +147,7 @@ impl LineReader {
             let n = match read(fifo, &mut buffer) {
                 Ok(n) => n,
                 Err(Errno::EINTR) => continue,
-                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+                Err(e) => return Err(e).with_context(|| doing(Doing::Reading, path)),
             };
             if n == 0 {
                 self.flush_partial(pid, reporter)?;
@@ -207,7 +207,7 @@ impl LineReader {
             OFlag::O_WRONLY | OFlag::O_NONBLOCK | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .with_context(|| format!("reopening {} to wait for the next son", path.display()))?;
+        .with_context(|| doing(Doing::Reopening, path))?;
         let (ours, theirs) = (fstat(fifo)?, fstat(&writer)?);
         if rendezvous::identity(&ours) != rendezvous::identity(&theirs) {
             return Err(rendezvous::refuse(path, Refusal::Replaced));
@@ -232,7 +232,7 @@ fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Res
     };
     // The open needed O_NONBLOCK to fail fast; the writes should block like the seed's.
     fcntl(fifo.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))
-        .with_context(|| format!("making {} blocking", path.display()))?;
+        .with_context(|| doing(Doing::MakingBlocking, path))?;
     spam::run_son(args.count, args.tick, reporter, |out| {
         match write_message(&fifo, out.message) {
             Ok(()) => spam::report_sent(reporter, &out),
@@ -240,7 +240,7 @@ fn son(args: &NamedArgs, path: &Path, created: bool, reporter: &Reporter) -> Res
                 let sent = out.sent_before;
                 bail!("{}", Msg::FatherWentAway { path, sent })
             }
-            Err(e) => Err(e).with_context(|| format!("writing to {}", path.display())),
+            Err(e) => Err(e).with_context(|| doing(Doing::WritingTo, path)),
         }
     })
 }

@@ -12,6 +12,8 @@ use nix::errno::Errno;
 use nix::sys::stat::{FileStat, SFlag, lstat};
 use nix::unistd::geteuid;
 
+use crate::messages::{Doing, doing};
+
 /// The kind of file a path holds; `messages` puts it into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -107,13 +109,13 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| format!("creating the folder {}", dir.display()))
+        .with_context(|| doing(Doing::CreatingFolder, dir))
 }
 
 /// The default folder must be ours and closed to others, or someone who made
 /// `/tmp/ipcdemo-<uid>` first could read, inject or replace what we put there.
 fn check_private_dir(dir: &Path) -> Result<()> {
-    let stat = lstat(dir).with_context(|| format!("examining {}", dir.display()))?;
+    let stat = lstat(dir).with_context(|| doing(Doing::Examining, dir))?;
     if !is_kind(&stat, SFlag::S_IFDIR) {
         return Err(refuse(dir, Refusal::FolderIsNot(kind_of(&stat))));
     }
@@ -146,7 +148,7 @@ pub fn inspect(
     let stat = match lstat(path) {
         Ok(stat) => stat,
         Err(Errno::ENOENT) => return Ok((Existing::Nothing, None)),
-        Err(e) => return Err(e).with_context(|| format!("examining {}", path.display())),
+        Err(e) => return Err(e).with_context(|| doing(Doing::Examining, path)),
     };
     check_is_ours(path, &stat, kind, what)?;
     Ok((Existing::Usable, Some(stat)))

@@ -24,7 +24,7 @@ use nix::unistd::{getpid, read};
 
 use crate::boundaries::{BoundaryCounter, Framing};
 use crate::cli::SocketArgs;
-use crate::messages::Msg;
+use crate::messages::{Doing, Msg, doing};
 use crate::rendezvous::{self, Existing, RemoveOnExit};
 use crate::report::{Event, ReadSummary, Reporter, Role, StdoutClosed};
 use crate::signals;
@@ -82,12 +82,11 @@ fn claim_path(path: &Path, seqpacket: bool, reporter: &Reporter) -> Result<()> {
     match connect(probe.as_raw_fd(), &address) {
         Ok(()) | Err(Errno::EPROTOTYPE) => bail!("{}", Msg::AnotherFatherListening(path)),
         Err(Errno::ECONNREFUSED) => {
-            std::fs::remove_file(path)
-                .with_context(|| format!("removing the stale socket {}", path.display()))?;
+            std::fs::remove_file(path).with_context(|| doing(Doing::RemovingStaleSocket, path))?;
             reporter.note(&Msg::StaleSocketReplaced(path));
             Ok(())
         }
-        Err(e) => Err(e).with_context(|| format!("checking whether {} is in use", path.display())),
+        Err(e) => Err(e).with_context(|| doing(Doing::CheckingInUse, path)),
     }
 }
 
@@ -133,16 +132,15 @@ fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let old_umask = umask(Mode::from_bits_truncate(0o177));
     let bound = bind(listener.as_raw_fd(), &address);
     umask(old_umask);
-    bound.with_context(|| format!("binding {}", private.display()))?;
+    bound.with_context(|| doing(Doing::Binding, &private))?;
     let _remove_private = RemoveOnExit::new(&private);
-    listen(&listener, Backlog::MAXCONN)
-        .with_context(|| format!("listening on {}", path.display()))?;
+    listen(&listener, Backlog::MAXCONN).with_context(|| doing(Doing::ListeningOn, path))?;
     match std::fs::hard_link(&private, path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             bail!("{}", Msg::AnotherFatherListening(path))
         }
-        Err(e) => return Err(e).with_context(|| format!("publishing {}", path.display())),
+        Err(e) => return Err(e).with_context(|| doing(Doing::Publishing, path)),
     }
     let _remove = RemoveOnExit::new(path);
     reporter.note(&Msg::SocketListening {
@@ -322,7 +320,7 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
             Err(Errno::ENOENT) => bail!("{}", Msg::NoFatherAtPath(path)),
             Err(Errno::ECONNREFUSED) => bail!("{}", Msg::StaleSocket(path)),
             Err(Errno::EPROTOTYPE) => bail!("{}", Msg::SocketTypeMismatch(path)),
-            Err(e) => return Err(e).with_context(|| format!("connecting to {}", path.display())),
+            Err(e) => return Err(e).with_context(|| doing(Doing::ConnectingTo, path)),
         }
     }
     // The file was checked before connect(2); the kernel's word on who listens closes the race
@@ -391,7 +389,7 @@ fn father_gone(errno: Option<i32>, path: &Path, sent: u64) -> anyhow::Error {
             Some(signal) => signals::Interrupted(signal).into(),
             None => anyhow::anyhow!("writing to {} was interrupted", path.display()),
         },
-        Some(errno) => anyhow::Error::new(errno).context(format!("writing to {}", path.display())),
+        Some(errno) => anyhow::Error::new(errno).context(doing(Doing::WritingTo, path)),
         None => anyhow::anyhow!("writing to {} failed", path.display()),
     }
 }

@@ -420,3 +420,24 @@ fn bench_shows_progress_only_on_a_terminal() {
         "{text:?}"
     );
 }
+
+#[test]
+fn system_call_failures_say_what_we_were_doing_in_the_chosen_language() {
+    let dir = temp_dir();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    // A folder cannot be made inside a regular file (ENOTDIR), even by root.
+    let fifo = file.join("sub").join("pipefifo");
+    for (lang, expected) in [
+        ("en", "error: creating the folder "),
+        ("pt", "erro: criando a pasta "),
+    ] {
+        let out = ipcdemo(&["--lang", lang, "named", "--path", path_str(&fifo)])
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let wanted = format!("{expected}{}: Not a directory", file.join("sub").display());
+        assert!(stderr.starts_with(&wanted), "{lang}: {stderr}");
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}

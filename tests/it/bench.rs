@@ -240,12 +240,7 @@ fn a_refused_pipe_size_falls_back_and_says_so() {
         skip("needs root and setpriv to act as another user");
         return;
     }
-    let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let too_big = (max * 2).to_string();
+    let too_big = (pipe_max_size() * 2).to_string();
     let out = ipcdemo_as_nobody(&[
         "bench",
         "--mechanism",

@@ -54,10 +54,7 @@ fn a_pipe_holds_what_f_getpipe_sz_reports() {
 
 #[test]
 fn a_one_mebibyte_pipe_holds_1048576_bytes() {
-    let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(0);
+    let max = pipe_max_size();
     if !nix::unistd::geteuid().is_root() && max < 1 << 20 {
         skip(&format!(
             "pipe-max-size is {max} and we are not root, so 1M would be refused"
@@ -113,12 +110,7 @@ fn an_unprivileged_oversized_request_is_explained_not_fatal() {
         skip("needs root and setpriv to act as another user");
         return;
     }
-    let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let too_big = (max * 2).to_string();
+    let too_big = (pipe_max_size() * 2).to_string();
     let mut cmd = ipcdemo_as_nobody(&["capacity", "--pipe-size", &too_big, "--write-size", "4K"]);
     cmd.stdout(std::process::Stdio::null());
     let (code, stderr) = run_with_deadline("capacity as nobody", cmd);

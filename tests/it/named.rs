@@ -11,20 +11,11 @@ use nix::sys::signal::Signal;
 use crate::util::*;
 
 fn father(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["named", "--path", path_str(path)];
-    args.extend_from_slice(extra);
-    let running = Running::start("named father", ipcdemo_std(&args));
-    wait_for_path(path);
-    running
+    start_father("named", path, extra)
 }
 
 fn son(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["named", "--son", "--path", path_str(path)];
-    args.extend_from_slice(extra);
-    if !extra.contains(&"--tick") {
-        args.extend(["--tick", "0"]);
-    }
-    Running::start("named son", ipcdemo_std(&args))
+    start_son("named", path, extra)
 }
 
 fn assert_fifo_mode(path: &Path, mode: u32) {

@@ -14,20 +14,11 @@ use nix::sys::signal::Signal;
 use crate::util::*;
 
 fn father(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["socket", "--path", path_str(path)];
-    args.extend_from_slice(extra);
-    let running = Running::start("socket father", ipcdemo_std(&args));
-    wait_for_path(path);
-    running
+    start_father("socket", path, extra)
 }
 
 fn son(path: &Path, extra: &[&str]) -> Running {
-    let mut args = vec!["socket", "--son", "--path", path_str(path)];
-    args.extend_from_slice(extra);
-    if !extra.contains(&"--tick") {
-        args.extend(["--tick", "0"]);
-    }
-    Running::start("socket son", ipcdemo_std(&args))
+    start_son("socket", path, extra)
 }
 
 /// The bytes each son's reads carried, keyed by the pid the father printed.

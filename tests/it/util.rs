@@ -349,3 +349,31 @@ pub fn have(tool: &str, version_flag: &str) -> bool {
     }
     here
 }
+
+/// A father of `kind` ("named" or "socket") on `path`, started and waited for until its FIFO
+/// or socket exists.
+pub fn start_father(kind: &str, path: &Path, extra: &[&str]) -> Running {
+    let mut args = vec![kind, "--path", path_str(path)];
+    args.extend_from_slice(extra);
+    let running = Running::start(&format!("{kind} father"), ipcdemo_std(&args));
+    wait_for_path(path);
+    running
+}
+
+/// A son of `kind` on `path`; `--tick 0` unless `extra` sets a tick.
+pub fn start_son(kind: &str, path: &Path, extra: &[&str]) -> Running {
+    let mut args = vec![kind, "--son", "--path", path_str(path)];
+    args.extend_from_slice(extra);
+    if !extra.contains(&"--tick") {
+        args.extend(["--tick", "0"]);
+    }
+    Running::start(&format!("{kind} son"), ipcdemo_std(&args))
+}
+
+/// /proc/sys/fs/pipe-max-size: the most an unprivileged user may ask of F_SETPIPE_SZ.
+pub fn pipe_max_size() -> u64 {
+    std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0)
+}

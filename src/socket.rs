@@ -133,7 +133,7 @@ fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let bound = bind(listener.as_raw_fd(), &address);
     umask(old_umask);
     bound.with_context(|| doing(Doing::Binding, &private))?;
-    let _remove_private = RemoveOnExit::new(&private);
+    let remove_private = RemoveOnExit::new(&private);
     listen(&listener, Backlog::MAXCONN).with_context(|| doing(Doing::ListeningOn, path))?;
     match std::fs::hard_link(&private, path) {
         Ok(()) => {}
@@ -142,6 +142,9 @@ fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
         }
         Err(e) => return Err(e).with_context(|| doing(Doing::Publishing, path)),
     }
+    // The public name now reaches the same socket, so the private one can go at once; even a
+    // father killed with -9 then leaves only the public name, which the next father replaces.
+    drop(remove_private);
     let _remove = RemoveOnExit::new(path);
     reporter.note(&Msg::SocketListening {
         path,

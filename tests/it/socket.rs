@@ -87,6 +87,8 @@ fn one_son_delivers_exact_bytes_and_the_kernel_names_it() {
     );
     assert_eq!(bytes_by_son(&done.stdout)[&son_pid], spam(10, true));
     assert!(!path.exists(), "the father removes its socket on exit");
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing else is left behind: {left:?}");
 }
 
 #[test]
@@ -280,6 +282,12 @@ fn a_son_says_so_when_its_father_is_killed() {
     f.next_line(); // first message
     f.signal(Signal::SIGKILL);
     let done = s.finish();
+    // kill -9 leaves the public name only (the private one went at publication).
+    let left: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, ["socket"]);
     assert_eq!(done.code, Some(1), "{done:?}");
     assert!(
         done.stderr.contains("error: the father went away"),

@@ -12,7 +12,7 @@ use nix::errno::Errno;
 use nix::sys::stat::{FileStat, SFlag, lstat};
 use nix::unistd::geteuid;
 
-use crate::messages::{Doing, doing};
+use crate::messages::{Doing, Msg, doing};
 
 /// The kind of file a path holds; `messages` puts it into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub enum Refusal {
 
 /// A refused path: the error the user sees, in the run's language.
 pub fn refuse(path: &Path, refusal: Refusal) -> anyhow::Error {
-    anyhow::anyhow!("{}", crate::messages::Msg::Refused { path, refusal })
+    anyhow::anyhow!("{}", Msg::Refused { path, refusal })
 }
 
 pub fn is_kind(stat: &FileStat, kind: SFlag) -> bool {

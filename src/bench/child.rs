@@ -113,7 +113,9 @@ pub(super) fn cpus(pin: Pin) -> Result<(Option<usize>, Option<usize>)> {
         Pin::Split => {
             let n = std::thread::available_parallelism().map_or(1, |n| n.get());
             if n < 2 {
-                bail!("--pin split needs two CPUs and this machine offers {n}");
+                bail!(
+                    "--pin split needs two CPUs and this machine offers {n}; use --pin same or none"
+                );
             }
             Ok((Some(0), Some(1)))
         }

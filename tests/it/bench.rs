@@ -223,7 +223,7 @@ fn ctrl_c_stops_a_long_bench_and_cleans_up() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let asked = std::time::Instant::now();
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let (code, stderr) = finish_child(child);
+    let (code, stderr) = finish_child("bench after SIGINT", child);
     assert!(
         asked.elapsed() < std::time::Duration::from_secs(2),
         "took {:?}",

@@ -149,12 +149,12 @@ pub struct Finished {
 /// Runs `cmd` to the end (killing it at the deadline); for commands whose stdout is not piped.
 pub fn run_with_deadline(what: &str, mut cmd: Command) -> (Option<i32>, String) {
     let child = cmd.spawn().expect("ipcdemo starts");
-    let _ = what;
-    finish_child(child)
+    finish_child(what, child)
 }
 
-/// Waits for a started child (killing it at the deadline); returns its status and stderr.
-pub fn finish_child(mut child: Child) -> (Option<i32>, String) {
+/// Waits for a started child (killing it at the deadline, and naming `what` hung); returns its
+/// status and stderr.
+pub fn finish_child(what: &str, mut child: Child) -> (Option<i32>, String) {
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait works") {
@@ -163,7 +163,7 @@ pub fn finish_child(mut child: Child) -> (Option<i32>, String) {
         if started.elapsed() > DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("a child did not exit within {DEADLINE:?}");
+            panic!("{what} did not exit within {DEADLINE:?}");
         }
         thread::sleep(Duration::from_millis(5));
     };

@@ -1,10 +1,15 @@
 //! The command line: one `Args` struct per subcommand; each `///` comment is the help text.
+//! Nothing here acts on the arguments: `config` lowers them into each lesson's `Config`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::bench::model::{Mechanism, Pin};
+use crate::report::Clock;
+use crate::report::lessons;
+use crate::report::text::Lang;
 use crate::units::{bytes_in_range, parse_duration};
 
 const EXIT_STATUSES: &str = "\
@@ -31,36 +36,36 @@ pub struct GlobalArgs {
     /// Print one JSON object per line on stdout instead of human text
     #[arg(long, global = true)]
     pub json: bool,
-    /// Language of the human messages [default: pt when LC_ALL, LC_MESSAGES or LANG starts
-    /// with "pt", else en]
+    /// Language of the human messages [default: pt or es when LC_ALL, LC_MESSAGES or LANG
+    /// starts with "pt" or "es", else en]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
     /// Timestamps as Unix seconds (as the notebook) or seconds since the demo started
     #[arg(long, global = true, value_enum, default_value_t = Clock::Unix)]
     pub clock: Clock,
     /// Colour father and son lines: auto means on a terminal without NO_COLOR; never in --json
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, global = true, value_enum, default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lesson 1: a son thread and a father joined by an anonymous pipe(2)
+    /// A son thread (or process) and a father joined by an anonymous pipe(2)
     #[command(after_long_help = ANON_EXAMPLES)]
     Anon(AnonArgs),
-    /// Lesson 2: a named pipe (FIFO): a father and any number of sons in other terminals
+    /// A named pipe (FIFO): a father and any number of sons in other terminals
     #[command(after_long_help = NAMED_EXAMPLES)]
     Named(NamedArgs),
-    /// Lesson 3: a Unix domain socket: a connection per son, its identity, answers
+    /// A Unix domain socket: a connection per son, its identity, answers
     #[command(after_long_help = SOCKET_EXAMPLES)]
     Socket(SocketArgs),
-    /// Lesson 4: how much a pipe holds before a writer blocks
+    /// How much a pipe holds before a writer blocks
     #[command(after_long_help = CAPACITY_EXAMPLES)]
     Capacity(CapacityArgs),
-    /// Lesson 5: several writers, one pipe: which writes tear
+    /// Several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
-    /// Lesson 6: how fast each mechanism is here: throughput and round trips
+    /// How fast each mechanism is here: throughput and round trips
     #[command(after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -278,36 +283,6 @@ pub struct BenchArgs {
     pub latency_only: bool,
 }
 
-impl BenchArgs {
-    pub fn mechanisms(&self) -> Vec<Mechanism> {
-        if self.mechanism.is_empty() {
-            Mechanism::value_variants().to_vec()
-        } else {
-            self.mechanism.clone()
-        }
-    }
-
-    pub fn config(&self) -> crate::bench::BenchConfig {
-        let rounds = self
-            .rounds
-            .unwrap_or(if self.quick { 10_000 } else { 100_000 });
-        crate::bench::BenchConfig {
-            total: self
-                .total
-                .unwrap_or(if self.quick { 64 << 20 } else { 1 << 30 }),
-            size: self.size,
-            rounds,
-            warmup: (rounds / 10).min(1000),
-            msg_size: self.msg_size,
-            pipe_size: self.pipe_size,
-            zero_copy: self.zero_copy,
-            busy_poll: self.busy_poll,
-            pin: self.pin,
-            huge_pages: self.huge_pages,
-        }
-    }
-}
-
 fn total_bytes(text: &str) -> Result<u64, String> {
     match crate::units::parse_bytes(text)? {
         0 => Err("a zero-length run measures nothing; give at least 1 byte, like 1M".into()),
@@ -315,92 +290,53 @@ fn total_bytes(text: &str) -> Result<u64, String> {
     }
 }
 
-/// An IPC mechanism the bench can measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mechanism {
-    /// An anonymous pipe(2), enlarged with F_SETPIPE_SZ
-    Pipe,
-    /// A FIFO made with mkfifo(3): the same kernel object, found by name
-    Fifo,
-    /// A SOCK_STREAM Unix domain socket, bound to a path
-    UnixStream,
-    /// A SOCK_SEQPACKET Unix domain socket: one record per write
-    UnixSeqpacket,
-    /// socketpair(2): two connected Unix stream sockets, no path
-    Socketpair,
-    /// TCP over 127.0.0.1, the reference most people know
-    Tcp,
+/// The whole command line, with what only the running program knows: the map of the lessons
+/// after the top-level help and "Lesson N" before each lesson's one-line help, both made from
+/// the one list in `report::lessons`, in the language of the environment.
+pub fn command() -> clap::Command {
+    let words = Lang::from_environment().words();
+    let after = format!("{}\n\n{EXIT_STATUSES}", lessons::map(words));
+    let mut command = Cli::command()
+        .after_help(after.clone())
+        .after_long_help(after);
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        if let Some(numbers) = lessons::numbers_of(&name) {
+            command = command.mut_subcommand(&name, |sub| {
+                let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                let label = if numbers.contains('–') {
+                    "Lessons"
+                } else {
+                    "Lesson"
+                };
+                sub.about(format!("{label} {numbers}: {about}"))
+            });
+        }
+    }
+    command
 }
 
-/// Where the two benchmark processes run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Pin {
-    /// Let the scheduler choose
-    None,
-    /// Both on CPU 0: no cross-CPU wake-ups, but they take turns
-    Same,
-    /// Parent on CPU 0, child on CPU 1: every hand-over wakes the other CPU
-    Split,
+/// Parses the command line (clap prints usage errors and exits with status 2).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// The completion script for `shell`, generated from this very definition.
 pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "ipcdemo", &mut out);
+    clap_complete::generate(shell, &mut command(), "ipcdemo", &mut out);
     out
 }
 
 /// The man page (roff), generated from this very definition.
 pub fn man_page() -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(command()).render(&mut out)?;
     Ok(out)
-}
-
-/// How event times are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Clock {
-    /// Seconds since 1970, six decimals, like the notebook's time.time()
-    Unix,
-    /// Seconds since this demo started: easier to read aloud in class
-    Relative,
-}
-
-/// When to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Only when stdout is a terminal and NO_COLOR is not set
-    Auto,
-    /// Always, even into a pipe or file
-    Always,
-    /// Never
-    Never,
-}
-
-/// The language of human messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    /// English
-    En,
-    /// Português, with the notebook's own words (Pai, Filho, recebeu, às)
-    Pt,
-}
-
-impl Lang {
-    /// The POSIX order: LC_ALL, then LC_MESSAGES, then LANG; the first one set decides.
-    pub fn from_environment() -> Lang {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|name| std::env::var(name).ok())
-            .find(|value| !value.is_empty())
-            .map_or(Lang::En, |value| {
-                if value.starts_with("pt") {
-                    Lang::Pt
-                } else {
-                    Lang::En
-                }
-            })
-    }
 }
 
 #[cfg(test)]
@@ -411,5 +347,6 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

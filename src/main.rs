@@ -1,69 +1,63 @@
 //! ipcdemo: see Unix inter-process communication happen.
+//!
+//! The life of a run: clap parses the command line (`cli`), `config` lowers it into the
+//! lesson's `Config`, the lesson (`lessons`, `bench`) runs and reports what happens through a
+//! `Sink` as data (`event`), and `report` says it in words or JSON, then decides how the process
+//! ends.
 
-mod anon;
-mod atomic;
 mod bench;
-mod boundaries;
-mod capacity;
 mod cli;
+mod config;
+mod event;
 mod exit_codes;
-mod messages;
-mod named;
-mod pipesize;
-mod rendezvous;
+mod lessons;
 mod report;
-mod signals;
-mod socket;
-mod socket_setup;
-mod spam;
+mod sys;
 mod units;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
-use clap::Parser;
-
-use cli::{Cli, Command};
-use report::{Reporter, StdoutClosed};
-use signals::Interrupted;
+use cli::Command;
+use event::Outcome;
+use lessons::{anon, atomic, capacity, named, socket};
+use report::{Ending, Reporter};
+use sys::signals;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::from(exit_codes::SUCCESS),
-        Err(e) => {
-            if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
-                return exit_codes::after_signal(*signal);
-            }
-            // The reader of our stdout left (`ipcdemo anon | head -3`): that ends the demo,
-            // it is not a failure, and there is nobody to tell.
-            if e.is::<StdoutClosed>() {
-                return ExitCode::from(exit_codes::SUCCESS);
-            }
-            eprintln!("{}: {e:#}", messages::Msg::ErrorPrefix);
-            ExitCode::from(exit_codes::FAILURE)
-        }
-    }
+    let cli = cli::parse();
+    let reporter = Reporter::new(config::settings(&cli.global));
+    let ending = match cli.command {
+        None => reporter.lesson_map(),
+        Some(command) => run(command, &reporter),
+    };
+    exit_codes::end(ending)
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let reporter = Reporter::new(&cli.global);
-    let Some(command) = cli.command else {
-        return report::write_raw_stdout(format!("{}\n", messages::Msg::Lessons).as_bytes());
+fn run(command: Command, reporter: &Reporter) -> Ending {
+    let installed = match command {
+        Command::Completions(_) | Command::Man => Ok(()),
+        // The bench stays single-threaded: see signals::install_without_thread.
+        Command::Bench(_) => signals::install_without_thread(),
+        _ => signals::install(),
     };
-    match command {
-        Command::Completions(_) | Command::Man => {}
-        Command::Bench(_) => signals::install_without_thread()?,
-        _ => signals::install()?,
+    if let Err(e) = installed {
+        return reporter.finish(Outcome::from(Err(e.into())));
     }
-    match command {
-        Command::Anon(args) => anon::run(&args, &reporter),
-        Command::Named(args) => named::run(&args, &reporter),
-        Command::Socket(args) => socket::run(&args, &reporter),
-        Command::Capacity(args) => capacity::run(&args, &reporter),
-        Command::Atomic(args) => atomic::run(&args, &reporter),
-        Command::Bench(args) => bench::run(&args, &reporter),
-        Command::Completions(args) => report::write_raw_stdout(&cli::completions(args.shell)),
-        Command::Man => report::write_raw_stdout(&cli::man_page()?),
-    }
+    let outcome = match command {
+        Command::Anon(args) => anon::run(&config::anon(&args), reporter),
+        Command::Named(args) => named::run(&config::named(&args), reporter),
+        Command::Socket(args) => socket::run(&config::socket(&args), reporter),
+        Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
+        Command::Atomic(args) => atomic::run(&config::atomic(&args)),
+        Command::Bench(args) => bench::run(&config::bench(&args), reporter),
+        Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
+        Command::Man => match cli::man_page() {
+            Ok(page) => return reporter.raw(&page),
+            Err(e) => Outcome::from(Err(event::Error::call(
+                sys::Doing::WritingStdout,
+                sys::errno_of(&e),
+            ))),
+        },
+    };
+    reporter.finish(outcome)
 }

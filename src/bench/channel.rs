@@ -6,15 +6,14 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::socket::SockType;
 use nix::unistd::{dup, pipe};
 
-use super::BenchConfig;
-use crate::cli::Mechanism;
-use crate::pipesize;
-use crate::socket_setup;
+use super::Config;
+use super::model::{BenchNote, Mechanism};
+use crate::event::Result;
+use crate::sys::{Context, Doing, pipesize, socket_setup};
 
 /// Both directions between the parent and one child.
 pub(super) struct Channel {
@@ -23,7 +22,7 @@ pub(super) struct Channel {
     pub child_read: OwnedFd,
     pub child_write: OwnedFd,
     pub pipe_size: Option<usize>,
-    pub note: Option<String>,
+    pub notes: Vec<BenchNote>,
     _place: Option<ScratchDir>,
 }
 
@@ -38,7 +37,7 @@ impl ScratchDir {
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&path)
-            .with_context(|| format!("creating the scratch folder {}", path.display()))?;
+            .doing_on(Doing::CreatingScratch, &path)?;
         Ok(ScratchDir(path))
     }
 
@@ -53,12 +52,12 @@ impl Drop for ScratchDir {
     }
 }
 
-pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result<Channel> {
+pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Channel> {
     let mut place = None;
     let (parent, child, parent_write, child_write) = match mechanism {
         Mechanism::Pipe => {
-            let (from_child, to_parent) = pipe().context("creating a pipe")?;
-            let (from_parent, to_child) = pipe().context("creating a pipe")?;
+            let (from_child, to_parent) = pipe().doing(Doing::CreatingPipe)?;
+            let (from_parent, to_child) = pipe().doing(Doing::CreatingPipe)?;
             (from_child, from_parent, to_child, to_parent)
         }
         Mechanism::Fifo => {
@@ -74,7 +73,7 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result
         | Mechanism::Tcp => {
             let (parent, child) = match mechanism {
                 Mechanism::Socketpair => {
-                    socket_setup::unix_socketpair().context("creating a socketpair")?
+                    socket_setup::unix_socketpair().doing(Doing::CreatingSocket)?
                 }
                 Mechanism::UnixStream => {
                     let dir = ScratchDir::new()?;
@@ -90,8 +89,8 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result
                 }
                 _ => tcp_pair()?,
             };
-            let parent_write = dup(&parent).context("duplicating a socket")?;
-            let child_write = dup(&child).context("duplicating a socket")?;
+            let parent_write = dup(&parent).doing(Doing::CreatingSocket)?;
+            let child_write = dup(&child).doing(Doing::CreatingSocket)?;
             (parent, child, parent_write, child_write)
         }
     };
@@ -101,7 +100,7 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result
         child_read: child,
         child_write,
         pipe_size: None,
-        note: None,
+        notes: Vec::new(),
         _place: place,
     };
     if mechanism.is_pipe() {
@@ -114,56 +113,50 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &BenchConfig) -> Result
 /// the write end's open finds a reader; then the read end goes back to blocking.
 fn fifo_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
     use nix::sys::stat::Mode;
-    nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
-        .with_context(|| format!("creating the FIFO {}", path.display()))?;
+    nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR).doing_on(Doing::CreatingFifo, path)?;
     let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
     let read_end = nix::fcntl::open(
         path,
         flags | OFlag::O_RDONLY | OFlag::O_NONBLOCK,
         Mode::empty(),
     )
-    .with_context(|| format!("opening {}", path.display()))?;
+    .doing_on(Doing::Opening, path)?;
     let write_end = nix::fcntl::open(path, flags | OFlag::O_WRONLY, Mode::empty())
-        .with_context(|| format!("opening {}", path.display()))?;
-    fcntl(read_end.as_fd(), FcntlArg::F_SETFL(OFlag::empty())).context("making a FIFO blocking")?;
+        .doing_on(Doing::Opening, path)?;
+    fcntl(read_end.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))
+        .doing_on(Doing::MakingBlocking, path)?;
     Ok((read_end, write_end))
 }
 
 fn unix_stream_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
-    let listener =
-        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
-    let client =
-        UnixStream::connect(path).with_context(|| format!("connecting to {}", path.display()))?;
-    let (server, _) = listener.accept().context("accepting")?;
+    let listener = UnixListener::bind(path).doing_on(Doing::Binding, path)?;
+    let client = UnixStream::connect(path).doing_on(Doing::ConnectingTo, path)?;
+    let (server, _) = listener.accept().doing(Doing::Accepting)?;
     Ok((OwnedFd::from(server), OwnedFd::from(client)))
 }
 
 fn seqpacket_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
     use nix::sys::socket::{Backlog, UnixAddr, accept, bind, connect, listen};
     use std::os::fd::AsRawFd;
-    let address = UnixAddr::new(path).context("making the socket address")?;
-    let new = || {
-        socket_setup::unix_socket(SockType::SeqPacket, false)
-            .context("creating a SOCK_SEQPACKET socket")
-    };
+    let address = UnixAddr::new(path).doing_on(Doing::Binding, path)?;
+    let new = || socket_setup::unix_socket(SockType::SeqPacket, false).doing(Doing::CreatingSocket);
     let listener = new()?;
-    bind(listener.as_raw_fd(), &address).with_context(|| format!("binding {}", path.display()))?;
-    listen(&listener, Backlog::MAXCONN).context("listening")?;
+    bind(listener.as_raw_fd(), &address).doing_on(Doing::Binding, path)?;
+    listen(&listener, Backlog::MAXCONN).doing_on(Doing::ListeningOn, path)?;
     let client = new()?;
-    connect(client.as_raw_fd(), &address)
-        .with_context(|| format!("connecting to {}", path.display()))?;
-    let server = accept(&listener).context("accepting")?;
+    connect(client.as_raw_fd(), &address).doing_on(Doing::ConnectingTo, path)?;
+    let server = accept(&listener).doing(Doing::Accepting)?;
     Ok((server, client))
 }
 
 fn tcp_pair() -> Result<(OwnedFd, OwnedFd)> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("listening on 127.0.0.1")?;
-    let address = listener.local_addr().context("reading the TCP port")?;
-    let client = TcpStream::connect(address).context("connecting to 127.0.0.1")?;
-    let (server, _) = listener.accept().context("accepting on 127.0.0.1")?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).doing(Doing::Binding)?;
+    let address = listener.local_addr().doing(Doing::Binding)?;
+    let client = TcpStream::connect(address).doing(Doing::ConnectingTo)?;
+    let (server, _) = listener.accept().doing(Doing::Accepting)?;
     // Without TCP_NODELAY, Nagle's algorithm holds each 1-byte ping back for up to 40 ms.
-    client.set_nodelay(true).context("setting TCP_NODELAY")?;
-    server.set_nodelay(true).context("setting TCP_NODELAY")?;
+    client.set_nodelay(true).doing(Doing::SettingNoDelay)?;
+    server.set_nodelay(true).doing(Doing::SettingNoDelay)?;
     Ok((OwnedFd::from(server), OwnedFd::from(client)))
 }
 
@@ -174,7 +167,11 @@ fn enlarge_pipes(channel: &mut Channel, wanted: Option<usize>) {
     };
     for fd in [&channel.parent_read, &channel.child_read] {
         if let Err(refused) = pipesize::set(fd, wanted) {
-            channel.note = Some(format!("{refused}; measured with the size the kernel kept"));
+            // Both pipes are refused alike; one note says it.
+            let note = BenchNote::from(refused);
+            if !channel.notes.contains(&note) {
+                channel.notes.push(note);
+            }
         }
     }
     channel.pipe_size = pipesize::get(&channel.parent_read);
@@ -182,7 +179,7 @@ fn enlarge_pipes(channel: &mut Channel, wanted: Option<usize>) {
 
 pub(super) fn set_nonblocking(fds: &[&OwnedFd]) -> Result<()> {
     for fd in fds {
-        fcntl(fd.as_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).context("setting O_NONBLOCK")?;
+        fcntl(fd.as_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).doing(Doing::MakingNonblocking)?;
     }
     Ok(())
 }

@@ -3,13 +3,13 @@
 
 use std::os::fd::OwnedFd;
 
-use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork};
 
-use crate::cli::Pin;
-use crate::signals;
+use super::model::Pin;
+use crate::event::{Error, Note, ProcessEnd, Result, Sink};
+use crate::sys::{Context, Doing, signals};
 
 /// The parent's two ends, which the child must not keep.
 type ParentEnds = (OwnedFd, OwnedFd);
@@ -24,11 +24,12 @@ type ParentEnds = (OwnedFd, OwnedFd);
 pub(super) fn spawn_child(
     parent_ends: ParentEnds,
     cpu: Option<usize>,
+    sink: &dyn Sink,
     job: impl FnOnce() -> Result<()>,
 ) -> Result<(Pid, ParentEnds)> {
     // SAFETY: bench runs single-threaded (see signals::install_without_thread); the child
     // only makes system calls on memory allocated before the fork and then calls _exit(2).
-    match unsafe { fork() }.context("forking the benchmark's child")? {
+    match unsafe { fork() }.doing(Doing::ForkingBenchChild)? {
         ForkResult::Child => {
             drop(parent_ends);
             let code = match child_setup(cpu).and_then(|()| job()) {
@@ -36,7 +37,7 @@ pub(super) fn spawn_child(
                 // The parent left (it stopped or failed, and says so itself): nothing to add.
                 Err(e) if parent_left(&e) => 1,
                 Err(e) => {
-                    eprintln!("bench child: {e:#}");
+                    sink.note(&Note::BenchChildFailed(&e));
                     1
                 }
             };
@@ -51,40 +52,30 @@ pub(super) fn spawn_child(
     }
 }
 
-fn parent_left(error: &anyhow::Error) -> bool {
-    matches!(
-        error.downcast_ref::<Errno>(),
-        Some(Errno::EPIPE | Errno::ECONNRESET)
-    ) || error.is::<OtherSideLeft>()
-}
-
-/// End of file in the middle of a run.
-#[derive(Debug)]
-pub(super) struct OtherSideLeft;
-
-impl std::fmt::Display for OtherSideLeft {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the other side left in the middle of a run")
+fn parent_left(error: &Error) -> bool {
+    match error {
+        Error::Call { errno, .. } => matches!(errno, Errno::EPIPE | Errno::ECONNRESET),
+        Error::OtherSideLeft => true,
+        _ => false,
     }
 }
-
-impl std::error::Error for OtherSideLeft {}
 
 fn child_setup(cpu: Option<usize>) -> Result<()> {
     signals::restore_defaults_in_child()?;
     // A parent killed with -9 takes its child along instead of leaving it spinning.
     #[cfg(target_os = "linux")]
     nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
-        .context("setting PR_SET_PDEATHSIG")?;
+        .doing(Doing::SettingParentDeathSignal)?;
     pin_to(cpu)
 }
 
 pub(super) fn reap(child: Pid) -> Result<()> {
-    let status = signals::restarting(|| waitpid(child, None))
-        .context("waiting for the benchmark's child")?;
+    let status = signals::restarting(|| waitpid(child, None)).doing(Doing::WaitingForBenchChild)?;
     match status {
         WaitStatus::Exited(_, 0) => Ok(()),
-        other => bail!("the benchmark's child failed: {other:?}"),
+        WaitStatus::Exited(_, code) => Err(Error::BenchChild(ProcessEnd::Exited(code))),
+        WaitStatus::Signaled(_, signal, _) => Err(Error::BenchChild(ProcessEnd::Signaled(signal))),
+        _ => Err(Error::BenchChild(ProcessEnd::Other)),
     }
 }
 
@@ -93,15 +84,15 @@ fn pin_to(cpu: Option<usize>) -> Result<()> {
     use nix::sched::{CpuSet, sched_setaffinity};
     let Some(cpu) = cpu else { return Ok(()) };
     let mut set = CpuSet::new();
-    set.set(cpu).context("choosing a CPU")?;
-    sched_setaffinity(Pid::from_raw(0), &set).with_context(|| format!("pinning to CPU {cpu}"))
+    set.set(cpu).doing(Doing::Pinning)?;
+    Ok(sched_setaffinity(Pid::from_raw(0), &set).doing(Doing::Pinning)?)
 }
 
 #[cfg(not(target_os = "linux"))]
 fn pin_to(cpu: Option<usize>) -> Result<()> {
     match cpu {
         None => Ok(()),
-        Some(_) => bail!("--pin needs Linux (sched_setaffinity)"),
+        Some(_) => Err(Error::NeedsLinux(crate::event::LinuxOnly::Pin)),
     }
 }
 
@@ -113,9 +104,7 @@ pub(super) fn cpus(pin: Pin) -> Result<(Option<usize>, Option<usize>)> {
         Pin::Split => {
             let n = std::thread::available_parallelism().map_or(1, |n| n.get());
             if n < 2 {
-                bail!(
-                    "--pin split needs two CPUs and this machine offers {n}; use --pin same or none"
-                );
+                return Err(Error::PinNeedsTwoCpus { cpus: n, pin });
             }
             Ok((Some(0), Some(1)))
         }
@@ -131,7 +120,7 @@ impl Affinity {
     pub(super) fn pin(cpu: Option<usize>) -> Result<Affinity> {
         let saved = match cpu {
             Some(_) => Some(
-                nix::sched::sched_getaffinity(Pid::from_raw(0)).context("reading CPU affinity")?,
+                nix::sched::sched_getaffinity(Pid::from_raw(0)).doing(Doing::ReadingAffinity)?,
             ),
             None => None,
         };

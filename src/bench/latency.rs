@@ -3,17 +3,17 @@
 use std::os::fd::OwnedFd;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::unistd::{read, write};
 
 use super::channel::{Channel, set_nonblocking};
-use super::child::{Affinity, OtherSideLeft, cpus, reap, spawn_child};
-use super::{BenchConfig, Measurement, empty_measurement};
-use crate::signals;
+use super::child::{Affinity, cpus, reap, spawn_child};
+use super::{Config, Measure, Measurement, empty_measurement};
+use crate::event::{Error, Result, Sink};
+use crate::sys::{Doing, signals};
 
-pub(super) fn measure(channel: Channel, config: &BenchConfig) -> Result<Measurement> {
-    let mut result = empty_measurement("latency", &channel);
+pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
+    let mut result = empty_measurement(Measure::Latency, &channel);
     if config.busy_poll {
         set_nonblocking(&[
             &channel.parent_read,
@@ -35,7 +35,7 @@ pub(super) fn measure(channel: Channel, config: &BenchConfig) -> Result<Measurem
     let all_rounds = config.warmup + config.rounds;
     let mut echo = vec![0u8; size];
     let (child, (parent_read, parent_write)) =
-        spawn_child((parent_read, parent_write), child_cpu, move || {
+        spawn_child((parent_read, parent_write), child_cpu, sink, move || {
             for _ in 0..all_rounds {
                 read_exact(&child_read, &mut echo, busy)?;
                 write_all(&child_write, &echo, busy)?;
@@ -59,7 +59,10 @@ pub(super) fn measure(channel: Channel, config: &BenchConfig) -> Result<Measurem
             read_exact(&parent_read, &mut pong, busy)?;
             let rtt = sent_at.elapsed();
             if pong[0] != round as u8 {
-                bail!("round trip {round} came back as round {}", pong[0]);
+                return Err(Error::RoundMismatch {
+                    round,
+                    got: pong[0],
+                });
             }
             if round >= config.warmup {
                 nanos.push(rtt.as_nanos() as u64);
@@ -89,11 +92,11 @@ fn read_exact(fd: &OwnedFd, buffer: &mut [u8], busy: bool) -> Result<()> {
     let mut filled = 0;
     while filled < buffer.len() {
         match read(fd, &mut buffer[filled..]) {
-            Ok(0) => return Err(OtherSideLeft.into()),
+            Ok(0) => return Err(Error::OtherSideLeft),
             Ok(n) => filled += n,
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
-            Err(e) => return Err(e).context("reading a round trip"),
+            Err(e) => return Err(Error::call(Doing::PingPong, e)),
         }
     }
     Ok(())
@@ -106,7 +109,7 @@ fn write_all(fd: &OwnedFd, buffer: &[u8], busy: bool) -> Result<()> {
             Ok(n) => written += n,
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
-            Err(e) => return Err(e).context("writing a round trip"),
+            Err(e) => return Err(Error::call(Doing::PingPong, e)),
         }
     }
     Ok(())

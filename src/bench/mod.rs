@@ -1,6 +1,7 @@
 //! Measuring, not presenting: how fast each mechanism moves bytes (throughput) and answers
 //! (latency, a ping-pong) between two processes on this machine. Every function here returns
-//! data; `report` turns it into a table or JSON.
+//! data; `report` turns it into a table or JSON. The bench owns its vocabulary (`model`: the
+//! mechanisms, pinning, measurements) and its policy (how much to stream, how many rounds).
 //!
 //! What is measured is the system calls: buffers are allocated before the clock starts, the
 //! hot loops allocate nothing and format nothing, and the other process is started and
@@ -15,19 +16,22 @@
 mod channel;
 mod child;
 mod latency;
+pub mod model;
 mod throughput;
 
-use anyhow::Result;
-use serde::Serialize;
+use crate::event::{Error, Outcome, Progress, Result, Sink};
+use crate::sys::signals;
 
-use crate::cli::{Mechanism, Pin};
-use crate::signals;
+use channel::open_channel;
+pub use model::{BenchNote, Measure, Measurement, Mechanism, Mode, Pin};
 
-use channel::{Channel, open_channel};
-
-/// How to run one benchmark.
+/// How to run the bench.
 #[derive(Debug, Clone)]
-pub struct BenchConfig {
+pub struct Config {
+    /// Mechanisms to measure, in order.
+    pub mechanisms: Vec<Mechanism>,
+    /// Measures to take of each.
+    pub measures: Vec<Measure>,
     /// Bytes to stream in a throughput run.
     pub total: u64,
     /// Bytes per write(2) (or vmsplice(2)) in a throughput run.
@@ -50,114 +54,76 @@ pub struct BenchConfig {
     pub huge_pages: bool,
 }
 
-/// One measurement of one mechanism.
-#[derive(Debug, Clone, Serialize)]
-pub struct Measurement {
-    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair or tcp.
-    pub mechanism: &'static str,
-    /// throughput or latency.
-    pub measure: &'static str,
-    /// How it ran: the calls used, polling, pinning, pipe size.
-    pub mode: String,
-    /// Bytes that crossed, in bytes (for latency: pings and pongs together).
-    pub bytes: u64,
-    /// Wall time of the measured loop, in seconds.
-    pub seconds: f64,
-    /// Throughput, in bytes per second (null for latency).
-    pub bytes_per_second: Option<f64>,
-    /// Timed round trips (null for throughput).
-    pub rounds: Option<u64>,
-    /// Median round trip, in microseconds.
-    pub rtt_median_us: Option<f64>,
-    /// 99th-percentile round trip, in microseconds.
-    pub rtt_p99_us: Option<f64>,
-    /// Round trips per second over the whole timed loop.
-    pub round_trips_per_second: Option<f64>,
-    /// The pipe buffer the kernel granted, in bytes (pipes and FIFOs only).
-    pub pipe_size_bytes: Option<usize>,
-    /// Something the reader should know (a refused pipe size, what zero-copy checks).
-    pub note: Option<String>,
-}
+impl Config {
+    /// The bench's policy: 1 GiB streamed and 100 000 round trips, or 64 MiB and 10 000 for a
+    /// quick run; a tenth of the rounds (at most 1000) untimed first; every mechanism, both
+    /// measures, 64 KiB writes, 1-byte pings.
+    pub fn new(quick: bool) -> Config {
+        let mut config = Config {
+            mechanisms: Mechanism::ALL.to_vec(),
+            measures: vec![Measure::Throughput, Measure::Latency],
+            total: if quick { 64 << 20 } else { 1 << 30 },
+            size: 64 << 10,
+            rounds: 0,
+            warmup: 0,
+            msg_size: 1,
+            pipe_size: None,
+            zero_copy: false,
+            busy_poll: false,
+            pin: Pin::None,
+            huge_pages: false,
+        };
+        config.set_rounds(if quick { 10_000 } else { 100_000 });
+        config
+    }
 
-/// Which measure to take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Measure {
-    Throughput,
-    Latency,
-}
+    /// Timed round trips, and the untimed warm-up that goes with them.
+    pub fn set_rounds(&mut self, rounds: u64) {
+        self.rounds = rounds;
+        self.warmup = (rounds / 10).min(1000);
+    }
 
-impl Mechanism {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mechanism::Pipe => "pipe",
-            Mechanism::Fifo => "fifo",
-            Mechanism::UnixStream => "unix-stream",
-            Mechanism::UnixSeqpacket => "unix-seqpacket",
-            Mechanism::Socketpair => "socketpair",
-            Mechanism::Tcp => "tcp",
+    fn mode(&self, mechanism: Mechanism, measure: Measure, pipe_size: Option<usize>) -> Mode {
+        let zero_copy = self.zero_copy && mechanism.is_pipe() && measure == Measure::Throughput;
+        Mode {
+            zero_copy,
+            pipe_size_bytes: pipe_size,
+            busy_poll: self.busy_poll,
+            huge_pages: self.huge_pages && zero_copy,
+            pin: self.pin,
         }
     }
-
-    fn is_pipe(self) -> bool {
-        matches!(self, Mechanism::Pipe | Mechanism::Fifo)
-    }
-}
-
-fn mode(
-    mechanism: Mechanism,
-    measure: Measure,
-    config: &BenchConfig,
-    pipe_size: Option<usize>,
-) -> String {
-    let mut parts = Vec::new();
-    let zero_copy = config.zero_copy && mechanism.is_pipe() && measure == Measure::Throughput;
-    parts.push(
-        if zero_copy {
-            "vmsplice/splice"
-        } else {
-            "read/write"
-        }
-        .to_string(),
-    );
-    if let Some(size) = pipe_size {
-        parts.push(format!("{} pipe", crate::units::human_bytes(size as u64)));
-    }
-    if config.busy_poll {
-        parts.push("busy-poll".into());
-    }
-    if config.huge_pages && zero_copy {
-        parts.push("huge pages".into());
-    }
-    match config.pin {
-        Pin::None => {}
-        Pin::Same => parts.push("same CPU".into()),
-        Pin::Split => parts.push("split CPUs".into()),
-    }
-    parts.join(", ")
 }
 
 /// Measures one mechanism.
 pub fn measure(
     mechanism: Mechanism,
     measure: Measure,
-    config: &BenchConfig,
+    config: &Config,
+    sink: &dyn Sink,
 ) -> Result<Measurement> {
     let channel = open_channel(mechanism, config)?;
-    let mode = mode(mechanism, measure, config, channel.pipe_size);
+    let mode = config.mode(mechanism, measure, channel.pipe_size);
     let mut result = match measure {
-        Measure::Throughput => throughput::measure(mechanism, channel, config)?,
-        Measure::Latency => latency::measure(channel, config)?,
+        Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
+        Measure::Latency => latency::measure(channel, config, sink)?,
     };
-    result.mechanism = mechanism.name();
+    result.mechanism = mechanism;
     result.mode = mode;
     Ok(result)
 }
 
-fn empty_measurement(measure: &'static str, channel: &Channel) -> Measurement {
+fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
     Measurement {
-        mechanism: "",
+        mechanism: Mechanism::Pipe,
         measure,
-        mode: String::new(),
+        mode: Mode {
+            zero_copy: false,
+            pipe_size_bytes: None,
+            busy_poll: false,
+            huge_pages: false,
+            pin: Pin::None,
+        },
         bytes: 0,
         seconds: 0.0,
         bytes_per_second: None,
@@ -166,56 +132,51 @@ fn empty_measurement(measure: &'static str, channel: &Channel) -> Measurement {
         rtt_p99_us: None,
         round_trips_per_second: None,
         pipe_size_bytes: channel.pipe_size,
-        note: channel.note.clone(),
+        notes: channel.notes.clone(),
     }
 }
 
-/// `ipcdemo bench`: every chosen mechanism and measure, one after the other, then the table.
-pub fn run(args: &crate::cli::BenchArgs, reporter: &crate::report::Reporter) -> Result<()> {
-    let config = args.config();
-    let mechanisms = args.mechanisms();
-    let measures: &[Measure] = match (args.throughput_only, args.latency_only) {
-        (true, false) => &[Measure::Throughput],
-        (false, true) => &[Measure::Latency],
-        _ => &[Measure::Throughput, Measure::Latency],
-    };
-    let steps = mechanisms.len() * measures.len();
-    let mut results = Vec::with_capacity(steps);
-    for (i, (mechanism, measure)) in mechanisms
+/// `ipcdemo bench`: every chosen mechanism and measure, one after the other.
+pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
+    let steps: Vec<(Mechanism, Measure)> = config
+        .mechanisms
         .iter()
-        .flat_map(|m| measures.iter().map(move |x| (*m, *x)))
-        .enumerate()
-    {
-        signals::check()?;
-        reporter.progress(
-            i + 1,
-            steps,
-            mechanism.name(),
-            measure == Measure::Throughput,
-        );
-        let result = self::measure(mechanism, measure, &config).map_err(|e| {
-            // Ctrl-C reaches the child too; whatever error its death caused here, the cause
-            // was the signal.
-            match signals::received() {
-                Some(signal) => signals::Interrupted(signal).into(),
-                None => e.context(format!(
-                    "measuring the {} {}",
-                    mechanism.name(),
-                    measure.name()
-                )),
-            }
-        })?;
-        results.push(result);
-    }
-    reporter.progress_done();
-    reporter.bench_results(&results)
-}
-
-impl Measure {
-    pub fn name(self) -> &'static str {
-        match self {
-            Measure::Throughput => "throughput",
-            Measure::Latency => "latency",
+        .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
+        .collect();
+    let mut measurements = Vec::with_capacity(steps.len());
+    let mut end = Ok(());
+    for (i, &(mechanism, measure)) in steps.iter().enumerate() {
+        if let Err(stop) = signals::check() {
+            end = Err(stop.into());
+            break;
         }
+        sink.progress(Progress::Bench {
+            step: i + 1,
+            steps: steps.len(),
+            mechanism,
+            measure,
+        });
+        match self::measure(mechanism, measure, config, sink) {
+            Ok(result) => measurements.push(result),
+            Err(e) => {
+                // Ctrl-C reaches the child too; whatever error its death caused here, the cause
+                // was the signal.
+                end = Err(match signals::received() {
+                    Some(signal) => Error::Stopped(signal),
+                    None => Error::Bench {
+                        mechanism,
+                        measure,
+                        error: Box::new(e),
+                    },
+                });
+                break;
+            }
+        }
+    }
+    sink.progress(Progress::Done);
+    Outcome {
+        summaries: Vec::new(),
+        measurements,
+        end,
     }
 }

@@ -4,15 +4,14 @@ use std::io::IoSlice;
 use std::os::fd::OwnedFd;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::unistd::{read, write};
 
 use super::channel::{Channel, set_nonblocking};
-use super::child::{Affinity, OtherSideLeft, cpus, reap, spawn_child};
-use super::{BenchConfig, Measurement, empty_measurement};
-use crate::cli::Mechanism;
-use crate::signals;
+use super::child::{Affinity, cpus, reap, spawn_child};
+use super::{BenchNote, Config, Measure, Measurement, Mechanism, empty_measurement};
+use crate::event::{Error, Result, Sink};
+use crate::sys::{Context, Doing, signals};
 
 /// The writer's pattern repeats every `PERIOD` bytes: a prime, so no write size lines up with
 /// it and a lost or repeated chunk shifts the pattern and fails the comparison.
@@ -26,17 +25,13 @@ fn pattern(len: usize) -> Vec<u8> {
 pub(super) fn measure(
     mechanism: Mechanism,
     channel: Channel,
-    config: &BenchConfig,
+    config: &Config,
+    sink: &dyn Sink,
 ) -> Result<Measurement> {
     let zero_copy = config.zero_copy && mechanism.is_pipe();
-    let mut result = empty_measurement("throughput", &channel);
+    let mut result = empty_measurement(Measure::Throughput, &channel);
     if zero_copy {
-        let what = "zero-copy: the reader splice(2)s the pages to /dev/null without looking at \
-                    them, so only the byte count is checked";
-        result.note = Some(match result.note.take() {
-            Some(note) => format!("{note}; {what}"),
-            None => what.to_string(),
-        });
+        result.notes.push(BenchNote::ZeroCopyCountsOnly);
     }
     if config.busy_poll {
         set_nonblocking(&[&channel.parent_read, &channel.child_write])?;
@@ -58,7 +53,7 @@ pub(super) fn measure(
     );
     let source = WriterBuffer::new(size + PERIOD, huge)?;
     let (child, (parent_read, parent_write)) =
-        spawn_child((parent_read, parent_write), child_cpu, move || {
+        spawn_child((parent_read, parent_write), child_cpu, sink, move || {
             wait_for_go(&child_read)?;
             if zero_copy {
                 stream_vmsplice(&child_write, source.bytes(), total, size, busy)
@@ -71,7 +66,7 @@ pub(super) fn measure(
     let devnull = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/null")
-        .context("opening /dev/null")?;
+        .doing(Doing::OpeningDevNull)?;
     let started = Instant::now();
     send_go(&parent_write)?;
     let received = if zero_copy {
@@ -87,10 +82,7 @@ pub(super) fn measure(
     let received = received?;
     reaped?;
     if received != total {
-        bail!(
-            "{} lost bytes: {received} of {total} arrived",
-            mechanism.name()
-        );
+        return Err(Error::BytesMissing { received, total });
     }
     result.bytes = received;
     result.seconds = seconds;
@@ -103,9 +95,9 @@ fn wait_for_go(fd: &OwnedFd) -> Result<()> {
     loop {
         match read(fd, &mut go) {
             Ok(1) => return Ok(()),
-            Ok(_) => return Err(OtherSideLeft.into()),
+            Ok(_) => return Err(Error::OtherSideLeft),
             Err(Errno::EINTR | Errno::EAGAIN) => continue,
-            Err(e) => return Err(e).context("waiting for the start"),
+            Err(e) => return Err(Error::call(Doing::PingPong, e)),
         }
     }
 }
@@ -115,7 +107,7 @@ fn send_go(fd: &OwnedFd) -> Result<()> {
         match write(fd, b"g") {
             Ok(_) => return Ok(()),
             Err(Errno::EINTR | Errno::EAGAIN) => continue,
-            Err(e) => return Err(e).context("starting the child"),
+            Err(e) => return Err(Error::call(Doing::PingPong, e)),
         }
     }
 }
@@ -174,7 +166,7 @@ fn stream_write(fd: &OwnedFd, source: &[u8], total: u64, size: usize, busy: bool
             Ok(n) => sent += n as u64,
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => {}
-            Err(e) => return Err(e).context("writing"),
+            Err(e) => return Err(Error::call(Doing::Streaming, e)),
         }
     }
     Ok(())
@@ -200,7 +192,7 @@ fn stream_vmsplice(fd: &OwnedFd, source: &[u8], total: u64, size: usize, busy: b
             Ok(n) => sent += n as u64,
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => {}
-            Err(e) => return Err(e).context("vmsplice"),
+            Err(e) => return Err(Error::call(Doing::Streaming, e)),
         }
     }
     Ok(())
@@ -208,7 +200,7 @@ fn stream_vmsplice(fd: &OwnedFd, source: &[u8], total: u64, size: usize, busy: b
 
 #[cfg(not(target_os = "linux"))]
 fn stream_vmsplice(_: &OwnedFd, _: &[u8], _: u64, _: usize, _: bool) -> Result<()> {
-    bail!("--zero-copy needs Linux (vmsplice and splice)")
+    Err(Error::NeedsLinux(crate::event::LinuxOnly::ZeroCopy))
 }
 
 fn drain_read(
@@ -228,13 +220,13 @@ fn drain_read(
             Ok(n) => {
                 let phase = (received % PERIOD as u64) as usize;
                 if buffer[..n] != expected[phase..phase + n] {
-                    bail!("corrupt data after {received} bytes: not what the writer sent");
+                    return Err(Error::CorruptStream { after: received });
                 }
                 received += n as u64;
             }
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
-            Err(e) => return Err(e).context("reading"),
+            Err(e) => return Err(Error::call(Doing::Draining, e)),
         }
     }
     Ok(received)
@@ -261,7 +253,7 @@ fn drain_splice(
             Ok(n) => received += n as u64,
             Err(Errno::EAGAIN) if busy => signals::check()?,
             Err(Errno::EINTR) => signals::check()?,
-            Err(e) => return Err(e).context("splice"),
+            Err(e) => return Err(Error::call(Doing::Draining, e)),
         }
     }
     Ok(received)
@@ -269,5 +261,5 @@ fn drain_splice(
 
 #[cfg(not(target_os = "linux"))]
 fn drain_splice(_: &OwnedFd, _: &std::fs::File, _: u64, _: usize, _: bool) -> Result<u64> {
-    bail!("--zero-copy needs Linux (vmsplice and splice)")
+    Err(Error::NeedsLinux(crate::event::LinuxOnly::ZeroCopy))
 }

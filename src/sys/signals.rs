@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use super::{Context, Doing, SysError};
 use nix::sys::pthread::{pthread_kill, pthread_self};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
@@ -24,17 +24,9 @@ static NOTICED: AtomicBool = AtomicBool::new(false);
 
 const KICK_EVERY: Duration = Duration::from_millis(50);
 
-/// The error a demo returns when it stopped because of a signal; `main` maps it to 130 or 143.
+/// A stop signal arrived: the run ends, cleans up, and says what it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted(pub Signal);
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "stopped by {}", self.0)
-    }
-}
-
-impl std::error::Error for Interrupted {}
+pub struct Stopped(pub Signal);
 
 extern "C" fn kick_handler(_: nix::libc::c_int) {}
 
@@ -46,22 +38,22 @@ fn stop_signals() -> SigSet {
 }
 
 /// Call once, from the main thread, before any other thread or child exists.
-pub fn install() -> Result<()> {
+pub fn install() -> Result<(), SysError> {
     let kick = SigAction::new(
         SigHandler::Handler(kick_handler),
         SaFlags::empty(), // no SA_RESTART: the point is to make blocked calls return EINTR
         SigSet::empty(),
     );
     // SAFETY: the handler does nothing, which is async-signal-safe.
-    unsafe { sigaction(Signal::SIGUSR1, &kick) }.context("installing the SIGUSR1 handler")?;
+    unsafe { sigaction(Signal::SIGUSR1, &kick) }.doing(Doing::InstallingSignals)?;
     let set = stop_signals();
     // Threads spawned later inherit this mask, so only the waiter below ever takes the signal.
-    set.thread_block().context("blocking SIGINT and SIGTERM")?;
+    set.thread_block().doing(Doing::InstallingSignals)?;
     let main_thread = pthread_self();
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || wait_and_kick(set, main_thread))
-        .context("starting the signal thread")?;
+        .doing(Doing::StartingThread)?;
     Ok(())
 }
 
@@ -92,7 +84,7 @@ extern "C" fn record_stop(signal: nix::libc::c_int) {
 /// blocked calls return `EINTR`. A second thread would make every glibc system-call wrapper
 /// take its thread-cancellation path, which measured 0.2 µs of a 1 µs busy-poll round trip.
 /// The bench never blocks in `open(2)`, so it does not need the kicking thread.
-pub fn install_without_thread() -> Result<()> {
+pub fn install_without_thread() -> Result<(), SysError> {
     let stop = SigAction::new(
         SigHandler::Handler(record_stop),
         SaFlags::empty(),
@@ -100,7 +92,7 @@ pub fn install_without_thread() -> Result<()> {
     );
     for signal in [Signal::SIGINT, Signal::SIGTERM] {
         // SAFETY: the handler only does an atomic swap (and _exit), both async-signal-safe.
-        unsafe { sigaction(signal, &stop) }.context("installing the stop handler")?;
+        unsafe { sigaction(signal, &stop) }.doing(Doing::InstallingSignals)?;
     }
     Ok(())
 }
@@ -110,27 +102,35 @@ pub fn received() -> Option<Signal> {
     Signal::try_from(RECEIVED.load(Ordering::SeqCst)).ok()
 }
 
-/// For the main thread's loops: fails with [`Interrupted`] once a stop signal has arrived.
-pub fn check() -> Result<(), Interrupted> {
+/// For the main thread's loops: fails with [`Stopped`] once a stop signal has arrived.
+pub fn check() -> Result<(), Stopped> {
     match received() {
         Some(signal) => {
             NOTICED.store(true, Ordering::SeqCst);
-            Err(Interrupted(signal))
+            Err(Stopped(signal))
         }
         None => Ok(()),
     }
 }
 
-/// Sleeps for `duration`, waking early (with [`Interrupted`]) when a stop signal arrives.
-pub fn sleep(duration: Duration) -> Result<(), Interrupted> {
-    let deadline = Instant::now() + duration;
+/// Sleeps for `duration`, waking early (with [`Stopped`]) when a stop signal arrives.
+pub fn sleep(duration: Duration) -> Result<(), Stopped> {
+    sleep_unless(duration, None).map(|_| ())
+}
+
+/// Sleeps for `duration`; false as soon as `done` is set, [`Stopped`] on a stop signal.
+pub fn sleep_unless(duration: Duration, done: Option<&AtomicBool>) -> Result<bool, Stopped> {
+    let deadline = Instant::now().checked_add(duration);
     loop {
         if let Some(signal) = received() {
-            return Err(Interrupted(signal));
+            return Err(Stopped(signal));
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        if done.is_some_and(|d| d.load(Ordering::SeqCst)) {
+            return Ok(false);
+        }
+        let left = deadline.map_or(KICK_EVERY, |d| d.saturating_duration_since(Instant::now()));
         if left.is_zero() {
-            return Ok(());
+            return Ok(true);
         }
         // Short slices keep Ctrl-C prompt even in a thread the kick does not reach.
         thread::sleep(left.min(KICK_EVERY));
@@ -139,15 +139,15 @@ pub fn sleep(duration: Duration) -> Result<(), Interrupted> {
 
 /// In a child made by `fork(2)`: the default, deadly SIGINT/SIGTERM, so Ctrl-C in the
 /// terminal ends the child too (it has no signal thread of its own).
-pub fn restore_defaults_in_child() -> Result<()> {
+pub fn restore_defaults_in_child() -> Result<(), SysError> {
     for signal in [Signal::SIGINT, Signal::SIGTERM] {
         let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         // SAFETY: restoring the default disposition installs no code.
-        unsafe { sigaction(signal, &default) }.context("restoring default signal handling")?;
+        unsafe { sigaction(signal, &default) }.doing(Doing::InstallingSignals)?;
     }
     stop_signals()
         .thread_unblock()
-        .context("unblocking SIGINT and SIGTERM")
+        .doing(Doing::InstallingSignals)
 }
 
 /// Repeats a system call that a signal interrupted (`EINTR`), for calls that must finish even

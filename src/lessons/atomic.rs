@@ -1,8 +1,8 @@
-//! Lesson 4b, the writes that tear: several writers put fixed-size records into one pipe, each
+//! The writes that tear (lesson 7 of the map): several writers put fixed-size records into one pipe, each
 //! record with one `write(2)`, and one reader checks whether any record came out interleaved
 //! with another writer's bytes.
 //!
-//! The guarantee on show (`pipe(7)`): a write of at most `PIPE_BUF` (4096) bytes is atomic; it
+//! The guarantee on show (`pipe(7)`): a write of at most `PIPE_BUF` bytes (4096 on Linux) is atomic; it
 //! lands contiguously even with many writers. Above that the kernel may split a blocking write
 //! wherever the buffer fills, and another writer's bytes can land in the gap. Linux copies a
 //! page at a time, so tears happen at page boundaries, more often the busier the pipe.
@@ -16,138 +16,132 @@ use std::os::fd::OwnedFd;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
-use nix::unistd::{getpid, pipe, read};
-use serde::Serialize;
+use nix::unistd::{pipe, read};
 
-use crate::capacity::PIPE_BUF;
-use crate::cli::AtomicArgs;
-use crate::messages::Msg;
-use crate::report::Reporter;
-use crate::signals;
-use crate::spam::write_message;
+use super::spam::write_message;
+use crate::event::{AtomicRun, Error, Outcome, Result, Summary};
+use crate::sys::{Context, Doing, pipe_buf, signals};
+
+/// What `ipcdemo atomic` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Writer threads sharing the pipe (at most 16: a byte carries its writer in four bits).
+    pub writers: usize,
+    /// Record sizes to run, one table row each.
+    pub record_sizes: Vec<usize>,
+    /// Records each writer writes.
+    pub records: u64,
+    /// The reader naps between reads, so the pipe stays full.
+    pub slow_reader: bool,
+}
 
 /// The record sizes `--sweep` runs: well below, at, just above and far above `PIPE_BUF`.
-pub const SWEEP: [usize; 4] = [512, 4096, 4097, 65536];
-
-/// What one run of one record size found.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct AtomicRun {
-    /// Bytes per record, each written with one write(2).
-    pub record_size: usize,
-    /// Writer threads sharing the pipe.
-    pub writers: usize,
-    /// Records written, all writers together.
-    pub records_written: u64,
-    /// Records whose bytes did not arrive contiguously.
-    pub records_torn: u64,
-    /// Bytes written but never read (always 0: a pipe loses nothing).
-    pub bytes_lost: u64,
+pub fn sweep_sizes() -> Vec<usize> {
+    let pipe_buf = pipe_buf();
+    vec![pipe_buf / 8, pipe_buf, pipe_buf + 1, 65536]
 }
 
-impl AtomicRun {
-    pub fn within_pipe_buf(&self) -> bool {
-        self.record_size <= PIPE_BUF
-    }
-}
-
-pub fn run(args: &AtomicArgs, reporter: &Reporter) -> Result<()> {
-    let sizes: Vec<usize> = if args.sweep {
-        SWEEP.to_vec()
-    } else {
-        vec![args.record_size]
-    };
-    let pid = getpid().as_raw();
-    let mut broken_promise = false;
-    if !reporter.is_json() {
-        reporter.table_line(&Msg::AtomicHeader)?;
-    }
-    for record_size in sizes {
-        let result = measure(
-            usize::from(args.writers),
-            args.records,
-            record_size,
-            args.slow_reader,
-        )?;
-        if result.bytes_lost != 0 {
-            bail!(
-                "{} bytes of {record_size}-byte records were lost: that is a bug, not a lesson",
-                result.bytes_lost
-            );
-        }
-        broken_promise |= result.within_pipe_buf() && result.records_torn > 0;
-        if reporter.is_json() {
-            reporter.summary("atomic", pid, &result, &Msg::AtomicRow(&result))?;
-        } else {
-            reporter.table_line(&Msg::AtomicRow(&result))?;
+pub fn run(config: &Config) -> Outcome {
+    let mut runs = Vec::new();
+    let mut end = Ok(());
+    for &record_size in &config.record_sizes {
+        match measure(config, record_size) {
+            Ok((run, stopped)) => {
+                runs.push(Summary::Atomic(run));
+                if let Some(stop) = stopped {
+                    end = Err(stop);
+                    break;
+                }
+                if run.bytes_lost != 0 {
+                    end = Err(Error::BytesLost {
+                        record_size,
+                        lost: run.bytes_lost,
+                    });
+                    break;
+                }
+                if run.within_pipe_buf() && run.records_torn > 0 {
+                    end = Err(Error::PipeBufBroken {
+                        pipe_buf: run.pipe_buf_bytes,
+                    });
+                }
+            }
+            Err(e) => {
+                end = Err(e);
+                break;
+            }
         }
     }
-    if broken_promise {
-        bail!("a record of at most PIPE_BUF bytes tore: this kernel broke the promise of pipe(7)");
-    }
-    Ok(())
+    Outcome::new(runs, end)
 }
 
-/// Runs `writers` threads of `records` records each against one reader.
-pub fn measure(
-    writers: usize,
-    records: u64,
-    record_size: usize,
-    slow_reader: bool,
-) -> Result<AtomicRun> {
-    let (read_end, write_end) = pipe().context("creating the pipe")?;
+/// Runs `config.writers` threads of `config.records` records each against one reader; a stop
+/// signal ends the writers early, and the run counts what they really wrote.
+fn measure(config: &Config, record_size: usize) -> Result<(AtomicRun, Option<Error>)> {
+    let (writers, records) = (config.writers, config.records);
+    let (read_end, write_end) = pipe().doing(Doing::CreatingPipe)?;
+    let slow_reader = config.slow_reader;
     let reader = thread::Builder::new()
         .name("reader".into())
         .spawn(move || reassemble(&read_end, writers, record_size, slow_reader))
-        .context("starting the reader thread")?;
-    let written = thread::scope(|scope| -> Result<()> {
+        .doing(Doing::StartingThread)?;
+    let written = thread::scope(|scope| -> Result<u64> {
         let handles: Vec<_> = (0..writers)
             .map(|writer| {
                 let write_end = &write_end;
                 scope.spawn(move || write_records(write_end, writer, records, record_size))
             })
             .collect();
+        let mut total = 0;
+        let mut failed = None;
         for handle in handles {
             match handle.join() {
-                Ok(result) => result?,
-                Err(_) => bail!("a writer thread panicked"),
+                Ok(Ok(n)) => total += n,
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(_) => failed = failed.or(Some(Error::SonThreadPanicked)),
             }
         }
-        Ok(())
+        failed.map_or(Ok(total), Err)
     });
     // The writers only borrowed the one write end; closing it now is what lets the reader see
     // end of file. Without this drop the reader, and so this function, would wait for ever.
     drop(write_end);
     let check = match reader.join() {
         Ok(result) => result?,
-        Err(_) => bail!("the reader thread panicked"),
+        Err(_) => return Err(Error::SonThreadPanicked),
     };
-    written?;
-    let expected = writers as u64 * records * record_size as u64;
-    Ok(AtomicRun {
+    let records_written = written?;
+    let expected = records_written * record_size as u64;
+    let run = AtomicRun {
         record_size,
         writers,
-        records_written: writers as u64 * records,
+        records_written,
         records_torn: check.torn,
         bytes_lost: expected.saturating_sub(check.bytes),
-    })
+        pipe_buf_bytes: pipe_buf(),
+    };
+    Ok((run, signals::received().map(Error::Stopped)))
 }
 
 /// Every byte of a record carries its writer (high four bits, hence at most 16 writers) and
 /// the record's sequence number mod 16 (low four bits), so the reader can tell whose bytes
-/// these are and notice a lost or repeated record.
-fn write_records(write_end: &OwnedFd, writer: usize, records: u64, size: usize) -> Result<()> {
+/// these are and notice a lost or repeated record. Returns how many records went out whole.
+fn write_records(write_end: &OwnedFd, writer: usize, records: u64, size: usize) -> Result<u64> {
     let mut record = vec![0u8; size];
     for seq in 0..records {
+        if signals::received().is_some() {
+            return Ok(seq);
+        }
         record.fill(((writer as u8) << 4) | (seq % 16) as u8);
         // One write(2) per record: the whole point of the lesson.
-        write_message(write_end, &record).context("writing a record")?;
-        if signals::received().is_some() {
-            break;
+        match write_message(write_end, &record) {
+            Ok(()) => {}
+            // A stop signal cut the write short: part of this record may be in the pipe.
+            Err(Errno::EINTR) => return Ok(seq),
+            Err(e) => return Err(Error::call(Doing::WritingRecords, e)),
         }
     }
-    Ok(())
+    Ok(records)
 }
 
 #[derive(Debug, Default)]
@@ -170,19 +164,18 @@ fn reassemble(
     let mut current: Option<usize> = None;
     let mut result = Reassembly::default();
     // A page at a time, as most readers do: the pipe drains gradually and writers race.
-    let mut buffer = vec![0u8; PIPE_BUF];
+    let mut buffer = vec![0u8; pipe_buf()];
     loop {
         let n = match read(read_end, &mut buffer) {
             Ok(0) => break,
             Ok(n) => n,
             Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e).context("reading records"),
+            Err(e) => return Err(Error::call(Doing::ReadingRecords, e)),
         };
-        result.bytes += n as u64;
         for &byte in &buffer[..n] {
             let writer = usize::from(byte >> 4);
             if writer >= writers || u64::from(byte & 0x0f) != seq[writer] % 16 {
-                bail!("byte {byte:#04x} is not the next byte of any writer: the stream is corrupt");
+                return Err(Error::CorruptRecords { byte });
             }
             if current != Some(writer) {
                 // A new run starts inside this writer's record: another writer cut into it.
@@ -195,6 +188,7 @@ fn reassemble(
             if into_record[writer] == record_size {
                 into_record[writer] = 0;
                 seq[writer] += 1;
+                result.bytes += record_size as u64;
                 if std::mem::take(&mut interrupted[writer]) {
                     result.torn += 1;
                 }

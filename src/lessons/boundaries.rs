@@ -1,7 +1,7 @@
 //! Counting reads against message boundaries: the measurement behind every summary's
 //! "n reads held several messages". Pure bookkeeping, no I/O.
 
-use crate::report::ReadSummary;
+use crate::event::ReadCounts;
 
 /// Where one message ends and the next begins, in the bytes a son wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct BoundaryCounter {
     framing: Framing,
     /// Bytes of the current, unfinished message seen so far.
     into_message: usize,
-    summary: ReadSummary,
+    counts: ReadCounts,
 }
 
 impl BoundaryCounter {
@@ -26,7 +26,7 @@ impl BoundaryCounter {
         BoundaryCounter {
             framing,
             into_message: 0,
-            summary: ReadSummary::default(),
+            counts: ReadCounts::default(),
         }
     }
 
@@ -53,7 +53,7 @@ impl BoundaryCounter {
         } as u64;
         let ends_at_boundary = self.into_message == 0;
         let pieces = completed + u64::from(!ends_at_boundary);
-        let s = &mut self.summary;
+        let s = &mut self.counts;
         s.reads += 1;
         s.bytes += data.len() as u64;
         s.messages += completed;
@@ -67,8 +67,8 @@ impl BoundaryCounter {
         completed
     }
 
-    pub fn summary(&self) -> ReadSummary {
-        self.summary
+    pub fn counts(&self) -> ReadCounts {
+        self.counts
     }
 }
 
@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(counter.record(b"Spam 004Spam 000"), 2);
         assert_eq!(counter.record(b"Spam"), 0);
         assert_eq!(counter.record(b" 001"), 1);
-        let s = counter.summary();
+        let s = counter.counts();
         assert_eq!((s.messages, s.bytes, s.reads), (4, 32, 4));
         assert_eq!(s.reads_one_message, 1);
         assert_eq!(s.reads_several_messages, 1);
@@ -96,7 +96,7 @@ mod tests {
         counter.record(b"Spam 000\n");
         counter.record(b"Spam 001\nSp");
         counter.record(b"am 002\n");
-        let s = counter.summary();
+        let s = counter.counts();
         assert_eq!((s.messages, s.reads_one_message), (3, 1));
         assert_eq!((s.reads_several_messages, s.reads_part_message), (1, 1));
     }

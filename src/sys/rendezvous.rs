@@ -7,14 +7,15 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::sys::stat::{FileStat, SFlag, lstat};
 use nix::unistd::geteuid;
 
-use crate::messages::{Doing, Msg, doing};
+use super::{Context, Doing, SysError};
 
-/// The kind of file a path holds; `messages` puts it into words.
+type Result<T> = std::result::Result<T, SysError>;
+
+/// The kind of file a path holds; `report` puts it into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Fifo,
@@ -40,14 +41,27 @@ pub fn kind_of(stat: &FileStat) -> FileKind {
     }
 }
 
+/// What we expected to find at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    Fifo,
+    Socket,
+}
+
+impl Object {
+    fn file_type(self) -> SFlag {
+        match self {
+            Object::Fifo => SFlag::S_IFIFO,
+            Object::Socket => SFlag::S_IFSOCK,
+        }
+    }
+}
+
 /// Why a path was refused.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The path holds the wrong kind of file (`wanted` is "FIFO" or "socket").
-    WrongKind {
-        found: FileKind,
-        wanted: &'static str,
-    },
+    /// The path holds the wrong kind of file.
+    WrongKind { found: FileKind, wanted: Object },
     /// The default folder is not a folder.
     FolderIsNot(FileKind),
     /// The default folder belongs to another user.
@@ -55,11 +69,7 @@ pub enum Refusal {
     /// The default folder is open to other users.
     FolderMode(u32),
     /// The FIFO or socket belongs to another user.
-    Owner {
-        what: &'static str,
-        owner: u32,
-        me: u32,
-    },
+    Owner { what: Object, owner: u32, me: u32 },
     /// Others could write to the FIFO or socket.
     Writable(u32),
     /// The FIFO was swapped for another file while we used it.
@@ -68,9 +78,12 @@ pub enum Refusal {
     ListenerOwner { owner: u32, me: u32 },
 }
 
-/// A refused path: the error the user sees, in the run's language.
-pub fn refuse(path: &Path, refusal: Refusal) -> anyhow::Error {
-    anyhow::anyhow!("{}", Msg::Refused { path, refusal })
+/// A refused path, as an error.
+pub fn refuse(path: &Path, refusal: Refusal) -> SysError {
+    SysError::Refused {
+        path: path.to_path_buf(),
+        refusal,
+    }
 }
 
 pub fn is_kind(stat: &FileStat, kind: SFlag) -> bool {
@@ -109,13 +122,13 @@ fn create_private_dirs(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| doing(Doing::CreatingFolder, dir))
+        .doing_on(Doing::CreatingFolder, dir)
 }
 
 /// The default folder must be ours and closed to others, or someone who made
 /// `/tmp/ipcdemo-<uid>` first could read, inject or replace what we put there.
 fn check_private_dir(dir: &Path) -> Result<()> {
-    let stat = lstat(dir).with_context(|| doing(Doing::Examining, dir))?;
+    let stat = lstat(dir).doing_on(Doing::Examining, dir)?;
     if !is_kind(&stat, SFlag::S_IFDIR) {
         return Err(refuse(dir, Refusal::FolderIsNot(kind_of(&stat))));
     }
@@ -138,25 +151,21 @@ pub enum Existing {
     Usable,
 }
 
-/// Looks at the path without following it. Refuses anything but a file of `kind` that belongs
-/// to us and that others cannot write; `what` names the kind ("FIFO", "socket").
-pub fn inspect(
-    path: &Path,
-    kind: SFlag,
-    what: &'static str,
-) -> Result<(Existing, Option<FileStat>)> {
+/// Looks at the path without following it. Refuses anything but a `what` that belongs to us
+/// and that others cannot write.
+pub fn inspect(path: &Path, what: Object) -> Result<(Existing, Option<FileStat>)> {
     let stat = match lstat(path) {
         Ok(stat) => stat,
         Err(Errno::ENOENT) => return Ok((Existing::Nothing, None)),
-        Err(e) => return Err(e).with_context(|| doing(Doing::Examining, path)),
+        Err(e) => return Err(e).doing_on(Doing::Examining, path),
     };
-    check_is_ours(path, &stat, kind, what)?;
+    check_is_ours(path, &stat, what)?;
     Ok((Existing::Usable, Some(stat)))
 }
 
 /// The checks of [`inspect`], also run with `fstat(2)` on what was really opened.
-pub fn check_is_ours(path: &Path, stat: &FileStat, kind: SFlag, what: &'static str) -> Result<()> {
-    if !is_kind(stat, kind) {
+pub fn check_is_ours(path: &Path, stat: &FileStat, what: Object) -> Result<()> {
+    if !is_kind(stat, what.file_type()) {
         let found = kind_of(stat);
         return Err(refuse(
             path,

@@ -1,4 +1,4 @@
-//! Lesson 3, the Unix domain socket: the same father and sons, but each son gets its own
+//! The Unix domain socket (lessons 4 and 5 of the map): the same father and sons, but each son gets its own
 //! connection, the kernel tells the father who is on the other end (`SO_PEERCRED`), traffic
 //! goes both ways (`--ack`), and with `--seqpacket` message boundaries survive.
 //!
@@ -12,31 +12,51 @@
 //! that stops reading, or sends a megabyte without a newline, cannot stall the others.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{Backlog, SockType, UnixAddr, bind, connect, listen};
-use nix::sys::stat::{Mode, SFlag, umask};
+use nix::sys::stat::{Mode, umask};
 use nix::unistd::{getpid, read};
 
-use crate::boundaries::{BoundaryCounter, Framing};
-use crate::cli::SocketArgs;
-use crate::messages::{Doing, Msg, doing};
-use crate::rendezvous::{self, Existing, RemoveOnExit};
-use crate::report::{Event, ReadSummary, Reporter, Role, StdoutClosed};
-use crate::signals;
-use crate::socket_setup;
-use crate::spam::{self, write_message};
+use super::boundaries::{BoundaryCounter, Framing};
+use super::spam::{self, write_message};
+use crate::event::{
+    Data, Error, Event, Note, Outcome, ReadCounts, Result, Role, Sink, Summary, Why,
+};
+use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
+use crate::sys::{Context, Doing, signals, socket_setup};
 
-pub fn run(args: &SocketArgs, reporter: &Reporter) -> Result<()> {
-    let path = rendezvous::resolve(args.path.as_deref(), "socket")?;
-    if args.son {
-        son(args, &path, reporter)
+/// What `ipcdemo socket` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Be a son (a client) instead of the father (the server).
+    pub son: bool,
+    /// The socket file; `None`: `socket` in the per-user folder.
+    pub path: Option<PathBuf>,
+    /// Father: messages to read from all sons; son: messages to send. `None`: until stopped.
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps.
+    pub tick: Duration,
+    /// Father: the most bytes asked of each `read(2)`.
+    pub read_size: usize,
+    /// `SOCK_SEQPACKET` instead of `SOCK_STREAM`.
+    pub seqpacket: bool,
+    /// Father: answer every message; son: wait for each answer.
+    pub ack: bool,
+}
+
+pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
+    let path = match rendezvous::resolve(config.path.as_deref(), "socket") {
+        Ok(path) => path,
+        Err(e) => return Outcome::from(Err(e.into())),
+    };
+    if config.son {
+        spam_son(config, &path, sink)
     } else {
-        father(args, &path, reporter)
+        father(config, &path, sink)
     }
 }
 
@@ -49,14 +69,17 @@ fn sock_type(seqpacket: bool) -> SockType {
 }
 
 fn new_socket(seqpacket: bool, nonblocking: bool) -> Result<OwnedFd> {
-    socket_setup::unix_socket(sock_type(seqpacket), nonblocking).context("creating a Unix socket")
+    Ok(
+        socket_setup::unix_socket(sock_type(seqpacket), nonblocking)
+            .doing(Doing::CreatingSocket)?,
+    )
 }
 
 /// The son's pid and uid as the kernel recorded them at `connect(2)`: a son cannot lie.
 #[cfg(target_os = "linux")]
 fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let cred = nix::sys::socket::getsockopt(fd, nix::sys::socket::sockopt::PeerCredentials)
-        .context("asking the kernel who the peer is (SO_PEERCRED)")?;
+        .doing(Doing::AskingPeer)?;
     Ok((cred.pid(), cred.uid()))
 }
 
@@ -66,44 +89,38 @@ fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let (mut uid, mut gid) = (0, 0);
     // SAFETY: plain out-parameters.
     Errno::result(unsafe { nix::libc::getpeereid(fd.as_raw_fd(), &mut uid, &mut gid) })
-        .context("asking the kernel who the peer is (getpeereid)")?;
+        .doing(Doing::AskingPeer)?;
     Ok((-1, uid))
 }
 
 /// Makes the path free for `bind(2)`: nothing there, or a stale socket of ours that nobody
 /// listens on any more (a father killed with -9). Anything else is refused and left alone.
-fn claim_path(path: &Path, seqpacket: bool, reporter: &Reporter) -> Result<()> {
-    let (existing, _) = rendezvous::inspect(path, SFlag::S_IFSOCK, "socket")?;
+fn claim_path(path: &Path, seqpacket: bool, sink: &dyn Sink) -> Result<()> {
+    let (existing, _) = rendezvous::inspect(path, Object::Socket)?;
     if let Existing::Nothing = existing {
         return Ok(());
     }
     let probe = new_socket(seqpacket, false)?;
     let address = socket_address(path, path)?;
     match connect(probe.as_raw_fd(), &address) {
-        Ok(()) | Err(Errno::EPROTOTYPE) => bail!("{}", Msg::AnotherFatherListening(path)),
+        Ok(()) | Err(Errno::EPROTOTYPE) => Err(Error::AnotherFatherListening(path.into())),
         Err(Errno::ECONNREFUSED) => {
-            std::fs::remove_file(path).with_context(|| doing(Doing::RemovingStaleSocket, path))?;
-            reporter.note(&Msg::StaleSocketReplaced(path));
+            std::fs::remove_file(path).doing_on(Doing::RemovingStaleSocket, path)?;
+            sink.note(&Note::StaleSocketReplaced(path));
             Ok(())
         }
-        Err(e) => Err(e).with_context(|| doing(Doing::CheckingInUse, path)),
+        Err(e) => Err(Error::call_on(Doing::CheckingInUse, path, e)),
     }
 }
 
 /// A socket address holds at most 107 bytes of path (`unix(7)`): say so, and what to do.
 /// `shown` is the path the user knows (the father binds a longer private name first).
 fn socket_address(path: &Path, shown: &Path) -> Result<UnixAddr> {
-    UnixAddr::new(path).with_context(|| {
-        format!(
-            "{} is too long for a Unix socket address (at most 107 bytes, unix(7), and the \
-             father needs room for a private name beside it); pass a shorter --path",
-            shown.display()
-        )
-    })
+    UnixAddr::new(path).map_err(|_| Error::SocketPathTooLong(shown.into()))
 }
 
 /// `.socket.<pid>`, beside the public name.
-fn private_name(path: &Path) -> std::path::PathBuf {
+fn private_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -118,10 +135,10 @@ struct Connection {
     counter: BoundaryCounter,
 }
 
-fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
-    let pid = getpid().as_raw();
-    claim_path(path, args.seqpacket, reporter)?;
-    let listener = new_socket(args.seqpacket, true)?;
+/// Binds, listens and publishes the socket; the guard removes the public name.
+fn listen_on(path: &Path, seqpacket: bool, sink: &dyn Sink) -> Result<(OwnedFd, RemoveOnExit)> {
+    claim_path(path, seqpacket, sink)?;
+    let listener = new_socket(seqpacket, true)?;
     // bind(2) makes the file before listen(2) is called, and a son that connects in between is
     // refused as if the father were dead. So bind a private name, listen, and only then
     // publish it with link(2), which (unlike rename(2)) never replaces what is at the path.
@@ -132,64 +149,66 @@ fn father(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let old_umask = umask(Mode::from_bits_truncate(0o177));
     let bound = bind(listener.as_raw_fd(), &address);
     umask(old_umask);
-    bound.with_context(|| doing(Doing::Binding, &private))?;
+    bound.doing_on(Doing::Binding, &private)?;
     let remove_private = RemoveOnExit::new(&private);
-    listen(&listener, Backlog::MAXCONN).with_context(|| doing(Doing::ListeningOn, path))?;
+    listen(&listener, Backlog::MAXCONN).doing_on(Doing::ListeningOn, path)?;
     match std::fs::hard_link(&private, path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            bail!("{}", Msg::AnotherFatherListening(path))
+            return Err(Error::AnotherFatherListening(path.into()));
         }
-        Err(e) => return Err(e).with_context(|| doing(Doing::Publishing, path)),
+        Err(e) => {
+            return Err(Error::call_on(
+                Doing::Publishing,
+                path,
+                crate::sys::errno_of(&e),
+            ));
+        }
     }
     // The public name now reaches the same socket, so the private one can go at once; even a
     // father killed with -9 then leaves only the public name, which the next father replaces.
     drop(remove_private);
-    let _remove = RemoveOnExit::new(path);
-    reporter.note(&Msg::SocketListening {
-        path,
-        seqpacket: args.seqpacket,
-    });
-    let mut sons: Vec<Connection> = Vec::new();
-    let mut finished = ReadSummary::default();
-    let outcome = serve(args, &listener, &mut sons, &mut finished, pid, reporter);
-    if outcome.as_ref().is_err_and(|e| e.is::<StdoutClosed>()) {
-        return outcome;
-    }
-    let total = sons
-        .iter()
-        .fold(finished, |sum, c| add(sum, c.counter.summary()));
-    reporter.summary("reads", pid, &total, &Msg::ReadSummary(&total))?;
-    if !reporter.is_json() {
-        reporter.note(if args.seqpacket {
-            &Msg::SeqpacketLesson
-        } else {
-            &Msg::ByteStreamLesson
-        });
-    }
-    outcome
+    Ok((listener, RemoveOnExit::new(path)))
 }
 
-fn add(a: ReadSummary, b: ReadSummary) -> ReadSummary {
-    ReadSummary {
-        messages: a.messages + b.messages,
-        bytes: a.bytes + b.bytes,
-        reads: a.reads + b.reads,
-        reads_one_message: a.reads_one_message + b.reads_one_message,
-        reads_several_messages: a.reads_several_messages + b.reads_several_messages,
-        reads_part_message: a.reads_part_message + b.reads_part_message,
-    }
+fn father(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
+    let pid = getpid().as_raw();
+    let (listener, remove) = match listen_on(path, config.seqpacket, sink) {
+        Ok(listening) => listening,
+        Err(e) => return Outcome::from(Err(e)),
+    };
+    sink.note(&Note::SocketListening {
+        path,
+        seqpacket: config.seqpacket,
+    });
+    let mut sons: Vec<Connection> = Vec::new();
+    let mut finished = ReadCounts::default();
+    let end = serve(config, &listener, &mut sons, &mut finished, pid, sink);
+    drop(remove);
+    let counts = sons
+        .iter()
+        .fold(finished, |sum, c| sum + c.counter.counts());
+    let why = if config.seqpacket {
+        Why::Seqpacket
+    } else {
+        Why::ByteStream
+    };
+    let summary = Summary::Reads {
+        counts,
+        why: Some(why),
+    };
+    Outcome::new(vec![summary], end)
 }
 
 fn serve(
-    args: &SocketArgs,
+    config: &Config,
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
-    finished: &mut ReadSummary,
+    finished: &mut ReadCounts,
     pid: i32,
-    reporter: &Reporter,
+    sink: &dyn Sink,
 ) -> Result<()> {
-    let mut buffer = vec![0u8; args.read_size];
+    let mut buffer = vec![0u8; config.read_size];
     let mut messages = 0u64;
     // Out of descriptors (EMFILE), new sons wait in the listen backlog; the listener is left
     // out of poll(2) until a son leaves, or it would report "readable" in a busy loop.
@@ -211,14 +230,14 @@ fn serve(
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) => {}
                 Err(Errno::EINTR) => continue,
-                Err(e) => return Err(e).context("waiting for sons (poll)"),
+                Err(e) => return Err(Error::call(Doing::WaitingForSons, e)),
             }
             fds.iter()
                 .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
                 .collect()
         };
         if ready[0] {
-            accepting = accept_sons(listener, sons, pid, reporter)?;
+            accepting = accept_sons(listener, sons, pid, sink)?;
         }
         // One read per ready son per round: a son that floods cannot starve the others.
         let mut index = 0;
@@ -236,30 +255,29 @@ fn serve(
                 }
                 // A son that vanished mid-stream (kill -9 with unread answers) resets.
                 Err(Errno::ECONNRESET) => 0,
-                Err(e) => return Err(e).context("reading from a son"),
+                Err(e) => return Err(Error::call(Doing::ReadingFromSon, e)),
             };
             if n == 0 {
-                reporter.event(Role::Father, pid, Event::Left { son: son.son })?;
+                sink.event_now(Role::Father, pid, Event::Left { son: son.son })?;
                 accepting = true;
                 let gone = sons.remove(index);
-                *finished = add(*finished, gone.counter.summary());
+                *finished = *finished + gone.counter.counts();
                 continue;
             }
             let data = &buffer[..n];
             let completed = son.counter.record(data);
-            if args.ack {
+            if config.ack {
                 // Answer before printing, so the son's round trip is the socket's, not ours.
-                answer(&son.fd, data, args.seqpacket);
+                answer(&son.fd, data, config.seqpacket);
             }
-            let stamp = reporter.now();
             let event = Event::Received {
-                data,
-                from: Some(son.son),
+                data: Data(data),
+                son: Some(son.son),
                 partial: false,
             };
-            reporter.event_at(stamp, Role::Father, pid, event)?;
+            sink.event_now(Role::Father, pid, event)?;
             messages += completed;
-            if args.count.is_some_and(|count| messages >= count) {
+            if config.count.is_some_and(|count| messages >= count) {
                 return Ok(());
             }
             index += 1;
@@ -272,20 +290,20 @@ fn accept_sons(
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
     pid: i32,
-    reporter: &Reporter,
+    sink: &dyn Sink,
 ) -> Result<bool> {
     loop {
         let fd = match socket_setup::accept_nonblocking(listener) {
             Ok(fd) => fd,
             Err(Errno::EAGAIN | Errno::EINTR | Errno::ECONNABORTED) => return Ok(true),
             Err(Errno::EMFILE | Errno::ENFILE) => {
-                reporter.note(&Msg::TooManySons(sons.len()));
+                sink.note(&Note::TooManySons(sons.len()));
                 return Ok(false);
             }
-            Err(e) => return Err(e).context("accepting a son"),
+            Err(e) => return Err(Error::call(Doing::AcceptingSon, e)),
         };
         let (son, uid) = peer_identity(&fd)?;
-        reporter.event(Role::Father, pid, Event::Accepted { son, uid })?;
+        sink.event_now(Role::Father, pid, Event::Accepted { son, uid })?;
         sons.push(Connection {
             fd,
             son,
@@ -310,20 +328,20 @@ fn answer(fd: &OwnedFd, data: &[u8], seqpacket: bool) {
     }
 }
 
-fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
-    if let (Existing::Nothing, _) = rendezvous::inspect(path, SFlag::S_IFSOCK, "socket")? {
-        bail!("{}", Msg::NoFatherAtPath(path));
+fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
+    if let (Existing::Nothing, _) = rendezvous::inspect(path, Object::Socket)? {
+        return Err(Error::NoFatherAtPath(path.into()));
     }
-    let fd = new_socket(args.seqpacket, false)?;
+    let fd = new_socket(config.seqpacket, false)?;
     let address = socket_address(path, path)?;
     loop {
         match connect(fd.as_raw_fd(), &address) {
             Ok(()) => break,
             Err(Errno::EINTR) => signals::check()?,
-            Err(Errno::ENOENT) => bail!("{}", Msg::NoFatherAtPath(path)),
-            Err(Errno::ECONNREFUSED) => bail!("{}", Msg::StaleSocket(path)),
-            Err(Errno::EPROTOTYPE) => bail!("{}", Msg::SocketTypeMismatch(path)),
-            Err(e) => return Err(e).with_context(|| doing(Doing::ConnectingTo, path)),
+            Err(Errno::ENOENT) => return Err(Error::NoFatherAtPath(path.into())),
+            Err(Errno::ECONNREFUSED) => return Err(Error::StaleSocket(path.into())),
+            Err(Errno::EPROTOTYPE) => return Err(Error::SocketTypeMismatch(path.into())),
+            Err(e) => return Err(Error::call_on(Doing::ConnectingTo, path, e)),
         }
     }
     // The file was checked before connect(2); the kernel's word on who listens closes the race
@@ -331,37 +349,50 @@ fn son(args: &SocketArgs, path: &Path, reporter: &Reporter) -> Result<()> {
     let (_, father_uid) = peer_identity(&fd)?;
     let me = nix::unistd::geteuid().as_raw();
     if father_uid != me {
-        let refusal = rendezvous::Refusal::ListenerOwner {
+        let refusal = Refusal::ListenerOwner {
             owner: father_uid,
             me,
         };
-        return Err(rendezvous::refuse(path, refusal));
+        return Err(rendezvous::refuse(path, refusal).into());
     }
+    Ok(fd)
+}
+
+fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
+    let fd = match connect_to_father(config, path) {
+        Ok(fd) => fd,
+        Err(e) => return Outcome::from(Err(e)),
+    };
     let mut answer = vec![0u8; 4096];
-    spam::run_son(args.count, args.tick, reporter, |out| {
+    spam::run_son(config.count, config.tick, sink, |out| {
         let started = Instant::now();
         if let Err(e) = write_message(&fd, out.message) {
-            return Err(father_gone(e.raw_os_error(), path, out.sent_before));
+            return Err(father_gone(e, path, out.sent_before));
         }
         let sent = out.sent_before + 1;
         // With --ack, wait for the answer before printing anything: the round trip measures
         // the socket, not our terminal.
-        let answered = if args.ack {
-            match read_answer(&fd, &mut answer, args.seqpacket) {
+        let answered = if config.ack {
+            match read_answer(&fd, &mut answer, config.seqpacket) {
                 Ok(Some(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
-                Ok(None) => bail!("{}", Msg::FatherHungUp { path, sent }),
-                Err(errno) => return Err(father_gone(Some(errno as i32), path, sent)),
+                Ok(None) => {
+                    return Err(Error::FatherHungUp {
+                        path: path.into(),
+                        sent,
+                    });
+                }
+                Err(errno) => return Err(father_gone(errno, path, sent)),
             }
         } else {
             None
         };
-        spam::report_sent(reporter, &out)?;
-        if let Some((n, rtt_micros)) = answered {
+        spam::report_sent(sink, &out)?;
+        if let Some((n, rtt_us)) = answered {
             let event = Event::Answered {
-                data: &answer[..n],
-                rtt_micros,
+                data: Data(&answer[..n]),
+                rtt_us,
             };
-            reporter.event(Role::Son, getpid().as_raw(), event)?;
+            sink.event_now(Role::Son, getpid().as_raw(), event)?;
         }
         Ok(())
     })
@@ -384,15 +415,15 @@ fn read_answer(fd: &OwnedFd, buffer: &mut [u8], seqpacket: bool) -> Result<Optio
     }
 }
 
-fn father_gone(errno: Option<i32>, path: &Path, sent: u64) -> anyhow::Error {
-    match errno.map(Errno::from_raw) {
-        Some(Errno::EPIPE) => anyhow::anyhow!("{}", Msg::FatherWentAway { path, sent }),
-        Some(Errno::ECONNRESET) => anyhow::anyhow!("{}", Msg::FatherReset { path, sent }),
-        Some(Errno::EINTR) => match signals::received() {
-            Some(signal) => signals::Interrupted(signal).into(),
-            None => anyhow::anyhow!("writing to {} was interrupted", path.display()),
+fn father_gone(errno: Errno, path: &Path, sent: u64) -> Error {
+    let path = path.to_path_buf();
+    match errno {
+        Errno::EPIPE => Error::FatherWentAway { path, sent },
+        Errno::ECONNRESET => Error::FatherReset { path, sent },
+        Errno::EINTR => match signals::received() {
+            Some(signal) => Error::Stopped(signal),
+            None => Error::call_on(Doing::WritingTo, &path, errno),
         },
-        Some(errno) => anyhow::Error::new(errno).context(doing(Doing::WritingTo, path)),
-        None => anyhow::anyhow!("writing to {} failed", path.display()),
+        errno => Error::call_on(Doing::WritingTo, &path, errno),
     }
 }

@@ -1,15 +1,13 @@
 //! The seed's son: `Spam 000` … `Spam 004`, sleeping 0, 1, 2, 3, 4 ticks before each, and the
 //! one-`write(2)`-per-message rule every son follows.
 
-use std::io;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
 use nix::errno::Errno;
 
-use crate::messages::Msg;
-use crate::report::{Event, Reporter, Role};
-use crate::signals;
+use crate::event::{Data, Error, Event, Outcome, Result, Role, Sink, Summary};
+use crate::sys::signals;
 
 /// The messages and sleeps of the notebook's `son()`: `zzz = (zzz + 1) % 5`.
 #[derive(Debug, Clone)]
@@ -50,9 +48,20 @@ impl SpamSchedule {
     }
 
     /// Sleeps the seed's pause (interrupted by Ctrl-C), then returns the next message.
-    pub fn wait_for_next(&mut self) -> Result<&[u8], signals::Interrupted> {
+    pub fn wait_for_next(&mut self) -> Result<&[u8], signals::Stopped> {
         signals::sleep(self.pause())?;
         Ok(self.next_message())
+    }
+
+    /// The same, but `None` as soon as `done` is set (the father stopped reading).
+    pub fn wait_for_next_unless(
+        &mut self,
+        done: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<Option<&[u8]>, signals::Stopped> {
+        if !signals::sleep_unless(self.pause(), done)? {
+            return Ok(None);
+        }
+        Ok(Some(self.next_message()))
     }
 }
 
@@ -68,22 +77,21 @@ fn format_zzz(zzz: u32) -> [u8; 3] {
 /// What a son's `send` step is told about the message it must send.
 pub struct Outgoing<'a> {
     pub message: &'a [u8],
-    /// When the send started, on the reporter's clock (for its `sent` line).
+    /// When the send started, on the sink's clock (for its `sent` line).
     pub stamp: f64,
     /// Messages sent before this one (for "the father went away after N").
     pub sent_before: u64,
 }
 
 /// The loop every son process runs: sleep the seed's pause, hand the message to `send` (which
-/// writes it and prints its `sent` line, and whatever follows, such as an answer), until
-/// `count` messages or a stop signal; then the son's summary on stderr.
+/// writes it and reports its `sent` event, and whatever follows, such as an answer), until
+/// `count` messages or a stop signal; then the son's summary.
 pub fn run_son(
     count: Option<u64>,
     tick: Duration,
-    reporter: &Reporter,
-    mut send: impl FnMut(Outgoing<'_>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let pid = nix::unistd::getpid().as_raw();
+    sink: &dyn Sink,
+    mut send: impl FnMut(Outgoing<'_>) -> Result<()>,
+) -> Outcome {
     let mut schedule = SpamSchedule::new(tick, true);
     let (mut sent, mut bytes) = (0u64, 0u64);
     let outcome = loop {
@@ -94,7 +102,7 @@ pub fn run_son(
             Ok(message) => message,
             Err(stop) => break Err(stop.into()),
         };
-        let stamp = reporter.now();
+        let stamp = sink.now();
         let len = message.len() as u64;
         if let Err(e) = send(Outgoing {
             message,
@@ -107,41 +115,39 @@ pub fn run_son(
         bytes += len;
     };
     // A son that finished or was stopped says what it sent; one that failed says why instead.
-    if outcome.is_ok()
-        || outcome
-            .as_ref()
-            .is_err_and(|e| e.is::<signals::Interrupted>())
-    {
-        reporter.note(&Msg::SonSummary {
-            pid,
+    let summaries = match outcome {
+        Ok(()) | Err(Error::Stopped(_)) => vec![Summary::Sent {
             messages: sent,
             bytes,
-        });
-    }
-    outcome
+        }],
+        Err(_) => Vec::new(),
+    };
+    Outcome::new(summaries, outcome)
 }
 
-/// Prints a son's `sent` line, stamped when the send began.
-pub fn report_sent(reporter: &Reporter, out: &Outgoing<'_>) -> anyhow::Result<()> {
+/// Reports a son's `sent` event, stamped when the send began.
+pub fn report_sent(sink: &dyn Sink, out: &Outgoing<'_>) -> Result<()> {
     let pid = nix::unistd::getpid().as_raw();
-    let event = Event::Sent { data: out.message };
-    reporter.event_at(out.stamp, Role::Son, pid, event)
+    let event = Event::Sent {
+        data: Data(out.message),
+    };
+    sink.event(out.stamp, Role::Son, pid, event)
 }
 
 /// Writes one message with one `write(2)`.
 ///
-/// Up to `PIPE_BUF` (4096) bytes, `pipe(7)` promises a blocking write to a pipe or FIFO is
+/// Up to `PIPE_BUF` bytes (4096 on Linux), `pipe(7)` promises a blocking write to a pipe or FIFO is
 /// atomic: all of it lands together, never interleaved with another writer's bytes. A stream
 /// socket promises no such thing, so the remainder of a short write is written after it,
 /// keeping the byte accounting exact.
-pub fn write_message(fd: impl AsFd, message: &[u8]) -> io::Result<()> {
+pub fn write_message(fd: impl AsFd, message: &[u8]) -> nix::Result<()> {
     let mut written = 0;
     while written < message.len() {
         match nix::unistd::write(fd.as_fd(), &message[written..]) {
             Ok(n) => written += n,
             // Interrupted before any byte moved: try again unless we are asked to stop.
             Err(Errno::EINTR) if signals::received().is_none() => {}
-            Err(errno) => return Err(errno.into()),
+            Err(errno) => return Err(errno),
         }
     }
     Ok(())

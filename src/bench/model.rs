@@ -1,0 +1,177 @@
+//! The bench's vocabulary, as data: what can be measured, how, and what a measurement found.
+//! A leaf module: `event` names these types, the bench fills them, `report` says them in words
+//! and serde derives their JSON.
+
+use serde::Serialize;
+
+use crate::sys::pipesize::PipeSizeError;
+
+/// An IPC mechanism the bench can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// An anonymous pipe(2), enlarged with F_SETPIPE_SZ
+    Pipe,
+    /// A FIFO made with mkfifo(3): the same kernel object, found by name
+    Fifo,
+    /// A SOCK_STREAM Unix domain socket, bound to a path
+    UnixStream,
+    /// A SOCK_SEQPACKET Unix domain socket: one record per write
+    UnixSeqpacket,
+    /// socketpair(2): two connected Unix stream sockets, no path
+    Socketpair,
+    /// TCP over 127.0.0.1, the reference most people know
+    Tcp,
+}
+
+impl Mechanism {
+    /// Every mechanism, in the order the table lists them.
+    pub const ALL: [Mechanism; 6] = [
+        Mechanism::Pipe,
+        Mechanism::Fifo,
+        Mechanism::UnixStream,
+        Mechanism::UnixSeqpacket,
+        Mechanism::Socketpair,
+        Mechanism::Tcp,
+    ];
+
+    /// The name on the command line, in the table and in JSON (not translated: it is a name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Pipe => "pipe",
+            Mechanism::Fifo => "fifo",
+            Mechanism::UnixStream => "unix-stream",
+            Mechanism::UnixSeqpacket => "unix-seqpacket",
+            Mechanism::Socketpair => "socketpair",
+            Mechanism::Tcp => "tcp",
+        }
+    }
+
+    pub fn is_pipe(self) -> bool {
+        matches!(self, Mechanism::Pipe | Mechanism::Fifo)
+    }
+}
+
+/// Which measure a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// Bytes per second, one way.
+    Throughput,
+    /// Round trips of a ping-pong.
+    Latency,
+}
+
+/// Where the two benchmark processes run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Pin {
+    /// Let the scheduler choose
+    None,
+    /// Both on CPU 0: no cross-CPU wake-ups, but they take turns
+    Same,
+    /// Parent on CPU 0, child on CPU 1: every hand-over wakes the other CPU
+    Split,
+}
+
+impl Pin {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pin::None => "none",
+            Pin::Same => "same",
+            Pin::Split => "split",
+        }
+    }
+}
+
+/// How a row was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Mode {
+    /// The writer vmsplice(2)s and the reader splice(2)s (else read(2)/write(2)).
+    pub zero_copy: bool,
+    /// The pipe buffer the kernel granted, in bytes (pipes and FIFOs only).
+    pub pipe_size_bytes: Option<usize>,
+    /// Both sides spin on non-blocking ends instead of sleeping.
+    pub busy_poll: bool,
+    /// The writer's buffer is backed by a transparent huge page.
+    pub huge_pages: bool,
+    /// Where the processes ran.
+    pub pin: Pin,
+}
+
+/// Something the reader of a row should know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenchNote {
+    /// The kernel refused the pipe size asked for; the row used the size it kept.
+    PipeSizeRefused {
+        asked: usize,
+        #[serde(serialize_with = "errno_name")]
+        errno: Option<nix::errno::Errno>,
+        max: Option<usize>,
+    },
+    /// Zero-copy: the reader never sees the bytes, so only their count was checked.
+    ZeroCopyCountsOnly,
+}
+
+impl From<PipeSizeError> for BenchNote {
+    fn from(e: PipeSizeError) -> Self {
+        BenchNote::PipeSizeRefused {
+            asked: e.asked,
+            errno: e.errno,
+            max: e.max,
+        }
+    }
+}
+
+impl BenchNote {
+    /// The refusal this note carries, if it is one.
+    pub fn pipe_size_error(&self) -> Option<PipeSizeError> {
+        match *self {
+            BenchNote::PipeSizeRefused { asked, errno, max } => {
+                Some(PipeSizeError { asked, errno, max })
+            }
+            BenchNote::ZeroCopyCountsOnly => None,
+        }
+    }
+}
+
+fn errno_name<S: serde::Serializer>(
+    errno: &Option<nix::errno::Errno>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match errno {
+        Some(errno) => s.serialize_str(&format!("{errno:?}")),
+        None => s.serialize_none(),
+    }
+}
+
+/// One measurement of one mechanism.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair or tcp.
+    pub mechanism: Mechanism,
+    /// throughput or latency.
+    pub measure: Measure,
+    /// How it ran: the calls used, polling, pinning, pipe size.
+    pub mode: Mode,
+    /// Bytes that crossed, in bytes (for latency: pings and pongs together).
+    pub bytes: u64,
+    /// Wall time of the measured loop, in seconds.
+    pub seconds: f64,
+    /// Throughput, in bytes per second (null for latency).
+    pub bytes_per_second: Option<f64>,
+    /// Timed round trips (null for throughput).
+    pub rounds: Option<u64>,
+    /// Median round trip, in microseconds.
+    pub rtt_median_us: Option<f64>,
+    /// 99th-percentile round trip, in microseconds.
+    pub rtt_p99_us: Option<f64>,
+    /// Round trips per second over the whole timed loop.
+    pub round_trips_per_second: Option<f64>,
+    /// The pipe buffer the kernel granted, in bytes (pipes and FIFOs only).
+    pub pipe_size_bytes: Option<usize>,
+    /// What the reader should know about this row (a refused pipe size, what zero-copy checks).
+    pub notes: Vec<BenchNote>,
+}

@@ -1,0 +1,241 @@
+//! The named pipe (lesson 3 of the map): `mkfifo(3)` puts a pipe in the file system, so unrelated
+//! processes (a father and any number of sons, each in its own terminal) can find it by name.
+//!
+//! The guarantees on show (`fifo(7)`, `pipe(7)`): a FIFO is the same byte stream as a pipe;
+//! writes of at most `PIPE_BUF` (4096) bytes are atomic, so one `write(2)` per line means lines
+//! from many sons interleave but never tear.
+//!
+//! How it blocks: `open(2)` for reading waits for a writer and `open(2)` for writing waits for
+//! a reader (`O_NONBLOCK` makes the writer fail with `ENXIO` instead). When the last son
+//! closes, the father's `read(2)` returns 0 again and again: the notebook's father spun there,
+//! printing empty lines. Ours then opens a write end of its own, so `read(2)` sleeps until the
+//! next son writes, and lets it go as soon as data flows, so it sees the next end of file too.
+//! The father never closes its read end, so no son is ever left blocked in `open(2)` because
+//! the father stepped away between two sons.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, fcntl, open};
+use nix::sys::stat::{Mode, fstat};
+use nix::unistd::{getpid, read};
+
+use super::boundaries::{BoundaryCounter, Framing};
+use super::spam::{self, write_message};
+use crate::event::{Data, Error, Event, Note, Outcome, Result, Role, Sink, Summary};
+use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
+use crate::sys::{Context, Doing, fifo, signals};
+
+/// A line longer than this without a newline is shown in pieces, each marked partial, so a
+/// writer that never sends `\n` cannot make the father hoard memory.
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// What `ipcdemo named` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Be a son (a writer) instead of the father (the reader).
+    pub son: bool,
+    /// The FIFO; `None`: `pipefifo` in the per-user folder.
+    pub path: Option<PathBuf>,
+    /// Father: lines to read in all; son: lines to send. `None`: until stopped.
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps.
+    pub tick: Duration,
+    /// Son: fail at once when no father has the FIFO open.
+    pub no_wait: bool,
+}
+
+pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
+    let (path, created) = match prepare(config.path.as_deref(), "pipefifo", sink) {
+        Ok(prepared) => prepared,
+        Err(e) => return Outcome::from(Err(e)),
+    };
+    if config.son {
+        son(config, &path, created, sink)
+    } else {
+        // Only the process that made the FIFO removes it, and only if it is still that FIFO.
+        let remove = created.then(|| RemoveOnExit::new(&path));
+        let outcome = father(config, &path, created, sink);
+        drop(remove);
+        outcome
+    }
+}
+
+/// Resolves the path, checks what is there and makes the FIFO if nothing is; true if we made
+/// it.
+pub fn prepare(path: Option<&Path>, name: &str, sink: &dyn Sink) -> Result<(PathBuf, bool)> {
+    let path = rendezvous::resolve(path, name)?;
+    let (existing, stat) = rendezvous::inspect(&path, Object::Fifo)?;
+    let created = match existing {
+        Existing::Usable => {
+            if stat.as_ref().is_some_and(rendezvous::readable_by_others) {
+                sink.note(&Note::FifoReadableByOthers(&path));
+            }
+            false
+        }
+        Existing::Nothing => {
+            let made = fifo::make(&path)?;
+            if made {
+                sink.note(&Note::CreatedFifo(&path));
+            }
+            made
+        }
+    };
+    Ok((path, created))
+}
+
+fn father(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outcome {
+    let pid = getpid().as_raw();
+    sink.note(&Note::FatherWaitingForSon(path));
+    let mut lines = LineReader::new(config.count);
+    let end = fifo::open_checked(path, OFlag::O_RDONLY, created)
+        .map_err(Error::from)
+        .and_then(|fifo| lines.serve(&fifo, path, pid, sink));
+    let summary = Summary::Lines {
+        counts: lines.counter.counts(),
+    };
+    Outcome::new(vec![summary], end)
+}
+
+/// The father's side: raw reads in, whole lines out.
+struct LineReader {
+    counter: BoundaryCounter,
+    pending: Vec<u8>,
+    lines_wanted: Option<u64>,
+    lines_seen: u64,
+}
+
+impl LineReader {
+    fn new(lines_wanted: Option<u64>) -> Self {
+        LineReader {
+            counter: BoundaryCounter::new(Framing::Newline),
+            pending: Vec::with_capacity(LONGEST_LINE),
+            lines_wanted,
+            lines_seen: 0,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.lines_wanted.is_some_and(|n| self.lines_seen >= n)
+    }
+
+    fn serve(&mut self, fifo: &OwnedFd, path: &Path, pid: i32, sink: &dyn Sink) -> Result<()> {
+        let mut buffer = vec![0u8; 4096];
+        // Our own write end, held only while no son is connected (see the module comment).
+        let mut keep_open: Option<OwnedFd> = None;
+        while !self.done() {
+            signals::check()?;
+            let n = match read(fifo, &mut buffer) {
+                Ok(n) => n,
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(Error::call_on(Doing::Reading, path, e)),
+            };
+            if n == 0 {
+                self.flush_partial(pid, sink)?;
+                sink.event_now(Role::Father, pid, Event::Eof)?;
+                sink.note(&Note::AllSonsGone(path));
+                keep_open = Some(self.own_write_end(fifo, path)?);
+                continue;
+            }
+            // A son is writing: drop our write end so its leaving shows as end of file.
+            drop(keep_open.take());
+            self.counter.record(&buffer[..n]);
+            self.take_lines(&buffer[..n], pid, sink)?;
+        }
+        Ok(())
+    }
+
+    fn take_lines(&mut self, mut data: &[u8], pid: i32, sink: &dyn Sink) -> Result<()> {
+        while let Some(end) = data.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&data[..end]);
+            data = &data[end + 1..];
+            self.emit(pid, false, sink)?;
+            self.lines_seen += 1;
+            if self.done() {
+                return Ok(());
+            }
+        }
+        self.pending.extend_from_slice(data);
+        if self.pending.len() >= LONGEST_LINE {
+            self.emit(pid, true, sink)?;
+        }
+        Ok(())
+    }
+
+    fn flush_partial(&mut self, pid: i32, sink: &dyn Sink) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.emit(pid, true, sink)
+    }
+
+    fn emit(&mut self, pid: i32, partial: bool, sink: &dyn Sink) -> Result<()> {
+        let event = Event::Received {
+            data: Data(&self.pending),
+            son: None,
+            partial,
+        };
+        let result = sink.event_now(Role::Father, pid, event);
+        self.pending.clear();
+        result
+    }
+
+    /// A write end on the very FIFO we read: opened by path, so checked to be the same inode.
+    fn own_write_end(&self, fifo: &OwnedFd, path: &Path) -> Result<OwnedFd> {
+        // We hold the read end, so this open(2) cannot block.
+        let writer = open(
+            path,
+            OFlag::O_WRONLY | OFlag::O_NONBLOCK | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .doing_on(Doing::Reopening, path)?;
+        let ours = fstat(fifo).doing_on(Doing::Examining, path)?;
+        let theirs = fstat(&writer).doing_on(Doing::Examining, path)?;
+        if rendezvous::identity(&ours) != rendezvous::identity(&theirs) {
+            return Err(rendezvous::refuse(path, Refusal::Replaced).into());
+        }
+        Ok(writer)
+    }
+}
+
+fn son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outcome {
+    let fifo = match open_as_son(config, path, created, sink) {
+        Ok(fifo) => fifo,
+        Err(e) => return Outcome::from(Err(e)),
+    };
+    spam::run_son(config.count, config.tick, sink, |out| {
+        match write_message(&fifo, out.message) {
+            Ok(()) => spam::report_sent(sink, &out),
+            Err(Errno::EPIPE) => Err(Error::FatherWentAway {
+                path: path.to_path_buf(),
+                sent: out.sent_before,
+            }),
+            Err(Errno::EINTR) => match signals::received() {
+                Some(signal) => Err(Error::Stopped(signal)),
+                None => Err(Error::call_on(Doing::WritingTo, path, Errno::EINTR)),
+            },
+            Err(e) => Err(Error::call_on(Doing::WritingTo, path, e)),
+        }
+    })
+}
+
+fn open_as_son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Result<OwnedFd> {
+    let fifo = if config.no_wait {
+        match fifo::open_checked(path, OFlag::O_WRONLY | OFlag::O_NONBLOCK, created) {
+            Err(e) if e.errno() == Some(Errno::ENXIO) => {
+                // Nobody can be using a FIFO we just made and nobody reads: do not leave it.
+                drop(created.then(|| RemoveOnExit::new(path)));
+                return Err(Error::NoFatherReading(path.to_path_buf()));
+            }
+            other => other?,
+        }
+    } else {
+        sink.note(&Note::SonWaitingForFather(path));
+        fifo::open_checked(path, OFlag::O_WRONLY, created)?
+    };
+    // The open needed O_NONBLOCK to fail fast; the writes should block like the seed's.
+    fcntl(fifo.as_fd(), FcntlArg::F_SETFL(OFlag::empty())).doing_on(Doing::MakingBlocking, path)?;
+    Ok(fifo)
+}

@@ -1,0 +1,372 @@
+//! The only place with words: it turns the data the lessons and the bench report into lines on
+//! stdout and stderr, in the chosen language, or into JSON.
+//!
+//! The rules: stdout carries the lesson's output and nothing else (event lines, or one JSON
+//! object per line; the tables of `atomic` and `bench`), so `ipcdemo anon | grep 'Spam 004'`
+//! works. Waiting, warnings, summaries and errors go to stderr as prose, wrapped to the width
+//! of a terminal (never in a pipe or file). A closed stdout (`| head -3`) means the reader left:
+//! the run ends quietly and successfully. Colour only for event lines, only on a terminal (or
+//! when asked), never in JSON.
+
+mod json;
+pub mod lessons;
+mod out;
+pub mod text;
+
+use std::io::IsTerminal;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use nix::sys::signal::Signal;
+
+use crate::bench::model::{Measurement, Mechanism};
+use crate::event::{Error, Event, Note, Outcome, Progress, Result, Role, Sink, Summary};
+use crate::sys::Doing;
+use out::{Patience, WriteError};
+use text::{Align, Lang, ModePart, Reading, Words, human_bytes};
+
+/// How event times are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Clock {
+    /// Seconds since 1970, six decimals, like the notebook's time.time()
+    Unix,
+    /// Seconds since this demo started: easier to read aloud in class
+    Relative,
+}
+
+/// How the run wants to be told things, lowered from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub json: bool,
+    pub lang: Lang,
+    pub clock: Clock,
+    pub color: clap::ColorChoice,
+}
+
+/// How the process should end, once everything is said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Success,
+    Failure,
+    /// Stopped by this signal: die by it.
+    Signal(Signal),
+}
+
+/// Says everything, on the rules above; shared by the son thread and the father.
+pub struct Reporter {
+    json: bool,
+    words: &'static dyn Words,
+    clock: Clock,
+    color: bool,
+    started: Instant,
+    /// The terminal's width, when stderr is a terminal: prose wraps to it.
+    width: Option<usize>,
+}
+
+impl Reporter {
+    pub fn new(settings: Settings) -> Reporter {
+        let color = !settings.json
+            && match settings.color {
+                clap::ColorChoice::Always => true,
+                clap::ColorChoice::Never => false,
+                clap::ColorChoice::Auto => {
+                    // anstream reads NO_COLOR, CLICOLOR, CLICOLOR_FORCE and TERM=dumb, and
+                    // whether stdout is a terminal.
+                    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+                }
+            };
+        Reporter {
+            json: settings.json,
+            words: settings.lang.words(),
+            clock: settings.clock,
+            color,
+            started: Instant::now(),
+            width: terminal_width(),
+        }
+    }
+
+    /// The map of the lessons, on stdout.
+    pub fn lesson_map(&self) -> Ending {
+        let map = format!("{}\n", lessons::map(self.words));
+        self.ending_of_raw(&map)
+    }
+
+    /// Generated text (completions, the man page) on stdout, under the same closed-stdout rule.
+    pub fn raw(&self, bytes: &[u8]) -> Ending {
+        match out::write_all(out::stdout(), bytes, Patience::UntilStopped) {
+            Ok(()) | Err(WriteError::Closed) => Ending::Success,
+            Err(e) => self.finish(Outcome::from(Err(write_error(e)))),
+        }
+    }
+
+    fn ending_of_raw(&self, text: &str) -> Ending {
+        self.raw(text.as_bytes())
+    }
+
+    /// Says how the run ended: the summaries (after everything the lesson made is gone), then
+    /// the error if there is one. Returns how the process should end.
+    pub fn finish(&self, outcome: Outcome) -> Ending {
+        if let Err(Error::StdoutClosed) = outcome.end {
+            // The reader of stdout left: nobody is listening for a summary.
+            return Ending::Success;
+        }
+        let said = if self.json {
+            self.json_summaries(&outcome)
+        } else {
+            self.text_summaries(&outcome)
+        };
+        match (outcome.end, said) {
+            (Ok(()), Ok(())) => Ending::Success,
+            (Err(Error::Stopped(signal)), _) => Ending::Signal(signal),
+            (Ok(()), Err(WriteError::Closed)) => Ending::Success,
+            (Ok(()), Err(e)) => self.fail(&write_error(e)),
+            (Err(e), _) => self.fail(&e),
+        }
+    }
+
+    fn fail(&self, error: &Error) -> Ending {
+        let line = format!("{}: {}", self.words.error_prefix(), self.words.error(error));
+        self.say_last(&line);
+        Ending::Failure
+    }
+
+    fn json_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+        let pid = std::process::id() as i32;
+        for summary in &outcome.summaries {
+            self.last_stdout(&json::summary(summary, pid, self.now()))?;
+        }
+        for measurement in &outcome.measurements {
+            self.last_stdout(&json::measurement(measurement))?;
+        }
+        Ok(())
+    }
+
+    fn text_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+        let words = self.words;
+        let pid = std::process::id() as i32;
+        let mut atomic_rows = Vec::new();
+        for summary in &outcome.summaries {
+            match summary {
+                Summary::Reads { counts, why } => {
+                    self.say_last(&words.reads_summary(counts));
+                    if let Some(why) = why {
+                        self.say_last(&words.why(*why));
+                    }
+                }
+                Summary::Lines { counts } => self.say_last(&words.reads_summary(counts)),
+                Summary::Sent { messages, bytes } => {
+                    self.say_last(&words.sent_summary(pid, *messages, *bytes));
+                }
+                Summary::Capacity(report) => {
+                    self.say_last(&words.capacity_summary(report));
+                    self.say_last(&words.capacity_why(report));
+                }
+                Summary::Atomic(run) => atomic_rows.push(vec![
+                    human_bytes(run.record_size as u64),
+                    run.writers.to_string(),
+                    run.records_written.to_string(),
+                    run.records_torn.to_string(),
+                    run.bytes_lost.to_string(),
+                    words.atomic_verdict(run),
+                ]),
+            }
+        }
+        if !atomic_rows.is_empty() {
+            let mut rows = vec![words.atomic_header().map(String::from).to_vec()];
+            rows.extend(atomic_rows);
+            let align = [Align::Right; 5]
+                .into_iter()
+                .chain([Align::Left])
+                .collect::<Vec<_>>();
+            for line in text::table(&rows, &align) {
+                self.last_stdout(&line)?;
+            }
+        }
+        if !outcome.measurements.is_empty() {
+            self.bench_table(&outcome.measurements)?;
+        }
+        Ok(())
+    }
+
+    fn bench_table(&self, results: &[Measurement]) -> Result<(), WriteError> {
+        let words = self.words;
+        let or_dash = |value: Option<f64>, decimals: usize| {
+            value.map_or_else(|| "-".to_string(), |v| words.num(v, decimals))
+        };
+        let mut rows = vec![words.bench_header().map(String::from).to_vec()];
+        for m in results {
+            rows.push(vec![
+                m.mechanism.name().to_string(),
+                words.measure(m.measure).to_string(),
+                or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
+                or_dash(m.rtt_median_us, 1),
+                or_dash(m.rtt_p99_us, 1),
+                or_dash(m.round_trips_per_second, 0),
+                mode_parts(m)
+                    .into_iter()
+                    .map(|part| words.mode_part(part))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]);
+        }
+        let align = [Align::Left, Align::Left]
+            .into_iter()
+            .chain([Align::Right; 4])
+            .chain([Align::Left])
+            .collect::<Vec<_>>();
+        for line in text::table(&rows, &align) {
+            self.last_stdout(&line)?;
+        }
+        // A note is said once per mechanism, however many rows carry it.
+        let mut said: Vec<(Mechanism, String)> = Vec::new();
+        for m in results {
+            for note in &m.notes {
+                let text = words.bench_note(m.mechanism, note);
+                if !said
+                    .iter()
+                    .any(|(mech, t)| *mech == m.mechanism && *t == text)
+                {
+                    self.say_last(&text);
+                    said.push((m.mechanism, text));
+                }
+            }
+        }
+        self.last_stdout(&words.bench_reading(&Reading::of(results)))
+    }
+
+    /// One line on stdout among a run's last words.
+    fn last_stdout(&self, line: &str) -> Result<(), WriteError> {
+        out::write_all(
+            out::stdout(),
+            format!("{line}\n").as_bytes(),
+            Patience::last_words(),
+        )
+    }
+
+    /// Prose on stderr among a run's last words (a closed stderr is not our problem).
+    fn say_last(&self, text: &str) {
+        let _ = out::write_all(
+            out::stderr(),
+            self.prose(text).as_bytes(),
+            Patience::last_words(),
+        );
+    }
+
+    fn prose(&self, text: &str) -> String {
+        match self.width {
+            Some(width) => format!("{}\n", text::wrap(text, width)),
+            None => format!("{text}\n"),
+        }
+    }
+
+    fn paint(&self, role: Role, line: String) -> String {
+        if !self.color {
+            return line;
+        }
+        let style = match role {
+            Role::Father => anstyle::AnsiColor::Cyan.on_default(),
+            Role::Son => anstyle::AnsiColor::Yellow.on_default(),
+        };
+        format!("{}{line}{}", style.render(), style.render_reset())
+    }
+
+    fn stdout_line(&self, line: &str) -> Result<()> {
+        out::write_all(out::stdout(), line.as_bytes(), Patience::UntilStopped).map_err(write_error)
+    }
+}
+
+impl Sink for Reporter {
+    fn now(&self) -> f64 {
+        match self.clock {
+            Clock::Unix => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            Clock::Relative => self.started.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn event(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
+        let line = if self.json {
+            json::event(&event, role, pid, time)
+        } else {
+            let who = self.words.role(role);
+            match self.words.event(who, pid, &format!("{time:.6}"), &event) {
+                Some(line) => self.paint(role, line),
+                None => return Ok(()),
+            }
+        };
+        self.stdout_line(&format!("{line}\n"))
+    }
+
+    fn note(&self, note: &Note<'_>) {
+        let text = self.prose(&self.words.note(note));
+        // A note that cannot be written (stderr closed or stalled and a stop asked for) is
+        // dropped: the run goes on, and the stop is seen at the next check.
+        let _ = out::write_all(out::stderr(), text.as_bytes(), Patience::UntilStopped);
+    }
+
+    fn progress(&self, progress: Progress) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let text = match progress {
+            Progress::Bench {
+                step,
+                steps,
+                mechanism,
+                measure,
+            } => format!(
+                "\r\x1b[2K{}",
+                self.words.progress(step, steps, mechanism, measure)
+            ),
+            Progress::Done => "\r\x1b[2K".to_string(),
+        };
+        let _ = out::write_all(out::stderr(), text.as_bytes(), Patience::UntilStopped);
+    }
+}
+
+fn write_error(e: WriteError) -> Error {
+    match e {
+        WriteError::Closed | WriteError::Abandoned => Error::StdoutClosed,
+        WriteError::Stopped(signal) => Error::Stopped(signal),
+        WriteError::Failed(errno) => Error::call(Doing::WritingStdout, errno),
+    }
+}
+
+/// What a bench row's mode column says, as parts.
+fn mode_parts(m: &Measurement) -> Vec<ModePart> {
+    use crate::bench::model::Pin;
+    let mode = &m.mode;
+    let mut parts = vec![if mode.zero_copy {
+        ModePart::ZeroCopy
+    } else {
+        ModePart::ReadWrite
+    }];
+    if let Some(size) = mode.pipe_size_bytes {
+        parts.push(ModePart::PipeSize(size));
+    }
+    if mode.busy_poll {
+        parts.push(ModePart::BusyPoll);
+    }
+    if mode.huge_pages {
+        parts.push(ModePart::HugePages);
+    }
+    match mode.pin {
+        Pin::None => {}
+        Pin::Same => parts.push(ModePart::SameCpu),
+        Pin::Split => parts.push(ModePart::SplitCpus),
+    }
+    parts
+}
+
+/// The width prose wraps to: `COLUMNS` or the terminal's own, only when stderr is a terminal.
+fn terminal_width() -> Option<usize> {
+    let stderr = std::io::stderr();
+    if !stderr.is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size_of(&stderr).map(|(w, _)| usize::from(w.0)))
+        .filter(|&w| w >= 20)
+}

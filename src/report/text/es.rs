@@ -1,0 +1,604 @@
+//! English.
+
+use std::path::Path;
+
+use nix::errno::Errno;
+
+use super::{ModePart, Reading, Words, count, human_bytes};
+use crate::bench::model::{BenchNote, Measure, Mechanism};
+use crate::event::{
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+};
+use crate::report::lessons::Lesson;
+use crate::sys::pipesize::PipeSizeError;
+use crate::sys::{Doing, FileKind, Object, Refusal};
+
+pub struct Es;
+
+/// `desc (NAME)`: the system's words for an errno, then its name to search for.
+fn errno(e: Errno) -> String {
+    format!("{} ({e:?})", e.desc())
+}
+
+fn show(path: Option<&Path>) -> String {
+    path.map_or_else(|| "the file".to_string(), |p| p.display().to_string())
+}
+
+impl Words for Es {
+    fn code(&self) -> &'static str {
+        "es"
+    }
+
+    fn decimal_mark(&self) -> char {
+        '.'
+    }
+
+    fn role(&self, role: Role) -> &'static str {
+        match role {
+            Role::Father => "Father",
+            Role::Son => "Son",
+        }
+    }
+
+    fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
+        Some(match *event {
+            Event::Received { data, son, partial } => {
+                let data = data.escaped();
+                let mut line = match son {
+                    Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
+                    None => format!("{who} {pid} received [{data}] at {time}"),
+                };
+                if partial {
+                    line.push_str(" (partial: the writer left without a newline)");
+                }
+                line
+            }
+            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
+            Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
+            Event::Answered { data, rtt_us } => format!(
+                "{who} {pid} got the answer [{}] after {} µs",
+                data.escaped(),
+                self.num(rtt_us, 1)
+            ),
+            Event::Eof => return None,
+            Event::Filled {
+                asked,
+                bytes,
+                held,
+                partial: false,
+            } => {
+                let _ = asked;
+                format!(
+                    "{who} {pid} wrote {}; the pipe holds {held} at {time}",
+                    count(bytes as u64, "byte", "bytes")
+                )
+            }
+            Event::Filled {
+                asked,
+                bytes,
+                held,
+                partial: true,
+            } => format!(
+                "{who} {pid} asked to write {asked} bytes, the kernel took {bytes} (partial \
+                 write); the pipe holds {held} at {time}"
+            ),
+            Event::WouldBlock { asked, held } => format!(
+                "{who} {pid} would block: a write(2) of {} was refused with EAGAIN; the pipe \
+                 holds {} at {time}",
+                count(asked as u64, "byte", "bytes"),
+                count(held, "byte", "bytes")
+            ),
+        })
+    }
+
+    fn note(&self, note: &Note<'_>) -> String {
+        match *note {
+            Note::EndOfFile => "end of file: every writer has closed the pipe".into(),
+            Note::FatherWaitingForSon(p) => format!(
+                "father: opening {} for reading; open(2) waits here until a son opens it for \
+                 writing",
+                p.display()
+            ),
+            Note::SonWaitingForFather(p) => format!(
+                "son: opening {} for writing; open(2) waits here until a father opens it for \
+                 reading",
+                p.display()
+            ),
+            Note::AllSonsGone(p) => format!(
+                "father: every son has left (end of file); waiting for the next one on {}",
+                p.display()
+            ),
+            Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::FifoReadableByOthers(p) => format!(
+                "warning: other users can read {} and steal lines; `chmod 600 {}` stops that",
+                p.display(),
+                p.display()
+            ),
+            Note::SocketListening { path, seqpacket } => {
+                let (kind, flag) = if seqpacket {
+                    ("SOCK_SEQPACKET", " --seqpacket")
+                } else {
+                    ("SOCK_STREAM", "")
+                };
+                format!(
+                    "father: listening on {} ({kind}); run `ipcdemo socket --son{flag}` in \
+                     another terminal",
+                    path.display()
+                )
+            }
+            Note::StaleSocketReplaced(p) => format!(
+                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                p.display()
+            ),
+            Note::TooManySons(n) => format!(
+                "father: out of file descriptors (EMFILE) with {}; new ones wait in the \
+                 backlog until one leaves",
+                count(n as u64, "son", "sons")
+            ),
+            Note::PipeSizeGranted { wanted, granted } => format!(
+                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} (it rounds up to a \
+                 power-of-two number of pages)",
+                count(wanted as u64, "byte", "bytes")
+            ),
+            Note::PipeSizeRefused(ref refused) => format!(
+                "warning: {}; going on with the size the pipe has",
+                self.pipe_size_refused(refused)
+            ),
+            Note::SonFailed { pid, error } => {
+                format!("{}: son {pid}: {}", self.error_prefix(), self.error(error))
+            }
+            Note::BenchChildFailed(error) => format!(
+                "{}: the benchmark's child: {}",
+                self.error_prefix(),
+                self.error(error)
+            ),
+        }
+    }
+
+    fn error(&self, error: &Error) -> String {
+        match error {
+            Error::Stopped(signal) => format!("stopped by {signal}"),
+            Error::StdoutClosed => "standard output was closed".into(),
+            Error::Call {
+                doing,
+                path,
+                errno: e,
+            } => format!("{}: {}", self.doing(*doing, path.as_deref()), errno(*e)),
+            Error::Refused { path, refusal } => self.refusal(path, *refusal),
+            Error::NoFatherReading(p) => format!(
+                "no father is reading {} (ENXIO); start `ipcdemo named` in another terminal \
+                 first, or drop --no-wait to wait for one",
+                p.display()
+            ),
+            Error::FatherWentAway { path, sent } => format!(
+                "the father went away after {}: nobody reads {} any more (EPIPE)",
+                count(*sent, "line", "lines"),
+                path.display()
+            ),
+            Error::FatherReset { path, sent } => format!(
+                "the father went away after {}: {} reset the connection (ECONNRESET)",
+                count(*sent, "message", "messages"),
+                path.display()
+            ),
+            Error::FatherHungUp { path, sent } => format!(
+                "the father hung up on {} before answering (end of file), after {}",
+                path.display(),
+                count(*sent, "message", "messages")
+            ),
+            Error::AnotherFatherListening(p) => format!(
+                "another father is listening on {}; stop it or pass another --path",
+                p.display()
+            ),
+            Error::NoFatherAtPath(p) => format!(
+                "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) \
+                 does not wait; start `ipcdemo socket` first",
+                p.display()
+            ),
+            Error::StaleSocket(p) => format!(
+                "no father is listening on {} (connection refused): the file was left by a \
+                 father that died; start `ipcdemo socket` first",
+                p.display()
+            ),
+            Error::SocketTypeMismatch(p) => format!(
+                "the father on {} uses another socket type; pass --seqpacket on both sides or \
+                 neither",
+                p.display()
+            ),
+            Error::SocketPathTooLong(p) => format!(
+                "{} is too long for a Unix socket address (at most 107 bytes, unix(7), and the \
+                 father needs room for a private name beside it); pass a shorter --path",
+                p.display()
+            ),
+            Error::SonThreadPanicked => "the son thread panicked".into(),
+            Error::SonProcess(end) => format!("the son process {}", self.process_end(*end)),
+            Error::BytesLost { record_size, lost } => format!(
+                "{} of {record_size}-byte records were lost: that is a bug, not a lesson",
+                count(*lost, "byte", "bytes")
+            ),
+            Error::CorruptRecords { byte } => format!(
+                "byte {byte:#04x} is not the next byte of any writer: the stream is corrupt"
+            ),
+            Error::PipeBufBroken { pipe_buf } => format!(
+                "a record of at most PIPE_BUF ({pipe_buf}) bytes tore: this kernel broke the \
+                 promise of pipe(7)"
+            ),
+            Error::Bench {
+                mechanism,
+                measure,
+                error,
+            } => format!(
+                "measuring the {} {}: {}",
+                mechanism.name(),
+                self.measure(*measure),
+                self.error(error)
+            ),
+            Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
+            Error::RoundMismatch { round, got } => {
+                format!("round trip {round} came back as round {got}")
+            }
+            Error::CorruptStream { after } => format!(
+                "corrupt data after {}: not what the writer sent",
+                count(*after, "byte", "bytes")
+            ),
+            Error::BytesMissing { received, total } => {
+                format!("bytes were lost: {received} of {total} arrived")
+            }
+            Error::OtherSideLeft => "the other side left in the middle of a run".into(),
+            Error::PinNeedsTwoCpus { cpus, pin } => format!(
+                "--pin {} needs two CPUs and this process may use {}; use --pin same or none",
+                pin.name(),
+                count(*cpus as u64, "CPU", "CPUs")
+            ),
+            Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
+                "--zero-copy needs Linux (vmsplice and splice)".into()
+            }
+            Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+        }
+    }
+
+    fn doing(&self, doing: Doing, path: Option<&Path>) -> String {
+        let p = show(path);
+        match doing {
+            Doing::CreatingFolder => format!("creating the folder {p}"),
+            Doing::Examining => format!("examining {p}"),
+            Doing::CreatingFifo => format!("creating the FIFO {p}"),
+            Doing::Opening => format!("opening {p}"),
+            Doing::SettingMode => format!("setting mode 0600 on {p}"),
+            Doing::Reading => format!("reading {p}"),
+            Doing::Reopening => format!("reopening {p} to wait for the next son"),
+            Doing::MakingBlocking => format!("making {p} blocking"),
+            Doing::MakingNonblocking => "making a descriptor non-blocking".into(),
+            Doing::WritingTo => format!("writing to {p}"),
+            Doing::RemovingStaleSocket => format!("removing the stale socket {p}"),
+            Doing::CheckingInUse => format!("checking whether {p} is in use"),
+            Doing::Binding => match path {
+                Some(_) => format!("binding {p}"),
+                None => "binding a socket".into(),
+            },
+            Doing::ListeningOn => format!("listening on {p}"),
+            Doing::Publishing => format!("publishing {p}"),
+            Doing::ConnectingTo => match path {
+                Some(_) => format!("connecting to {p}"),
+                None => "connecting".into(),
+            },
+            Doing::CreatingPipe => "creating the pipe".into(),
+            Doing::CreatingSocket => "creating a socket".into(),
+            Doing::ForkingSon => "forking the son process".into(),
+            Doing::StartingThread => "starting a thread".into(),
+            Doing::ReadingPipe => "reading from the pipe".into(),
+            Doing::WritingPipe => "writing to the pipe".into(),
+            Doing::WaitingForSon => "waiting for the son process".into(),
+            Doing::WaitingForSons => "waiting for sons (poll)".into(),
+            Doing::AcceptingSon => "accepting a son".into(),
+            Doing::ReadingFromSon => "reading from a son".into(),
+            Doing::AskingPeer => "asking the kernel who the peer is (SO_PEERCRED)".into(),
+            Doing::SettingParentDeathSignal => "setting PR_SET_PDEATHSIG".into(),
+            Doing::InstallingSignals => "setting up signal handling".into(),
+            Doing::WritingStdout => "writing to standard output".into(),
+            Doing::WritingRecords => "writing a record".into(),
+            Doing::ReadingRecords => "reading records".into(),
+            Doing::CreatingScratch => format!("creating the scratch folder {p}"),
+            Doing::Accepting => "accepting a connection".into(),
+            Doing::SettingNoDelay => "setting TCP_NODELAY".into(),
+            Doing::Pinning => "pinning to a CPU".into(),
+            Doing::ReadingAffinity => "reading the CPU affinity".into(),
+            Doing::ForkingBenchChild => "forking the benchmark's child".into(),
+            Doing::WaitingForBenchChild => "waiting for the benchmark's child".into(),
+            Doing::Streaming => "streaming".into(),
+            Doing::Draining => "reading the stream".into(),
+            Doing::PingPong => "exchanging round trips".into(),
+            Doing::OpeningDevNull => "opening /dev/null".into(),
+        }
+    }
+
+    fn refusal(&self, path: &Path, refusal: Refusal) -> String {
+        let p = path.display();
+        let why = match refusal {
+            Refusal::WrongKind { found, wanted } => format!(
+                "it is {}, not a {}; it was left untouched; remove it yourself or pass another \
+                 --path",
+                self.file_kind(found),
+                self.object(wanted)
+            ),
+            Refusal::FolderIsNot(found) => format!(
+                "it is {}, not a folder; remove it or pass --path",
+                self.file_kind(found)
+            ),
+            Refusal::FolderOwner { owner, me } => format!(
+                "it belongs to uid {owner}, not to you (uid {me}); someone else may have made it \
+                 to watch or feed your demo; remove it or pass --path"
+            ),
+            Refusal::FolderMode(mode) => format!(
+                "its mode is {mode:04o}, so other users can reach what is in it; run `chmod 700 \
+                 {p}` or pass --path"
+            ),
+            Refusal::Owner { what, owner, me } => format!(
+                "the {} belongs to uid {owner}, not to you (uid {me}); pass another --path",
+                self.object(what)
+            ),
+            Refusal::Writable(mode) => format!(
+                "its mode is {mode:04o}, so other users could write to it; run `chmod go-w {p}` \
+                 (or `chmod 600`) first"
+            ),
+            Refusal::Replaced => "it was replaced by another file while in use; stopping".into(),
+            Refusal::ListenerOwner { owner, me } => {
+                format!("the process listening there is uid {owner}, not you (uid {me})")
+            }
+        };
+        format!("refusing to use {p}: {why}")
+    }
+
+    fn file_kind(&self, kind: FileKind) -> &'static str {
+        match kind {
+            FileKind::Fifo => "a FIFO",
+            FileKind::Socket => "a socket",
+            FileKind::Symlink => "a symbolic link",
+            FileKind::Regular => "a regular file",
+            FileKind::Directory => "a directory",
+            FileKind::CharDevice => "a character device",
+            FileKind::BlockDevice => "a block device",
+            FileKind::Unknown => "an unknown kind of file",
+        }
+    }
+
+    fn object(&self, object: Object) -> &'static str {
+        match object {
+            Object::Fifo => "FIFO",
+            Object::Socket => "socket",
+        }
+    }
+
+    fn process_end(&self, end: ProcessEnd) -> String {
+        match end {
+            ProcessEnd::Exited(code) => format!("exited with status {code}"),
+            ProcessEnd::Signaled(signal) => format!("was killed by {signal}"),
+            ProcessEnd::Other => "ended abnormally".into(),
+        }
+    }
+
+    fn pipe_size_refused(&self, refused: &PipeSizeError) -> String {
+        let asked = human_bytes(refused.asked as u64);
+        match refused.errno {
+            Some(Errno::EPERM) => format!(
+                "the kernel refused a {asked} pipe (EPERM): without privilege a pipe may not \
+                 exceed /proc/sys/fs/pipe-max-size ({}) nor your pipe-user-pages limit; ask for \
+                 less",
+                refused
+                    .max
+                    .map_or_else(|| "unknown".into(), |m| human_bytes(m as u64))
+            ),
+            Some(Errno::EBUSY) => format!(
+                "the kernel refused a {asked} pipe (EBUSY): the pipe already holds more than that"
+            ),
+            Some(Errno::EINVAL) => {
+                format!("the kernel refused a {asked} pipe (EINVAL): too large for this kernel")
+            }
+            Some(other) => format!("the kernel refused a {asked} pipe ({})", errno(other)),
+            None => "this system cannot resize pipes (F_SETPIPE_SZ is Linux only)".into(),
+        }
+    }
+
+    fn error_prefix(&self) -> &'static str {
+        "error"
+    }
+
+    fn reads_summary(&self, c: &ReadCounts) -> String {
+        format!(
+            "summary: {}, {} in {}: {} held exactly one message, {} held several glued \
+             together, {} held part of one",
+            count(c.messages, "message", "messages"),
+            count(c.bytes, "byte", "bytes"),
+            count(c.reads, "read", "reads"),
+            c.reads_one_message,
+            c.reads_several_messages,
+            c.reads_part_message
+        )
+    }
+
+    fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
+        format!(
+            "son {pid}: sent {}, {}",
+            count(messages, "message", "messages"),
+            count(bytes, "byte", "bytes")
+        )
+    }
+
+    fn why(&self, why: Why) -> String {
+        match why {
+            Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
+                                message boundaries; read(2) returns whatever has arrived, up to \
+                                the size asked (pipe(7), unix(7))"
+                .into(),
+            Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
+                               exactly one message (unix(7))"
+                .into(),
+        }
+    }
+
+    fn capacity_summary(&self, r: &CapacityReport) -> String {
+        let reported = r
+            .pipe_size_bytes
+            .map_or_else(|| "?".to_string(), |size| size.to_string());
+        format!(
+            "summary: the {} held {} with no reader (F_GETPIPE_SZ says {reported}) in {} of {}, \
+             {} partial",
+            r.mechanism.name(),
+            count(r.held_bytes, "byte", "bytes"),
+            count(r.writes, "write", "writes"),
+            count(r.write_size_bytes as u64, "byte", "bytes"),
+            r.partial_writes
+        )
+    }
+
+    fn capacity_why(&self, r: &CapacityReport) -> String {
+        let first = if r.write_size_bytes <= r.pipe_buf_bytes {
+            format!(
+                "why: writes of at most PIPE_BUF ({}) bytes are all-or-nothing, so the last one \
+                 was refused whole (EAGAIN)",
+                r.pipe_buf_bytes
+            )
+        } else {
+            format!(
+                "why: writes above PIPE_BUF ({}) bytes are not atomic: {} took only the room \
+                 there was",
+                r.pipe_buf_bytes, r.partial_writes
+            )
+        };
+        format!(
+            "{first}\na blocking writer would now sleep in write(2) until a reader makes room; \
+             with no reader at all, for ever (pipe(7))"
+        )
+    }
+
+    fn atomic_header(&self) -> [&'static str; 6] {
+        [
+            "record size",
+            "writers",
+            "records",
+            "torn",
+            "bytes lost",
+            "verdict",
+        ]
+    }
+
+    fn atomic_verdict(&self, run: &AtomicRun) -> String {
+        match (run.within_pipe_buf(), run.records_torn > 0) {
+            (true, false) => "atomic, as pipe(7) promises up to PIPE_BUF",
+            (true, true) => "TORN: this kernel broke the promise of pipe(7)",
+            (false, true) => "torn: above PIPE_BUF nothing is promised",
+            (false, false) => "none tore this time, but above PIPE_BUF the kernel promised nothing",
+        }
+        .into()
+    }
+
+    fn measure(&self, measure: Measure) -> &'static str {
+        match measure {
+            Measure::Throughput => "throughput",
+            Measure::Latency => "latency",
+        }
+    }
+
+    fn bench_header(&self) -> [&'static str; 7] {
+        [
+            "mechanism",
+            "measure",
+            "GiB/s",
+            "median µs",
+            "p99 µs",
+            "round trips/s",
+            "mode",
+        ]
+    }
+
+    fn mode_part(&self, part: ModePart) -> String {
+        match part {
+            ModePart::ReadWrite => "read/write".into(),
+            ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
+            ModePart::BusyPoll => "busy-poll".into(),
+            ModePart::HugePages => "huge pages".into(),
+            ModePart::SameCpu => "same CPU".into(),
+            ModePart::SplitCpus => "split CPUs".into(),
+        }
+    }
+
+    fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String {
+        let what = match note {
+            BenchNote::PipeSizeRefused { .. } => match note.pipe_size_error() {
+                Some(refused) => format!(
+                    "{}; measured with the size the kernel kept",
+                    self.pipe_size_refused(&refused)
+                ),
+                None => String::new(),
+            },
+            BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
+                                              /dev/null without looking at them, so only the \
+                                              byte count is checked"
+                .into(),
+        };
+        format!("note ({}): {what}", mechanism.name())
+    }
+
+    fn bench_reading(&self, r: &Reading) -> String {
+        let mut line = String::from("reading:");
+        if let Some((best, gib, times_tcp)) = r.fastest {
+            line += &format!(
+                " the fastest stream was {} at {} GiB/s",
+                best.name(),
+                self.num(gib, 2)
+            );
+            if let Some(times) = times_tcp {
+                line += &format!(" ({}× tcp)", self.num(times, 1));
+            }
+            line += if r.quickest.is_some() { ";" } else { "." };
+        }
+        if let Some((best, median)) = r.quickest {
+            line += &format!(
+                " the quickest round trip was {} at {} µs median.",
+                best.name(),
+                self.num(median, 1)
+            );
+            if r.suggest_pinning {
+                line += " Most of that is waking the other process on another CPU: try --pin \
+                         same or --busy-poll.";
+            }
+        }
+        line
+    }
+
+    fn progress(
+        &self,
+        step: usize,
+        steps: usize,
+        mechanism: Mechanism,
+        measure: Measure,
+    ) -> String {
+        format!(
+            "bench [{step}/{steps}] {} {}…",
+            mechanism.name(),
+            self.measure(measure)
+        )
+    }
+
+    fn lesson(&self, lesson: Lesson) -> &'static str {
+        match lesson {
+            Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",
+            Lesson::AnonFork => "the same with a child process: two PIDs, one pipe",
+            Lesson::Named => "a FIFO: run the father here, `ipcdemo named --son` elsewhere",
+            Lesson::Socket => "a Unix socket: one connection per son, who they are, replies",
+            Lesson::Seqpacket => "the same, but every read is exactly one message",
+            Lesson::Capacity => "how much a pipe holds before a writer blocks",
+            Lesson::Atomic => "which writes tear when many writers share a pipe",
+            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+        }
+    }
+
+    fn lessons_intro(&self) -> &'static str {
+        "ipcdemo: watch bytes travel between threads and processes. The lessons, in order:"
+    }
+
+    fn lessons_outro(&self) -> &'static str {
+        "Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything."
+    }
+}

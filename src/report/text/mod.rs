@@ -1,0 +1,283 @@
+//! Every sentence ipcdemo says, one file per language. Each file implements [`Words`], whose
+//! methods are exhaustive `match`es with no wildcard arm: a message added to `event` or `sys`
+//! does not compile until every language says it. Adding a language is one file and one
+//! [`Lang`] variant.
+//!
+//! Shared here, so no language types them by hand: plurals ([`count`]), figures with the
+//! language's decimal mark ([`Words::num`]), table widths computed from the cells ([`table`]),
+//! and prose wrapped to the terminal ([`wrap`]).
+
+mod en;
+mod es;
+mod pt;
+
+use std::path::Path;
+
+use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
+use crate::event::{
+    AtomicRun, CapacityReport, Error, Event, Note, ProcessEnd, ReadCounts, Role, Why,
+};
+use crate::sys::pipesize::PipeSizeError;
+use crate::sys::{Doing, FileKind, Object, Refusal};
+
+use super::lessons::Lesson;
+
+/// The language of human messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English
+    En,
+    /// Português, with the notebook's own words (Pai, Filho, recebeu, às)
+    Pt,
+    /// Español
+    Es,
+}
+
+impl Lang {
+    /// The POSIX order: LC_ALL, then LC_MESSAGES, then LANG; the first one set decides.
+    pub fn from_environment() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.is_empty())
+            .map_or(Lang::En, |value| Lang::from_locale(&value))
+    }
+
+    fn from_locale(value: &str) -> Lang {
+        let code = value.get(..2).unwrap_or("");
+        Lang::ALL
+            .into_iter()
+            .find(|lang| lang.words().code() == code)
+            .unwrap_or(Lang::En)
+    }
+
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Pt, Lang::Es];
+
+    /// This language's words.
+    pub fn words(self) -> &'static dyn Words {
+        match self {
+            Lang::En => &en::En,
+            Lang::Pt => &pt::Pt,
+            Lang::Es => &es::Es,
+        }
+    }
+}
+
+/// Everything said in one language. Each method is one `match` over a type from `event`,
+/// `sys` or `bench::model`.
+pub trait Words: Sync {
+    /// The ISO 639-1 code a locale starts with (`pt` in `pt_BR.UTF-8`).
+    fn code(&self) -> &'static str;
+    /// The decimal mark in figures (timestamps keep the point, as the notebook printed them).
+    fn decimal_mark(&self) -> char;
+    fn role(&self, role: Role) -> &'static str;
+    /// One event line; `None` for events shown only in JSON (end of file).
+    fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String>;
+    fn note(&self, note: &Note<'_>) -> String;
+    fn error(&self, error: &Error) -> String;
+    /// What we were doing (on `path`, where there is one).
+    fn doing(&self, doing: Doing, path: Option<&Path>) -> String;
+    fn refusal(&self, path: &Path, refusal: Refusal) -> String;
+    fn file_kind(&self, kind: FileKind) -> &'static str;
+    fn object(&self, object: Object) -> &'static str;
+    fn process_end(&self, end: ProcessEnd) -> String;
+    fn pipe_size_refused(&self, refused: &PipeSizeError) -> String;
+    /// The word before an error.
+    fn error_prefix(&self) -> &'static str;
+    fn reads_summary(&self, counts: &ReadCounts) -> String;
+    fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String;
+    fn why(&self, why: Why) -> String;
+    fn capacity_summary(&self, report: &CapacityReport) -> String;
+    fn capacity_why(&self, report: &CapacityReport) -> String;
+    fn atomic_header(&self) -> [&'static str; 6];
+    fn atomic_verdict(&self, run: &AtomicRun) -> String;
+    fn measure(&self, measure: Measure) -> &'static str;
+    fn bench_header(&self) -> [&'static str; 7];
+    /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
+    fn mode_part(&self, part: ModePart) -> String;
+    fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
+    /// The one-line reading of a bench table.
+    fn bench_reading(&self, reading: &Reading) -> String;
+    fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
+    -> String;
+    fn lesson(&self, lesson: Lesson) -> &'static str;
+    fn lessons_intro(&self) -> &'static str;
+    fn lessons_outro(&self) -> &'static str;
+
+    /// A figure with `decimals` decimals and this language's decimal mark.
+    fn num(&self, value: f64, decimals: usize) -> String {
+        let text = format!("{value:.decimals$}");
+        match self.decimal_mark() {
+            '.' => text,
+            mark => text.replace('.', &mark.to_string()),
+        }
+    }
+}
+
+/// One part of a bench row's mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModePart {
+    ReadWrite,
+    ZeroCopy,
+    PipeSize(usize),
+    BusyPoll,
+    HugePages,
+    SameCpu,
+    SplitCpus,
+}
+
+/// What the bench table's closing line says.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// The fastest stream, its GiB/s, and how many times TCP's (when TCP ran and lost).
+    pub fastest: Option<(Mechanism, f64, Option<f64>)>,
+    /// The quickest round trip and its median in µs.
+    pub quickest: Option<(Mechanism, f64)>,
+    /// The quickest round trip was a cross-CPU wake-up (suggest --pin same or --busy-poll).
+    pub suggest_pinning: bool,
+}
+
+impl Reading {
+    pub fn of(results: &[Measurement]) -> Reading {
+        let gib = |m: &Measurement| m.bytes_per_second.unwrap_or(0.0) / f64::from(1u32 << 30);
+        let fastest = results
+            .iter()
+            .filter(|m| m.bytes_per_second.is_some())
+            .max_by(|a, b| gib(a).total_cmp(&gib(b)));
+        let quickest = results
+            .iter()
+            .filter_map(|m| m.rtt_median_us.map(|median| (m, median)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let tcp = results
+            .iter()
+            .find(|m| m.mechanism == Mechanism::Tcp && m.bytes_per_second.is_some());
+        Reading {
+            fastest: fastest.map(|best| {
+                let times_tcp = tcp
+                    .filter(|t| t.mechanism != best.mechanism && gib(t) > 0.0)
+                    .map(|t| gib(best) / gib(t));
+                (best.mechanism, gib(best), times_tcp)
+            }),
+            quickest: quickest.map(|(m, median)| (m.mechanism, median)),
+            suggest_pinning: quickest.is_some_and(|(m, median)| {
+                median > 20.0 && m.mode.pin != crate::bench::model::Pin::Same && !m.mode.busy_poll
+            }),
+        }
+    }
+}
+
+/// `n` and the noun, singular for exactly one: "1 message", "0 messages", "2 messages".
+/// English, Portuguese and Spanish agree on this rule.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
+pub fn human_bytes(bytes: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} B")
+}
+
+/// How a column lines up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Lines of a table whose widths come from its cells (header included), two spaces apart;
+/// the last column is left ragged.
+pub fn table(rows: &[Vec<String>], align: &[Align]) -> Vec<String> {
+    let columns = align.len();
+    let mut widths = vec![0; columns];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                let last = i + 1 == columns;
+                match align[i] {
+                    Align::Right => {
+                        line.push_str(&" ".repeat(pad));
+                        line.push_str(cell);
+                    }
+                    Align::Left if last => line.push_str(cell),
+                    Align::Left => {
+                        line.push_str(cell);
+                        line.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// Wraps prose at word boundaries to `width` columns. Continuation lines hang under the text
+/// after a leading label (`why: `, `summary: `), as clap's help hangs its descriptions; lines
+/// already shorter than `width` are left alone.
+pub fn wrap(text: &str, width: usize) -> String {
+    text.lines()
+        .map(|line| wrap_line(line, width))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn wrap_line(line: &str, width: usize) -> String {
+    if line.chars().count() <= width || width < 20 {
+        return line.to_string();
+    }
+    // The hanging indent: after a short "label: " at the start, else two spaces.
+    let indent = line
+        .find(": ")
+        .map(|at| line[..at + 2].chars().count())
+        .filter(|&n| n <= 16)
+        .unwrap_or(2);
+    let mut out = String::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    for word in line.split(' ') {
+        let word_len = word.chars().count();
+        let room = if out.is_empty() {
+            width
+        } else {
+            width - indent
+        };
+        if current_len > 0 && current_len + 1 + word_len > room {
+            push_line(&mut out, &current, indent);
+            current.clear();
+            current_len = 0;
+        }
+        if current_len > 0 {
+            current.push(' ');
+            current_len += 1;
+        }
+        current.push_str(word);
+        current_len += word_len;
+    }
+    push_line(&mut out, &current, indent);
+    out
+}
+
+fn push_line(out: &mut String, line: &str, indent: usize) {
+    if !out.is_empty() {
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+    }
+    out.push_str(line);
+}
+
+#[cfg(test)]
+mod tests;

@@ -50,22 +50,22 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// A son thread (or process) and a father joined by an anonymous pipe(2)
+    /// a son thread (or process) and a father joined by an anonymous pipe(2)
     #[command(after_long_help = ANON_EXAMPLES)]
     Anon(AnonArgs),
-    /// A named pipe (FIFO): a father and any number of sons in other terminals
+    /// a named pipe (FIFO): a father and any number of sons in other terminals
     #[command(after_long_help = NAMED_EXAMPLES)]
     Named(NamedArgs),
-    /// A Unix domain socket: a connection per son, its identity, answers
+    /// a Unix domain socket: a connection per son, its identity, answers
     #[command(after_long_help = SOCKET_EXAMPLES)]
     Socket(SocketArgs),
-    /// How much a pipe holds before a writer blocks
+    /// how much a pipe holds before a writer blocks
     #[command(after_long_help = CAPACITY_EXAMPLES)]
     Capacity(CapacityArgs),
-    /// Several writers, one pipe: which writes tear
+    /// several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
-    /// How fast each mechanism is here: throughput and round trips
+    /// how fast each mechanism is here: throughput and round trips
     #[command(after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)

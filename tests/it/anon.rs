@@ -181,7 +181,7 @@ fn ctrl_c_ends_a_default_run_with_a_summary() {
     assert_eq!(done.code, Some(130), "{done:?}");
     assert!(
         done.stderr
-            .contains("summary: 1 messages, 8 bytes in 1 reads: 1 held exactly one message"),
+            .contains("summary: 1 message, 8 bytes in 1 read: 1 held exactly one message"),
         "{}",
         done.stderr
     );
@@ -196,7 +196,7 @@ fn sigterm_ends_a_run_with_status_143() {
     let done = father.finish();
     assert_eq!(done.code, Some(143), "{done:?}");
     assert!(
-        done.stderr.contains("summary: 1 messages"),
+        done.stderr.contains("summary: 1 message, 8 bytes"),
         "{}",
         done.stderr
     );

@@ -2,6 +2,7 @@
 //! deadline.
 
 mod anon;
+mod architecture;
 mod bench;
 mod capacity;
 mod named;

@@ -440,3 +440,227 @@ fn system_call_failures_say_what_we_were_doing_in_the_chosen_language() {
     }
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
+
+/// The lesson map as `ipcdemo` alone prints it.
+fn lesson_map() -> String {
+    let out = ipcdemo(&[]).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn the_lesson_map_is_the_same_in_its_three_places() {
+    let map = lesson_map();
+    assert!(map.lines().count() >= 10, "{map}");
+    let help = ipcdemo(&["--help"]).assert().success();
+    let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
+    assert!(help.contains(&map), "--help lacks the map:\n{help}");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&map),
+        "README.md lacks the map as printed:\n{map}"
+    );
+    // And each subcommand's one-line help carries the numbers the map gives it.
+    for (sub, label) in [
+        ("anon", "Lessons 1–2: "),
+        ("named", "Lesson 3: "),
+        ("bench", "Lesson 8: "),
+    ] {
+        assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(sub) && l.contains(label)),
+            "{sub}: {help}"
+        );
+    }
+}
+
+#[test]
+fn spanish_speaks_through_flag_and_locale() {
+    for (flag, env) in [(Some("--lang=es"), None), (None, Some("es_ES.UTF-8"))] {
+        let mut args: Vec<&str> = flag.into_iter().collect();
+        args.extend(["anon", "--count", "3", "--tick", "0", "--show-son"]);
+        let mut cmd = ipcdemo(&args);
+        if let Some(lang) = env {
+            cmd.env("LANG", lang);
+        }
+        let out = cmd.assert().success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with("Padre ") && l.contains(" recibió [Spam 000")),
+            "{stdout}"
+        );
+        assert!(stdout.contains(" envió [Spam 000] a las "), "{stdout}");
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains("resumen: 3 mensajes, 24 bytes"), "{stderr}");
+    }
+    let map = ipcdemo(&["--lang", "es"]).assert().success();
+    let map = String::from_utf8(map.get_output().stdout.clone()).unwrap();
+    assert!(
+        map.contains("ipcdemo named") && !map.contains("The lessons"),
+        "{map}"
+    );
+}
+
+/// The char column where the last column of a table starts in its header.
+fn last_column_at(header: &str, last: &str) -> usize {
+    header.chars().count() - last.chars().count()
+}
+
+#[test]
+fn atomic_tables_line_up_in_every_language() {
+    for (lang, verdict) in [("en", "verdict"), ("pt", "veredito"), ("es", "veredicto")] {
+        let out = ipcdemo(&[
+            "--lang",
+            lang,
+            "atomic",
+            "--sweep",
+            "--records",
+            "20",
+            "--writers",
+            "2",
+        ])
+        .assert()
+        .success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 5, "{lang}: {stdout}");
+        assert!(lines[0].ends_with(verdict), "{lang}: {}", lines[0]);
+        let at = last_column_at(lines[0], verdict);
+        for line in &lines[1..] {
+            let chars: Vec<char> = line.chars().collect();
+            // Two spaces, then the verdict; the right-aligned "bytes lost" ends just before.
+            assert!(
+                chars[at - 2] == ' '
+                    && chars[at - 1] == ' '
+                    && chars[at] != ' '
+                    && chars[at - 3] == '0',
+                "{lang}: misaligned:\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn figures_in_portuguese_tables_use_the_decimal_comma() {
+    let out = ipcdemo(&[
+        "--lang",
+        "pt",
+        "bench",
+        "--mechanism",
+        "pipe",
+        "--total",
+        "1M",
+        "--rounds",
+        "200",
+    ])
+    .assert()
+    .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let gib = lines[1].split_whitespace().nth(2).unwrap();
+    assert!(gib.contains(',') && !gib.contains('.'), "{stdout}");
+    let median = lines[2].split_whitespace().nth(3).unwrap();
+    assert!(median.contains(','), "{stdout}");
+    assert!(lines[3].starts_with("leitura: "), "{stdout}");
+}
+
+#[test]
+fn a_refusal_seen_by_another_user_in_portuguese_has_no_english() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as another user");
+        return;
+    }
+    let dir = temp_dir();
+    // nobody must reach the folder; the FIFO in it is root's.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    for args in [
+        vec!["--lang", "pt", "named", "--path", path_str(&fifo)],
+        vec!["--lang", "pt", "named", "--son", "--path", path_str(&fifo)],
+    ] {
+        let out = ipcdemo_as_nobody(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(stderr.starts_with("erro: recusado usar "), "{stderr}");
+        assert!(stderr.contains("pertence ao uid 0"), "{stderr}");
+        for english in [
+            " the ",
+            " to ",
+            " you",
+            " not ",
+            " belongs",
+            " pass ",
+            " another ",
+        ] {
+            assert!(!stderr.contains(english), "{english:?} in {stderr}");
+        }
+    }
+}
+
+#[test]
+fn clicolor_force_colours_even_a_pipe() {
+    let out = ipcdemo(&["anon", "--count", "1", "--tick", "0"])
+        .env("CLICOLOR_FORCE", "1")
+        .assert()
+        .success();
+    assert!(
+        out.get_output().stdout.starts_with(b"\x1b[36mFather "),
+        "{:?}",
+        out.get_output().stdout
+    );
+}
+
+#[test]
+fn prose_on_a_terminal_wraps_at_its_width() {
+    if !have("script", "--version") {
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    let out = Command::new("timeout")
+        .args(["20", "script", "-qec"])
+        .arg(format!("'{}' anon --count 6 --tick 0", bin.display()))
+        .arg("/dev/null")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env("COLUMNS", "60")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let why: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("why: "))
+        .take_while(|l| l.starts_with("why: ") || l.starts_with("     "))
+        .collect();
+    assert!(why.len() >= 3, "{text}");
+    assert!(why.iter().all(|l| l.chars().count() <= 60), "{text}");
+    // No word is cut: joined back, the sentence is whole.
+    assert!(
+        why.join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("returns whatever has arrived"),
+        "{text}"
+    );
+    // In a pipe, the same sentence is one line.
+    let piped = ipcdemo(&["anon", "--count", "6", "--tick", "0"])
+        .env("COLUMNS", "60")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&piped.get_output().stderr).to_string();
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("why: ") && l.chars().count() > 60),
+        "{stderr}"
+    );
+}

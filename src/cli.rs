@@ -17,8 +17,11 @@ Exit status:
   0    success (also when the reader of stdout leaves early, as with `| head`)
   1    failure: a system call failed, the other side went away, or unsafe input was refused
   2    bad usage: an unknown option or a value out of range
-  130  stopped by Ctrl-C (SIGINT)
-  143  stopped by SIGTERM";
+Stopped by a signal, ipcdemo cleans up, prints its summary and dies by that signal, so a
+shell shows 128 + its number and stops its loop:
+  129  SIGHUP (the terminal closed)   130  SIGINT (Ctrl-C)
+  131  SIGQUIT (Ctrl-\\)              143  SIGTERM
+A second signal while it cleans up ends it at once.";
 
 /// See Unix inter-process communication happen: pipes, FIFOs and sockets, byte by byte.
 #[derive(Debug, Parser)]

@@ -105,6 +105,8 @@ impl Reporter {
     /// Says how the run ended: the summaries (after everything the lesson made is gone), then
     /// the error if there is one. Returns how the process should end.
     pub fn finish(&self, outcome: Outcome) -> Ending {
+        // The main thread has seen how the run ended: no more kicks (see sys::signals).
+        let _ = crate::sys::signals::check();
         if let Err(Error::StdoutClosed) = outcome.end {
             // The reader of stdout left: nobody is listening for a summary.
             return Ending::Success;

@@ -36,7 +36,7 @@ pub enum Patience {
 impl Patience {
     /// The patience of the last words of a run.
     pub fn last_words() -> Patience {
-        Patience::Until(Instant::now() + Duration::from_secs(2))
+        Patience::Until(Instant::now() + Duration::from_secs(1))
     }
 }
 

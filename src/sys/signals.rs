@@ -1,21 +1,33 @@
-//! Ctrl-C (SIGINT) and SIGTERM that end a demo even while it is blocked in `open(2)`,
-//! `read(2)`, `accept(2)` or a sleep.
+//! How a run ends when asked to: one design for every lesson and the bench.
 //!
-//! A handler installed with `SA_RESTART` (what the `ctrlc` crate does) makes the kernel restart
-//! the interrupted call, so a father blocked in `open()` on a FIFO would wait for a son forever.
-//! Instead, SIGINT and SIGTERM are blocked in every thread and taken by one thread in
-//! `sigwait(2)`. That thread records the signal and then *kicks* the main thread with SIGUSR1,
-//! whose no-op handler has no `SA_RESTART`: the blocked call fails with `EINTR` and the main
-//! loop sees [`check`] fail. The kick repeats until the main thread has noticed, which closes the
-//! race where the signal lands just before the main thread enters a blocking call.
+//! SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closed) and SIGQUIT (Ctrl-\) all take the
+//! same path: the work stops, whatever we created is removed, the summary is said, and then the
+//! process dies *by that signal* ([`die_by`]: default action restored, signal unblocked,
+//! raised), so a shell running us in a loop sees the signal and stops the loop too. A second
+//! stop signal while we clean up ends the process at once. A signal that the parent left
+//! ignored (SIGHUP under `nohup`, SIGINT in a background job of a script) stays ignored.
+//!
+//! The demos may block in `open(2)` on a FIFO, and a handler with `SA_RESTART` (what the
+//! `ctrlc` crate installs) would make the kernel restart that call for ever. So the stop
+//! signals are blocked in every thread and taken by one thread in `sigtimedwait(2)`. That
+//! thread records the signal, then *kicks* the main thread with SIGUSR1, whose no-op handler has
+//! no `SA_RESTART`: the blocked call (an `open`, a `read`, a `write` to a stalled terminal)
+//! fails with `EINTR` and the main loop sees [`check`] fail. The kick repeats every 50 ms until
+//! the main thread has noticed, which closes the race where the signal lands just before the
+//! main thread enters a blocking call; and between kicks the thread keeps waiting, so it sees a
+//! second signal.
+//!
+//! The bench runs single-threaded instead ([`install_without_thread`]): a plain handler, also
+//! without `SA_RESTART`.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{Context, Doing, SysError};
 use nix::sys::pthread::{pthread_kill, pthread_self};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+use super::{Context, Doing, SysError};
 
 /// The signal that asked us to stop, or 0.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -24,16 +36,37 @@ static NOTICED: AtomicBool = AtomicBool::new(false);
 
 const KICK_EVERY: Duration = Duration::from_millis(50);
 
+/// The signals that end a run.
+pub const STOP_SIGNALS: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
 /// A stop signal arrived: the run ends, cleans up, and says what it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped(pub Signal);
 
 extern "C" fn kick_handler(_: nix::libc::c_int) {}
 
-fn stop_signals() -> SigSet {
+/// True when the parent left `signal` ignored: we must leave it so.
+fn inherited_ignored(signal: Signal) -> bool {
+    let mut old = std::mem::MaybeUninit::<nix::libc::sigaction>::zeroed();
+    // SAFETY: a null new action only reads the current one into `old`, which is ours.
+    let read = unsafe { nix::libc::sigaction(signal as i32, std::ptr::null(), old.as_mut_ptr()) };
+    // SAFETY: sigaction(2) filled `old` when it returned 0; zeroed memory is a valid sigaction.
+    read == 0 && unsafe { old.assume_init() }.sa_sigaction == nix::libc::SIG_IGN
+}
+
+/// The stop signals we take over (those the parent did not leave ignored).
+fn stop_set() -> SigSet {
     let mut set = SigSet::empty();
-    set.add(Signal::SIGINT);
-    set.add(Signal::SIGTERM);
+    for signal in STOP_SIGNALS {
+        if !inherited_ignored(signal) {
+            set.add(signal);
+        }
+    }
     set
 }
 
@@ -46,7 +79,7 @@ pub fn install() -> Result<(), SysError> {
     );
     // SAFETY: the handler does nothing, which is async-signal-safe.
     unsafe { sigaction(Signal::SIGUSR1, &kick) }.doing(Doing::InstallingSignals)?;
-    let set = stop_signals();
+    let set = stop_set();
     // Threads spawned later inherit this mask, so only the waiter below ever takes the signal.
     set.thread_block().doing(Doing::InstallingSignals)?;
     let main_thread = pthread_self();
@@ -57,26 +90,44 @@ pub fn install() -> Result<(), SysError> {
     Ok(())
 }
 
+/// `sigtimedwait(2)` (not in nix 0.32): the next signal of `set`, or `None` after `timeout`.
+fn wait_for(set: &SigSet, timeout: Duration) -> Option<Signal> {
+    let timeout = nix::libc::timespec {
+        tv_sec: 0,
+        tv_nsec: timeout.subsec_nanos().into(),
+    };
+    // SAFETY: `set` is a valid signal set, `timeout` a valid timespec, and a null siginfo is
+    // allowed.
+    let got = unsafe { nix::libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &timeout) };
+    Signal::try_from(got).ok()
+}
+
 fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
     loop {
-        let Ok(signal) = set.wait() else { continue };
-        if RECEIVED.swap(signal as i32, Ordering::SeqCst) != 0 {
-            // A second Ctrl-C while we clean up: the user insists.
-            std::process::exit(128 + signal as i32);
-        }
-        while !NOTICED.load(Ordering::SeqCst) {
-            if pthread_kill(main_thread, Signal::SIGUSR1).is_err() {
-                break;
+        let Some(signal) = wait_for(&set, KICK_EVERY) else {
+            if RECEIVED.load(Ordering::SeqCst) != 0 && !NOTICED.load(Ordering::SeqCst) {
+                let _ = pthread_kill(main_thread, Signal::SIGUSR1);
             }
-            thread::sleep(KICK_EVERY);
+            continue;
+        };
+        if RECEIVED.swap(signal as i32, Ordering::SeqCst) != 0 {
+            // A second stop signal while we clean up: the user insists.
+            die_by(signal);
         }
+        let _ = pthread_kill(main_thread, Signal::SIGUSR1);
     }
 }
 
 extern "C" fn record_stop(signal: nix::libc::c_int) {
     if RECEIVED.swap(signal, Ordering::SeqCst) != 0 {
-        // SAFETY: _exit(2) is async-signal-safe; a second Ctrl-C means "now".
-        unsafe { nix::libc::_exit(128 + signal) };
+        // A second stop signal means "now". Back to the default action; the signal is blocked
+        // while its handler runs, so raising it again leaves it pending, and it kills us as
+        // this handler returns. Both calls are async-signal-safe.
+        // SAFETY: see above; no memory is touched.
+        unsafe {
+            nix::libc::signal(signal, nix::libc::SIG_DFL);
+            nix::libc::raise(signal);
+        }
     }
 }
 
@@ -90,9 +141,12 @@ pub fn install_without_thread() -> Result<(), SysError> {
         SaFlags::empty(),
         SigSet::empty(),
     );
-    for signal in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only does an atomic swap (and _exit), both async-signal-safe.
-        unsafe { sigaction(signal, &stop) }.doing(Doing::InstallingSignals)?;
+    for signal in STOP_SIGNALS {
+        if !inherited_ignored(signal) {
+            // SAFETY: the handler only does an atomic swap (and signal/raise), all
+            // async-signal-safe.
+            unsafe { sigaction(signal, &stop) }.doing(Doing::InstallingSignals)?;
+        }
     }
     Ok(())
 }
@@ -102,7 +156,8 @@ pub fn received() -> Option<Signal> {
     Signal::try_from(RECEIVED.load(Ordering::SeqCst)).ok()
 }
 
-/// For the main thread's loops: fails with [`Stopped`] once a stop signal has arrived.
+/// For the main thread: fails with [`Stopped`] once a stop signal has arrived (and stops the
+/// kicking, since the main thread now knows).
 pub fn check() -> Result<(), Stopped> {
     match received() {
         Some(signal) => {
@@ -122,8 +177,8 @@ pub fn sleep(duration: Duration) -> Result<(), Stopped> {
 pub fn sleep_unless(duration: Duration, done: Option<&AtomicBool>) -> Result<bool, Stopped> {
     let deadline = Instant::now().checked_add(duration);
     loop {
-        if let Some(signal) = received() {
-            return Err(Stopped(signal));
+        if received().is_some() {
+            return check().map(|()| false);
         }
         if done.is_some_and(|d| d.load(Ordering::SeqCst)) {
             return Ok(false);
@@ -137,17 +192,41 @@ pub fn sleep_unless(duration: Duration, done: Option<&AtomicBool>) -> Result<boo
     }
 }
 
-/// In a child made by `fork(2)`: the default, deadly SIGINT/SIGTERM, so Ctrl-C in the
-/// terminal ends the child too (it has no signal thread of its own).
+/// Ends the process by `signal`, as if we had never caught it: shells then see "killed by
+/// SIGINT" (status 130 in `$?`) and stop a loop, where a plain `exit(130)` would let it go on.
+/// SIGQUIT would dump core by default; a stop we asked for is not a crash, so we say we are not
+/// dumpable first.
+pub fn die_by(signal: Signal) -> ! {
+    NOTICED.store(true, Ordering::SeqCst);
+    #[cfg(target_os = "linux")]
+    if signal == Signal::SIGQUIT {
+        // SAFETY: PR_SET_DUMPABLE with 0 only marks this process as not to be dumped.
+        unsafe { nix::libc::prctl(nix::libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    }
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: the default disposition installs no code.
+    let _ = unsafe { sigaction(signal, &default) };
+    let mut only = SigSet::empty();
+    only.add(signal);
+    // Our stop signals are blocked in every thread: unblocked here, the raise is delivered
+    // here, at once, and kills the whole process.
+    let _ = only.thread_unblock();
+    let _ = nix::sys::signal::raise(signal);
+    // Not reached; if it were, say it the way a shell would.
+    std::process::exit(128 + signal as i32)
+}
+
+/// In a child made by `fork(2)`: the default, deadly stop signals (except those the parent of
+/// us all left ignored), so Ctrl-C in the terminal ends the child too (it has no signal thread
+/// of its own).
 pub fn restore_defaults_in_child() -> Result<(), SysError> {
-    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+    let set = stop_set();
+    for signal in set.iter() {
         let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
         // SAFETY: restoring the default disposition installs no code.
         unsafe { sigaction(signal, &default) }.doing(Doing::InstallingSignals)?;
     }
-    stop_signals()
-        .thread_unblock()
-        .doing(Doing::InstallingSignals)
+    set.thread_unblock().doing(Doing::InstallingSignals)
 }
 
 /// Repeats a system call that a signal interrupted (`EINTR`), for calls that must finish even

@@ -219,33 +219,39 @@ fn an_oversized_seqpacket_record_is_a_clear_error() {
 }
 
 #[test]
-fn ctrl_c_stops_a_long_bench_and_cleans_up() {
-    // 64 GiB through a FIFO would take minutes: only the signal can end this in time.
-    let mut cmd = ipcdemo_std(&[
-        "bench",
-        "--mechanism",
-        "fifo",
-        "--total",
-        "64G",
-        "--throughput-only",
-    ]);
-    cmd.stdout(std::process::Stdio::null());
-    let child = cmd.spawn().expect("starts");
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let scratch = std::env::temp_dir().join(format!("ipcdemo-bench-{pid}"));
-    wait_for_path(&scratch);
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let asked = std::time::Instant::now();
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let (code, stderr) = finish_child("bench after SIGINT", child);
-    assert!(
-        asked.elapsed() < std::time::Duration::from_secs(2),
-        "took {:?}",
-        asked.elapsed()
-    );
-    assert_eq!(code, Some(130), "{stderr}");
-    assert_eq!(stderr, "", "a stop is not an error");
-    assert!(!scratch.exists(), "the FIFOs' scratch folder is removed");
+fn every_stop_signal_stops_a_long_bench_and_cleans_up() {
+    use std::os::unix::process::ExitStatusExt;
+    for signal in STOP_SIGNALS {
+        // 64 GiB through a FIFO would take minutes: only the signal can end this in time.
+        let mut cmd = ipcdemo_std(&[
+            "bench",
+            "--mechanism",
+            "fifo",
+            "--total",
+            "64G",
+            "--throughput-only",
+        ]);
+        cmd.stdout(std::process::Stdio::null());
+        let child = cmd.spawn().expect("starts");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let scratch = std::env::temp_dir().join(format!("ipcdemo-bench-{pid}"));
+        wait_for_path(&scratch);
+        let asked = std::time::Instant::now();
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let (status, stderr) = finish_child_status("bench after a stop signal", child);
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(2),
+            "{signal}: took {:?}",
+            asked.elapsed()
+        );
+        assert_eq!(status.signal(), Some(signal as i32), "{stderr}");
+        assert!(!status.core_dumped(), "{signal}: a stop is not a crash");
+        assert_eq!(stderr, "", "a stop is not an error");
+        assert!(
+            !scratch.exists(),
+            "{signal}: the FIFOs' scratch folder is removed"
+        );
+    }
 }
 
 #[test]

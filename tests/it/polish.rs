@@ -360,7 +360,7 @@ fn every_subcommand_help_ends_with_examples() {
     let top = ipcdemo(&["--help"]).assert().success();
     let text = String::from_utf8(top.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("130  stopped by Ctrl-C"),
+        text.contains("130  SIGINT (Ctrl-C)") && text.contains("dies by that signal"),
         "exit statuses documented"
     );
 }

@@ -27,8 +27,32 @@ pub fn ipcdemo_std(args: &[&str]) -> Command {
     with_plain_environment(Command::new(bin), args)
 }
 
-/// English (whatever the machine's locale), no input, output piped.
+/// The signals ipcdemo treats as "stop".
+pub const STOP_SIGNALS: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+/// English (whatever the machine's locale), no input, output piped, and the stop signals at
+/// their defaults: a suite started in the background (where a shell leaves SIGINT ignored)
+/// would otherwise hand that on, and ipcdemo rightly keeps an inherited ignore.
 fn with_plain_environment(mut cmd: Command, args: &[&str]) -> Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec this only calls signal(2) and sigprocmask(2), both
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            for signal in STOP_SIGNALS {
+                nix::libc::signal(signal as i32, nix::libc::SIG_DFL);
+            }
+            let mut none = std::mem::zeroed::<nix::libc::sigset_t>();
+            nix::libc::sigemptyset(&mut none);
+            nix::libc::sigprocmask(nix::libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            Ok(())
+        });
+    }
     cmd.args(args)
         .env_remove("LANG")
         .env_remove("LC_ALL")
@@ -124,6 +148,7 @@ impl Running {
             .unwrap_or_default();
         Finished {
             code: status.code(),
+            signal: std::os::unix::process::ExitStatusExt::signal(&status),
             stdout,
             stderr,
         }
@@ -142,6 +167,8 @@ impl Drop for Running {
 pub struct Finished {
     /// None when a signal killed the process.
     pub code: Option<i32>,
+    /// The signal that killed the process, if one did.
+    pub signal: Option<i32>,
     pub stdout: Vec<String>,
     pub stderr: String,
 }
@@ -154,7 +181,13 @@ pub fn run_with_deadline(what: &str, mut cmd: Command) -> (Option<i32>, String) 
 
 /// Waits for a started child (killing it at the deadline, and naming `what` hung); returns its
 /// status and stderr.
-pub fn finish_child(what: &str, mut child: Child) -> (Option<i32>, String) {
+pub fn finish_child(what: &str, child: Child) -> (Option<i32>, String) {
+    let (status, stderr) = finish_child_status(what, child);
+    (status.code(), stderr)
+}
+
+/// As [`finish_child`], with the whole status (to see a death by a signal).
+pub fn finish_child_status(what: &str, mut child: Child) -> (std::process::ExitStatus, String) {
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait works") {
@@ -171,7 +204,7 @@ pub fn finish_child(what: &str, mut child: Child) -> (Option<i32>, String) {
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
     }
-    (status.code(), stderr)
+    (status, stderr)
 }
 
 /// The bytes between `[` and the last `]` of an event line, unescaped.

@@ -1,4 +1,4 @@
-//! English.
+//! Português do Brasil, com as palavras do caderno (Pai, Filho, recebeu, às).
 
 use std::path::Path;
 
@@ -21,7 +21,7 @@ fn errno(e: Errno) -> String {
 }
 
 fn show(path: Option<&Path>) -> String {
-    path.map_or_else(|| "the file".to_string(), |p| p.display().to_string())
+    path.map_or_else(|| "o arquivo".to_string(), |p| p.display().to_string())
 }
 
 impl Words for Pt {
@@ -30,13 +30,13 @@ impl Words for Pt {
     }
 
     fn decimal_mark(&self) -> char {
-        '.'
+        ','
     }
 
     fn role(&self, role: Role) -> &'static str {
         match role {
-            Role::Father => "Father",
-            Role::Son => "Son",
+            Role::Father => "Pai",
+            Role::Son => "Filho",
         }
     }
 
@@ -45,19 +45,21 @@ impl Words for Pt {
             Event::Received { data, son, partial } => {
                 let data = data.escaped();
                 let mut line = match son {
-                    Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
-                    None => format!("{who} {pid} received [{data}] at {time}"),
+                    Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
+                    None => format!("{who} {pid} recebeu [{data}] às {time}"),
                 };
                 if partial {
-                    line.push_str(" (partial: the writer left without a newline)");
+                    line.push_str(" (parcial: o escritor saiu sem quebra de linha)");
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
+            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Accepted { son, uid } => {
+                format!("{who} {pid} aceitou o filho {son} (uid {uid})")
+            }
+            Event::Left { son } => format!("{who} {pid} viu o filho {son} desligar às {time}"),
             Event::Answered { data, rtt_us } => format!(
-                "{who} {pid} got the answer [{}] after {} µs",
+                "{who} {pid} recebeu a resposta [{}] em {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
@@ -70,7 +72,7 @@ impl Words for Pt {
             } => {
                 let _ = asked;
                 format!(
-                    "{who} {pid} wrote {}; the pipe holds {held} at {time}",
+                    "{who} {pid} escreveu {}; o pipe guarda {held} às {time}",
                     count(bytes as u64, "byte", "bytes")
                 )
             }
@@ -80,12 +82,12 @@ impl Words for Pt {
                 held,
                 partial: true,
             } => format!(
-                "{who} {pid} asked to write {asked} bytes, the kernel took {bytes} (partial \
-                 write); the pipe holds {held} at {time}"
+                "{who} {pid} pediu para escrever {asked} bytes, o kernel aceitou {bytes} (escrita \
+                 parcial); o pipe guarda {held} às {time}"
             ),
             Event::WouldBlock { asked, held } => format!(
-                "{who} {pid} would block: a write(2) of {} was refused with EAGAIN; the pipe \
-                 holds {} at {time}",
+                "{who} {pid} bloquearia: write(2) de {} recusado com EAGAIN; o pipe guarda {} às \
+                 {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
@@ -94,24 +96,24 @@ impl Words for Pt {
 
     fn note(&self, note: &Note<'_>) -> String {
         match *note {
-            Note::EndOfFile => "end of file: every writer has closed the pipe".into(),
+            Note::EndOfFile => "fim de arquivo: todos os escritores fecharam o pipe".into(),
             Note::FatherWaitingForSon(p) => format!(
-                "father: opening {} for reading; open(2) waits here until a son opens it for \
-                 writing",
+                "pai: abrindo {} para leitura; open(2) espera aqui até um filho abri-lo para \
+                 escrita",
                 p.display()
             ),
             Note::SonWaitingForFather(p) => format!(
-                "son: opening {} for writing; open(2) waits here until a father opens it for \
-                 reading",
+                "filho: abrindo {} para escrita; open(2) espera aqui até o pai abri-lo para \
+                 leitura",
                 p.display()
             ),
             Note::AllSonsGone(p) => format!(
-                "father: every son has left (end of file); waiting for the next one on {}",
+                "pai: todos os filhos saíram (fim de arquivo); esperando o próximo em {}",
                 p.display()
             ),
-            Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::CreatedFifo(p) => format!("criado o FIFO {} (modo 0600)", p.display()),
             Note::FifoReadableByOthers(p) => format!(
-                "warning: other users can read {} and steal lines; `chmod 600 {}` stops that",
+                "aviso: outros usuários podem ler {} e roubar linhas; `chmod 600 {}` impede",
                 p.display(),
                 p.display()
             ),
@@ -122,34 +124,38 @@ impl Words for Pt {
                     ("SOCK_STREAM", "")
                 };
                 format!(
-                    "father: listening on {} ({kind}); run `ipcdemo socket --son{flag}` in \
-                     another terminal",
+                    "pai: escutando em {} ({kind}); rode `ipcdemo socket --son{flag}` em outro \
+                     terminal",
                     path.display()
                 )
             }
             Note::StaleSocketReplaced(p) => format!(
-                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(
-                "father: out of file descriptors (EMFILE) with {}; new ones wait in the \
-                 backlog until one leaves",
-                count(n as u64, "son", "sons")
+                "pai: sem descritores livres (EMFILE) com {}; os novos esperam na fila até um \
+                 sair",
+                count(n as u64, "filho", "filhos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} (it rounds up to a \
-                 power-of-two number of pages)",
+                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} (arredonda para cima, para \
+                 uma potência de 2 de páginas)",
                 count(wanted as u64, "byte", "bytes")
             ),
             Note::PipeSizeRefused(ref refused) => format!(
-                "warning: {}; going on with the size the pipe has",
+                "aviso: {}; seguindo com o tamanho atual",
                 self.pipe_size_refused(refused)
             ),
             Note::SonFailed { pid, error } => {
-                format!("{}: son {pid}: {}", self.error_prefix(), self.error(error))
+                format!(
+                    "{}: filho {pid}: {}",
+                    self.error_prefix(),
+                    self.error(error)
+                )
             }
             Note::BenchChildFailed(error) => format!(
-                "{}: the benchmark's child: {}",
+                "{}: o processo filho da medição: {}",
                 self.error_prefix(),
                 self.error(error)
             ),
@@ -158,8 +164,8 @@ impl Words for Pt {
 
     fn error(&self, error: &Error) -> String {
         match error {
-            Error::Stopped(signal) => format!("stopped by {signal}"),
-            Error::StdoutClosed => "standard output was closed".into(),
+            Error::Stopped(signal) => format!("interrompido por {signal}"),
+            Error::StdoutClosed => "a saída padrão foi fechada".into(),
             Error::Call {
                 doing,
                 path,
@@ -167,148 +173,158 @@ impl Words for Pt {
             } => format!("{}: {}", self.doing(*doing, path.as_deref()), errno(*e)),
             Error::Refused { path, refusal } => self.refusal(path, *refusal),
             Error::NoFatherReading(p) => format!(
-                "no father is reading {} (ENXIO); start `ipcdemo named` in another terminal \
-                 first, or drop --no-wait to wait for one",
+                "nenhum pai está lendo {} (ENXIO); rode `ipcdemo named` em outro terminal \
+                 primeiro, ou tire --no-wait para esperar",
                 p.display()
             ),
             Error::FatherWentAway { path, sent } => format!(
-                "the father went away after {}: nobody reads {} any more (EPIPE)",
-                count(*sent, "line", "lines"),
+                "o pai foi embora depois de {}: ninguém mais lê {} (EPIPE)",
+                count(*sent, "linha", "linhas"),
                 path.display()
             ),
             Error::FatherReset { path, sent } => format!(
-                "the father went away after {}: {} reset the connection (ECONNRESET)",
-                count(*sent, "message", "messages"),
+                "o pai foi embora depois de {}: {} reiniciou a conexão (ECONNRESET)",
+                count(*sent, "mensagem", "mensagens"),
                 path.display()
             ),
             Error::FatherHungUp { path, sent } => format!(
-                "the father hung up on {} before answering (end of file), after {}",
+                "o pai desligou antes de responder em {} (fim de arquivo), depois de {}",
                 path.display(),
-                count(*sent, "message", "messages")
+                count(*sent, "mensagem", "mensagens")
             ),
             Error::AnotherFatherListening(p) => format!(
-                "another father is listening on {}; stop it or pass another --path",
+                "outro pai já está escutando em {}; pare-o ou use outro --path",
                 p.display()
             ),
             Error::NoFatherAtPath(p) => format!(
-                "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) \
-                 does not wait; start `ipcdemo socket` first",
+                "nenhum pai escutando em {} (não há nada lá): um socket não espera como um FIFO; \
+                 rode `ipcdemo socket` primeiro",
                 p.display()
             ),
             Error::StaleSocket(p) => format!(
-                "no father is listening on {} (connection refused): the file was left by a \
-                 father that died; start `ipcdemo socket` first",
+                "nenhum pai escutando em {} (conexão recusada): o arquivo sobrou de um pai que \
+                 morreu; rode `ipcdemo socket` primeiro",
                 p.display()
             ),
             Error::SocketTypeMismatch(p) => format!(
-                "the father on {} uses another socket type; pass --seqpacket on both sides or \
-                 neither",
+                "o pai em {} usa outro tipo de socket; passe --seqpacket nos dois lados ou em \
+                 nenhum",
                 p.display()
             ),
             Error::SocketPathTooLong(p) => format!(
-                "{} is too long for a Unix socket address (at most 107 bytes, unix(7), and the \
-                 father needs room for a private name beside it); pass a shorter --path",
+                "{} é longo demais para um endereço de socket Unix (no máximo 107 bytes, unix(7), \
+                 e o pai precisa de espaço para um nome privado ao lado); passe um --path mais \
+                 curto",
                 p.display()
             ),
-            Error::SonThreadPanicked => "the son thread panicked".into(),
-            Error::SonProcess(end) => format!("the son process {}", self.process_end(*end)),
+            Error::SonThreadPanicked => "a thread filho entrou em pânico".into(),
+            Error::SonProcess(end) => format!("o processo filho {}", self.process_end(*end)),
             Error::BytesLost { record_size, lost } => format!(
-                "{} of {record_size}-byte records were lost: that is a bug, not a lesson",
-                count(*lost, "byte", "bytes")
+                "perda de {} em registros de {}: isso é um defeito, não uma lição",
+                count(*lost, "byte", "bytes"),
+                count(*record_size as u64, "byte", "bytes")
             ),
             Error::CorruptRecords { byte } => format!(
-                "byte {byte:#04x} is not the next byte of any writer: the stream is corrupt"
+                "o byte {byte:#04x} não é o próximo byte de nenhum escritor: o fluxo está \
+                 corrompido"
             ),
             Error::PipeBufBroken { pipe_buf } => format!(
-                "a record of at most PIPE_BUF ({pipe_buf}) bytes tore: this kernel broke the \
-                 promise of pipe(7)"
+                "um registro de no máximo PIPE_BUF ({pipe_buf}) bytes se rasgou: este kernel \
+                 quebrou a promessa de pipe(7)"
             ),
             Error::Bench {
                 mechanism,
                 measure,
                 error,
             } => format!(
-                "measuring the {} {}: {}",
-                mechanism.name(),
+                "medindo a {} de {}: {}",
                 self.measure(*measure),
+                mechanism.name(),
                 self.error(error)
             ),
-            Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
+            Error::BenchChild(end) => {
+                format!("o processo filho da medição {}", self.process_end(*end))
+            }
             Error::RoundMismatch { round, got } => {
-                format!("round trip {round} came back as round {got}")
+                format!("a ida e volta {round} voltou com o número {got}")
             }
             Error::CorruptStream { after } => format!(
-                "corrupt data after {}: not what the writer sent",
+                "dados corrompidos depois de {}: não é o que o escritor enviou",
                 count(*after, "byte", "bytes")
             ),
             Error::BytesMissing { received, total } => {
-                format!("bytes were lost: {received} of {total} arrived")
+                format!("bytes se perderam: chegaram {received} de {total}")
             }
-            Error::OtherSideLeft => "the other side left in the middle of a run".into(),
+            Error::OtherSideLeft => "o outro lado saiu no meio de uma execução".into(),
             Error::PinNeedsTwoCpus { cpus, pin } => format!(
-                "--pin {} needs two CPUs and this process may use {}; use --pin same or none",
+                "--pin {} precisa de duas CPUs e este processo pode usar {}; use --pin same ou \
+                 none",
                 pin.name(),
                 count(*cpus as u64, "CPU", "CPUs")
             ),
             Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
-                "--zero-copy needs Linux (vmsplice and splice)".into()
+                "--zero-copy precisa de Linux (vmsplice e splice)".into()
             }
-            Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::NeedsLinux(LinuxOnly::Pin) => {
+                "--pin precisa de Linux (sched_setaffinity)".into()
+            }
         }
     }
 
     fn doing(&self, doing: Doing, path: Option<&Path>) -> String {
         let p = show(path);
         match doing {
-            Doing::CreatingFolder => format!("creating the folder {p}"),
-            Doing::Examining => format!("examining {p}"),
-            Doing::CreatingFifo => format!("creating the FIFO {p}"),
-            Doing::Opening => format!("opening {p}"),
-            Doing::SettingMode => format!("setting mode 0600 on {p}"),
-            Doing::Reading => format!("reading {p}"),
-            Doing::Reopening => format!("reopening {p} to wait for the next son"),
-            Doing::MakingBlocking => format!("making {p} blocking"),
-            Doing::MakingNonblocking => "making a descriptor non-blocking".into(),
-            Doing::WritingTo => format!("writing to {p}"),
-            Doing::RemovingStaleSocket => format!("removing the stale socket {p}"),
-            Doing::CheckingInUse => format!("checking whether {p} is in use"),
+            Doing::CreatingFolder => format!("criando a pasta {p}"),
+            Doing::Examining => format!("examinando {p}"),
+            Doing::CreatingFifo => format!("criando o FIFO {p}"),
+            Doing::Opening => format!("abrindo {p}"),
+            Doing::SettingMode => format!("pondo o modo 0600 em {p}"),
+            Doing::Reading => format!("lendo {p}"),
+            Doing::Reopening => format!("reabrindo {p} para esperar o próximo filho"),
+            Doing::MakingBlocking => format!("tornando {p} bloqueante"),
+            Doing::MakingNonblocking => "tornando um descritor não bloqueante".into(),
+            Doing::WritingTo => format!("escrevendo em {p}"),
+            Doing::RemovingStaleSocket => format!("removendo o socket abandonado {p}"),
+            Doing::CheckingInUse => format!("verificando se {p} está em uso"),
             Doing::Binding => match path {
-                Some(_) => format!("binding {p}"),
-                None => "binding a socket".into(),
+                Some(_) => format!("associando (bind) {p}"),
+                None => "associando (bind) um socket".into(),
             },
-            Doing::ListeningOn => format!("listening on {p}"),
-            Doing::Publishing => format!("publishing {p}"),
+            Doing::ListeningOn => format!("escutando em {p}"),
+            Doing::Publishing => format!("publicando {p}"),
             Doing::ConnectingTo => match path {
-                Some(_) => format!("connecting to {p}"),
-                None => "connecting".into(),
+                Some(_) => format!("conectando a {p}"),
+                None => "conectando".into(),
             },
-            Doing::CreatingPipe => "creating the pipe".into(),
-            Doing::CreatingSocket => "creating a socket".into(),
-            Doing::ForkingSon => "forking the son process".into(),
-            Doing::StartingThread => "starting a thread".into(),
-            Doing::ReadingPipe => "reading from the pipe".into(),
-            Doing::WritingPipe => "writing to the pipe".into(),
-            Doing::WaitingForSon => "waiting for the son process".into(),
-            Doing::WaitingForSons => "waiting for sons (poll)".into(),
-            Doing::AcceptingSon => "accepting a son".into(),
-            Doing::ReadingFromSon => "reading from a son".into(),
-            Doing::AskingPeer => "asking the kernel who the peer is (SO_PEERCRED)".into(),
-            Doing::SettingParentDeathSignal => "setting PR_SET_PDEATHSIG".into(),
-            Doing::InstallingSignals => "setting up signal handling".into(),
-            Doing::WritingStdout => "writing to standard output".into(),
-            Doing::WritingRecords => "writing a record".into(),
-            Doing::ReadingRecords => "reading records".into(),
-            Doing::CreatingScratch => format!("creating the scratch folder {p}"),
-            Doing::Accepting => "accepting a connection".into(),
-            Doing::SettingNoDelay => "setting TCP_NODELAY".into(),
-            Doing::Pinning => "pinning to a CPU".into(),
-            Doing::ReadingAffinity => "reading the CPU affinity".into(),
-            Doing::ForkingBenchChild => "forking the benchmark's child".into(),
-            Doing::WaitingForBenchChild => "waiting for the benchmark's child".into(),
-            Doing::Streaming => "streaming".into(),
-            Doing::Draining => "reading the stream".into(),
-            Doing::PingPong => "exchanging round trips".into(),
-            Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::CreatingPipe => "criando o pipe".into(),
+            Doing::CreatingSocket => "criando um socket".into(),
+            Doing::ForkingSon => "criando (fork) o processo filho".into(),
+            Doing::StartingThread => "iniciando uma thread".into(),
+            Doing::ReadingPipe => "lendo do pipe".into(),
+            Doing::WritingPipe => "escrevendo no pipe".into(),
+            Doing::WaitingForSon => "esperando o processo filho".into(),
+            Doing::WaitingForSons => "esperando os filhos (poll)".into(),
+            Doing::AcceptingSon => "aceitando um filho".into(),
+            Doing::ReadingFromSon => "lendo de um filho".into(),
+            Doing::AskingPeer => {
+                "perguntando ao kernel quem está do outro lado (SO_PEERCRED)".into()
+            }
+            Doing::SettingParentDeathSignal => "configurando PR_SET_PDEATHSIG".into(),
+            Doing::InstallingSignals => "preparando o tratamento de sinais".into(),
+            Doing::WritingStdout => "escrevendo na saída padrão".into(),
+            Doing::WritingRecords => "escrevendo um registro".into(),
+            Doing::ReadingRecords => "lendo registros".into(),
+            Doing::CreatingScratch => format!("criando a pasta temporária {p}"),
+            Doing::Accepting => "aceitando uma conexão".into(),
+            Doing::SettingNoDelay => "configurando TCP_NODELAY".into(),
+            Doing::Pinning => "fixando em uma CPU".into(),
+            Doing::ReadingAffinity => "lendo a afinidade de CPU".into(),
+            Doing::ForkingBenchChild => "criando (fork) o processo filho da medição".into(),
+            Doing::WaitingForBenchChild => "esperando o processo filho da medição".into(),
+            Doing::Streaming => "enviando o fluxo".into(),
+            Doing::Draining => "lendo o fluxo".into(),
+            Doing::PingPong => "trocando idas e voltas".into(),
+            Doing::OpeningDevNull => "abrindo /dev/null".into(),
         }
     }
 
@@ -316,49 +332,48 @@ impl Words for Pt {
         let p = path.display();
         let why = match refusal {
             Refusal::WrongKind { found, wanted } => format!(
-                "it is {}, not a {}; it was left untouched; remove it yourself or pass another \
-                 --path",
+                "é {}, não um {}; nada foi mexido; remova-o você mesmo ou passe outro --path",
                 self.file_kind(found),
                 self.object(wanted)
             ),
             Refusal::FolderIsNot(found) => format!(
-                "it is {}, not a folder; remove it or pass --path",
+                "é {}, não uma pasta; remova-o ou passe --path",
                 self.file_kind(found)
             ),
             Refusal::FolderOwner { owner, me } => format!(
-                "it belongs to uid {owner}, not to you (uid {me}); someone else may have made it \
-                 to watch or feed your demo; remove it or pass --path"
+                "pertence ao uid {owner}, não a você (uid {me}); outra pessoa pode tê-la criado \
+                 para espiar ou alimentar sua demo; remova-a ou passe --path"
             ),
             Refusal::FolderMode(mode) => format!(
-                "its mode is {mode:04o}, so other users can reach what is in it; run `chmod 700 \
-                 {p}` or pass --path"
+                "o modo é {mode:04o}, então outros usuários alcançam o que há nela; rode `chmod \
+                 700 {p}` ou passe --path"
             ),
             Refusal::Owner { what, owner, me } => format!(
-                "the {} belongs to uid {owner}, not to you (uid {me}); pass another --path",
+                "o {} pertence ao uid {owner}, não a você (uid {me}); passe outro --path",
                 self.object(what)
             ),
             Refusal::Writable(mode) => format!(
-                "its mode is {mode:04o}, so other users could write to it; run `chmod go-w {p}` \
-                 (or `chmod 600`) first"
+                "o modo é {mode:04o}, então outros usuários poderiam escrever nele; rode `chmod \
+                 go-w {p}` (ou `chmod 600`) antes"
             ),
-            Refusal::Replaced => "it was replaced by another file while in use; stopping".into(),
+            Refusal::Replaced => "foi trocado por outro arquivo durante o uso; parando".into(),
             Refusal::ListenerOwner { owner, me } => {
-                format!("the process listening there is uid {owner}, not you (uid {me})")
+                format!("o processo escutando lá é do uid {owner}, não seu (uid {me})")
             }
         };
-        format!("refusing to use {p}: {why}")
+        format!("recusado usar {p}: {why}")
     }
 
     fn file_kind(&self, kind: FileKind) -> &'static str {
         match kind {
-            FileKind::Fifo => "a FIFO",
-            FileKind::Socket => "a socket",
-            FileKind::Symlink => "a symbolic link",
-            FileKind::Regular => "a regular file",
-            FileKind::Directory => "a directory",
-            FileKind::CharDevice => "a character device",
-            FileKind::BlockDevice => "a block device",
-            FileKind::Unknown => "an unknown kind of file",
+            FileKind::Fifo => "um FIFO",
+            FileKind::Socket => "um socket",
+            FileKind::Symlink => "um link simbólico",
+            FileKind::Regular => "um arquivo comum",
+            FileKind::Directory => "uma pasta",
+            FileKind::CharDevice => "um dispositivo de caracteres",
+            FileKind::BlockDevice => "um dispositivo de blocos",
+            FileKind::Unknown => "um tipo desconhecido de arquivo",
         }
     }
 
@@ -371,9 +386,9 @@ impl Words for Pt {
 
     fn process_end(&self, end: ProcessEnd) -> String {
         match end {
-            ProcessEnd::Exited(code) => format!("exited with status {code}"),
-            ProcessEnd::Signaled(signal) => format!("was killed by {signal}"),
-            ProcessEnd::Other => "ended abnormally".into(),
+            ProcessEnd::Exited(code) => format!("saiu com status {code}"),
+            ProcessEnd::Signaled(signal) => format!("foi morto por {signal}"),
+            ProcessEnd::Other => "terminou de forma anormal".into(),
         }
     }
 
@@ -381,35 +396,35 @@ impl Words for Pt {
         let asked = human_bytes(refused.asked as u64);
         match refused.errno {
             Some(Errno::EPERM) => format!(
-                "the kernel refused a {asked} pipe (EPERM): without privilege a pipe may not \
-                 exceed /proc/sys/fs/pipe-max-size ({}) nor your pipe-user-pages limit; ask for \
-                 less",
+                "o kernel recusou um pipe de {asked} (EPERM): sem privilégio, um pipe não pode \
+                 passar de /proc/sys/fs/pipe-max-size ({}) nem do seu limite pipe-user-pages; \
+                 peça menos",
                 refused
                     .max
-                    .map_or_else(|| "unknown".into(), |m| human_bytes(m as u64))
+                    .map_or_else(|| "desconhecido".into(), |m| human_bytes(m as u64))
             ),
             Some(Errno::EBUSY) => format!(
-                "the kernel refused a {asked} pipe (EBUSY): the pipe already holds more than that"
+                "o kernel recusou um pipe de {asked} (EBUSY): o pipe já guarda mais do que isso"
             ),
-            Some(Errno::EINVAL) => {
-                format!("the kernel refused a {asked} pipe (EINVAL): too large for this kernel")
-            }
-            Some(other) => format!("the kernel refused a {asked} pipe ({})", errno(other)),
-            None => "this system cannot resize pipes (F_SETPIPE_SZ is Linux only)".into(),
+            Some(Errno::EINVAL) => format!(
+                "o kernel recusou um pipe de {asked} (EINVAL): grande demais para este kernel"
+            ),
+            Some(other) => format!("o kernel recusou um pipe de {asked} ({})", errno(other)),
+            None => "este sistema não redimensiona pipes (F_SETPIPE_SZ só existe no Linux)".into(),
         }
     }
 
     fn error_prefix(&self) -> &'static str {
-        "error"
+        "erro"
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
         format!(
-            "summary: {}, {} in {}: {} held exactly one message, {} held several glued \
-             together, {} held part of one",
-            count(c.messages, "message", "messages"),
+            "resumo: {}, {} em {}: {} com exatamente uma mensagem, {} com várias coladas, {} \
+             com um pedaço de uma",
+            count(c.messages, "mensagem", "mensagens"),
             count(c.bytes, "byte", "bytes"),
-            count(c.reads, "read", "reads"),
+            count(c.reads, "leitura", "leituras"),
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
@@ -418,20 +433,20 @@ impl Words for Pt {
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
         format!(
-            "son {pid}: sent {}, {}",
-            count(messages, "message", "messages"),
+            "filho {pid}: enviou {}, {}",
+            count(messages, "mensagem", "mensagens"),
             count(bytes, "byte", "bytes")
         )
     }
 
     fn why(&self, why: Why) -> String {
         match why {
-            Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
-                                message boundaries; read(2) returns whatever has arrived, up to \
-                                the size asked (pipe(7), unix(7))"
+            Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
+                                sem fronteiras de mensagem; read(2) devolve o que já chegou, até \
+                                o tamanho pedido (pipe(7), unix(7))"
                 .into(),
-            Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
-                               exactly one message (unix(7))"
+            Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
+                               devolve exatamente uma mensagem (unix(7))"
                 .into(),
         }
     }
@@ -441,85 +456,91 @@ impl Words for Pt {
             .pipe_size_bytes
             .map_or_else(|| "?".to_string(), |size| size.to_string());
         format!(
-            "summary: the {} held {} with no reader (F_GETPIPE_SZ says {reported}) in {} of {}, \
-             {} partial",
+            "resumo: o {} guardou {} sem leitor (F_GETPIPE_SZ diz {reported}) em {} de {}, {}",
             r.mechanism.name(),
             count(r.held_bytes, "byte", "bytes"),
-            count(r.writes, "write", "writes"),
+            count(r.writes, "escrita", "escritas"),
             count(r.write_size_bytes as u64, "byte", "bytes"),
-            r.partial_writes
+            count(r.partial_writes, "parcial", "parciais")
         )
     }
 
     fn capacity_why(&self, r: &CapacityReport) -> String {
         let first = if r.write_size_bytes <= r.pipe_buf_bytes {
             format!(
-                "why: writes of at most PIPE_BUF ({}) bytes are all-or-nothing, so the last one \
-                 was refused whole (EAGAIN)",
+                "por quê: escritas de até PIPE_BUF ({}) bytes são tudo-ou-nada; a última foi \
+                 recusada inteira (EAGAIN)",
                 r.pipe_buf_bytes
             )
         } else {
+            let took = if r.partial_writes == 1 {
+                "levou"
+            } else {
+                "levaram"
+            };
             format!(
-                "why: writes above PIPE_BUF ({}) bytes are not atomic: {} took only the room \
-                 there was",
+                "por quê: escritas acima de PIPE_BUF ({}) bytes não são atômicas: {} {took} só o \
+                 espaço que havia",
                 r.pipe_buf_bytes, r.partial_writes
             )
         };
         format!(
-            "{first}\na blocking writer would now sleep in write(2) until a reader makes room; \
-             with no reader at all, for ever (pipe(7))"
+            "{first}\nagora um escritor bloqueante dormiria em write(2) até um leitor abrir \
+             espaço; sem leitor algum, para sempre (pipe(7))"
         )
     }
 
     fn atomic_header(&self) -> [&'static str; 6] {
         [
-            "record size",
-            "writers",
-            "records",
-            "torn",
-            "bytes lost",
-            "verdict",
+            "tamanho do registro",
+            "escritores",
+            "registros",
+            "rasgados",
+            "bytes perdidos",
+            "veredito",
         ]
     }
 
     fn atomic_verdict(&self, run: &AtomicRun) -> String {
         match (run.within_pipe_buf(), run.records_torn > 0) {
-            (true, false) => "atomic, as pipe(7) promises up to PIPE_BUF",
-            (true, true) => "TORN: this kernel broke the promise of pipe(7)",
-            (false, true) => "torn: above PIPE_BUF nothing is promised",
-            (false, false) => "none tore this time, but above PIPE_BUF the kernel promised nothing",
+            (true, false) => "atômico, como pipe(7) promete até PIPE_BUF",
+            (true, true) => "RASGADO: este kernel quebrou a promessa de pipe(7)",
+            (false, true) => "rasgado: acima de PIPE_BUF nada é prometido",
+            (false, false) => {
+                "nenhum rasgou desta vez, mas acima de PIPE_BUF o kernel não prometeu nada"
+            }
         }
         .into()
     }
 
     fn measure(&self, measure: Measure) -> &'static str {
         match measure {
-            Measure::Throughput => "throughput",
-            Measure::Latency => "latency",
+            Measure::Throughput => "vazão",
+            Measure::Latency => "latência",
         }
     }
 
     fn bench_header(&self) -> [&'static str; 7] {
         [
-            "mechanism",
-            "measure",
+            "mecanismo",
+            "medida",
             "GiB/s",
-            "median µs",
+            "mediana µs",
             "p99 µs",
-            "round trips/s",
-            "mode",
+            "idas e voltas/s",
+            "modo",
         ]
     }
 
     fn mode_part(&self, part: ModePart) -> String {
         match part {
-            ModePart::ReadWrite => "read/write".into(),
+            ModePart::ReadWrite => "leitura/escrita".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
-            ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
+            ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
-            ModePart::HugePages => "huge pages".into(),
-            ModePart::SameCpu => "same CPU".into(),
-            ModePart::SplitCpus => "split CPUs".into(),
+            ModePart::HugePages => "páginas enormes".into(),
+            ModePart::SameCpu => "mesma CPU".into(),
+            ModePart::SplitCpus => "CPUs separadas".into(),
         }
     }
 
@@ -527,24 +548,24 @@ impl Words for Pt {
         let what = match note {
             BenchNote::PipeSizeRefused { .. } => match note.pipe_size_error() {
                 Some(refused) => format!(
-                    "{}; measured with the size the kernel kept",
+                    "{}; medido com o tamanho que o kernel manteve",
                     self.pipe_size_refused(&refused)
                 ),
                 None => String::new(),
             },
-            BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
-                                              /dev/null without looking at them, so only the \
-                                              byte count is checked"
+            BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
+                                              /dev/null com splice(2) sem olhar para elas, então \
+                                              só a contagem de bytes é conferida"
                 .into(),
         };
-        format!("note ({}): {what}", mechanism.name())
+        format!("nota ({}): {what}", mechanism.name())
     }
 
     fn bench_reading(&self, r: &Reading) -> String {
-        let mut line = String::from("reading:");
+        let mut line = String::from("leitura:");
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
-                " the fastest stream was {} at {} GiB/s",
+                " o fluxo mais rápido foi {} com {} GiB/s",
                 best.name(),
                 self.num(gib, 2)
             );
@@ -555,13 +576,13 @@ impl Words for Pt {
         }
         if let Some((best, median)) = r.quickest {
             line += &format!(
-                " the quickest round trip was {} at {} µs median.",
+                " a ida e volta mais curta foi {} com {} µs de mediana.",
                 best.name(),
                 self.num(median, 1)
             );
             if r.suggest_pinning {
-                line += " Most of that is waking the other process on another CPU: try --pin \
-                         same or --busy-poll.";
+                line += " Quase todo esse tempo é acordar o outro processo em outra CPU: tente \
+                         --pin same ou --busy-poll.";
             }
         }
         line
@@ -583,22 +604,22 @@ impl Words for Pt {
 
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
-            Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",
-            Lesson::AnonFork => "the same with a child process: two PIDs, one pipe",
-            Lesson::Named => "a FIFO: run the father here, `ipcdemo named --son` elsewhere",
-            Lesson::Socket => "a Unix socket: one connection per son, who they are, replies",
-            Lesson::Seqpacket => "the same, but every read is exactly one message",
-            Lesson::Capacity => "how much a pipe holds before a writer blocks",
-            Lesson::Atomic => "which writes tear when many writers share a pipe",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Anon => "um pipe(2) entre uma thread filho e o pai: mensagens se colam",
+            Lesson::AnonFork => "o mesmo com um processo filho: dois PIDs, um pipe",
+            Lesson::Named => "um FIFO: o pai aqui, `ipcdemo named --son` em outro terminal",
+            Lesson::Socket => "um socket Unix: uma conexão por filho, quem é cada um, respostas",
+            Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
+            Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
+            Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
+            Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
         }
     }
 
     fn lessons_intro(&self) -> &'static str {
-        "ipcdemo: watch bytes travel between threads and processes. The lessons, in order:"
+        "ipcdemo: veja bytes viajando entre threads e processos. As lições, em ordem:"
     }
 
     fn lessons_outro(&self) -> &'static str {
-        "Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything."
+        "Rode `ipcdemo <lição> --help` para as opções, `ipcdemo --help` para tudo."
     }
 }

@@ -5,6 +5,7 @@ mod anon;
 mod architecture;
 mod bench;
 mod capacity;
+mod endings;
 mod named;
 mod polish;
 mod socket;

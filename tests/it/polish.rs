@@ -626,7 +626,10 @@ fn prose_on_a_terminal_wraps_at_its_width() {
     let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
     let out = Command::new("timeout")
         .args(["20", "script", "-qec"])
-        .arg(format!("'{}' anon --count 6 --tick 0", bin.display()))
+        .arg(format!(
+            "'{}' anon --count 6 --tick 0 --read-size 5",
+            bin.display()
+        ))
         .arg("/dev/null")
         .env_remove("LANG")
         .env_remove("LC_ALL")
@@ -652,7 +655,7 @@ fn prose_on_a_terminal_wraps_at_its_width() {
         "{text}"
     );
     // In a pipe, the same sentence is one line.
-    let piped = ipcdemo(&["anon", "--count", "6", "--tick", "0"])
+    let piped = ipcdemo(&["anon", "--count", "6", "--tick", "0", "--read-size", "5"])
         .env("COLUMNS", "60")
         .assert()
         .success();

@@ -1,4 +1,4 @@
-//! English.
+//! Español (neutro, como se usa en las aulas de América Latina).
 
 use std::path::Path;
 
@@ -21,7 +21,15 @@ fn errno(e: Errno) -> String {
 }
 
 fn show(path: Option<&Path>) -> String {
-    path.map_or_else(|| "the file".to_string(), |p| p.display().to_string())
+    path.map_or_else(|| "el archivo".to_string(), |p| p.display().to_string())
+}
+
+/// The article a measure takes: "el rendimiento", "la latencia".
+fn article(measure: Measure) -> &'static str {
+    match measure {
+        Measure::Throughput => "el",
+        Measure::Latency => "la",
+    }
 }
 
 impl Words for Es {
@@ -30,13 +38,13 @@ impl Words for Es {
     }
 
     fn decimal_mark(&self) -> char {
-        '.'
+        ','
     }
 
     fn role(&self, role: Role) -> &'static str {
         match role {
-            Role::Father => "Father",
-            Role::Son => "Son",
+            Role::Father => "Padre",
+            Role::Son => "Hijo",
         }
     }
 
@@ -45,19 +53,21 @@ impl Words for Es {
             Event::Received { data, son, partial } => {
                 let data = data.escaped();
                 let mut line = match son {
-                    Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
-                    None => format!("{who} {pid} received [{data}] at {time}"),
+                    Some(son) => {
+                        format!("{who} {pid} recibió [{data}] del hijo {son} a las {time}")
+                    }
+                    None => format!("{who} {pid} recibió [{data}] a las {time}"),
                 };
                 if partial {
-                    line.push_str(" (partial: the writer left without a newline)");
+                    line.push_str(" (parcial: el escritor se fue sin un salto de línea)");
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
+            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Accepted { son, uid } => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
+            Event::Left { son } => format!("{who} {pid} vio que el hijo {son} colgó a las {time}"),
             Event::Answered { data, rtt_us } => format!(
-                "{who} {pid} got the answer [{}] after {} µs",
+                "{who} {pid} recibió la respuesta [{}] después de {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
@@ -70,7 +80,7 @@ impl Words for Es {
             } => {
                 let _ = asked;
                 format!(
-                    "{who} {pid} wrote {}; the pipe holds {held} at {time}",
+                    "{who} {pid} escribió {}; el pipe contiene {held} a las {time}",
                     count(bytes as u64, "byte", "bytes")
                 )
             }
@@ -80,12 +90,13 @@ impl Words for Es {
                 held,
                 partial: true,
             } => format!(
-                "{who} {pid} asked to write {asked} bytes, the kernel took {bytes} (partial \
-                 write); the pipe holds {held} at {time}"
+                "{who} {pid} pidió escribir {}, el núcleo tomó {bytes} (escritura parcial); el \
+                 pipe contiene {held} a las {time}",
+                count(asked as u64, "byte", "bytes")
             ),
             Event::WouldBlock { asked, held } => format!(
-                "{who} {pid} would block: a write(2) of {} was refused with EAGAIN; the pipe \
-                 holds {} at {time}",
+                "{who} {pid} se bloquearía: un write(2) de {} fue rechazado con EAGAIN; el pipe \
+                 contiene {} a las {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
@@ -94,24 +105,25 @@ impl Words for Es {
 
     fn note(&self, note: &Note<'_>) -> String {
         match *note {
-            Note::EndOfFile => "end of file: every writer has closed the pipe".into(),
+            Note::EndOfFile => "fin de archivo: todos los escritores cerraron el pipe".into(),
             Note::FatherWaitingForSon(p) => format!(
-                "father: opening {} for reading; open(2) waits here until a son opens it for \
-                 writing",
+                "padre: abriendo {} para lectura; open(2) espera aquí hasta que un hijo lo abra \
+                 para escritura",
                 p.display()
             ),
             Note::SonWaitingForFather(p) => format!(
-                "son: opening {} for writing; open(2) waits here until a father opens it for \
-                 reading",
+                "hijo: abriendo {} para escritura; open(2) espera aquí hasta que un padre lo \
+                 abra para lectura",
                 p.display()
             ),
             Note::AllSonsGone(p) => format!(
-                "father: every son has left (end of file); waiting for the next one on {}",
+                "padre: todos los hijos se fueron (fin de archivo); esperando al siguiente en {}",
                 p.display()
             ),
-            Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::CreatedFifo(p) => format!("se creó el FIFO {} (modo 0600)", p.display()),
             Note::FifoReadableByOthers(p) => format!(
-                "warning: other users can read {} and steal lines; `chmod 600 {}` stops that",
+                "advertencia: otros usuarios pueden leer {} y robar líneas; `chmod 600 {}` lo \
+                 impide",
                 p.display(),
                 p.display()
             ),
@@ -122,34 +134,35 @@ impl Words for Es {
                     ("SOCK_STREAM", "")
                 };
                 format!(
-                    "father: listening on {} ({kind}); run `ipcdemo socket --son{flag}` in \
-                     another terminal",
+                    "padre: escuchando en {} ({kind}); ejecute `ipcdemo socket --son{flag}` en \
+                     otra terminal",
                     path.display()
                 )
             }
             Note::StaleSocketReplaced(p) => format!(
-                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
+                 -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(
-                "father: out of file descriptors (EMFILE) with {}; new ones wait in the \
-                 backlog until one leaves",
-                count(n as u64, "son", "sons")
+                "padre: sin descriptores de archivo (EMFILE) con {}; los nuevos esperan en la \
+                 cola de listen(2) hasta que uno se vaya",
+                count(n as u64, "hijo", "hijos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} (it rounds up to a \
-                 power-of-two number of pages)",
+                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} (redondea hacia \
+                 arriba a un número de páginas que sea potencia de dos)",
                 count(wanted as u64, "byte", "bytes")
             ),
             Note::PipeSizeRefused(ref refused) => format!(
-                "warning: {}; going on with the size the pipe has",
+                "advertencia: {}; se sigue con el tamaño que tiene el pipe",
                 self.pipe_size_refused(refused)
             ),
             Note::SonFailed { pid, error } => {
-                format!("{}: son {pid}: {}", self.error_prefix(), self.error(error))
+                format!("{}: hijo {pid}: {}", self.error_prefix(), self.error(error))
             }
             Note::BenchChildFailed(error) => format!(
-                "{}: the benchmark's child: {}",
+                "{}: el proceso hijo de la medición: {}",
                 self.error_prefix(),
                 self.error(error)
             ),
@@ -158,8 +171,8 @@ impl Words for Es {
 
     fn error(&self, error: &Error) -> String {
         match error {
-            Error::Stopped(signal) => format!("stopped by {signal}"),
-            Error::StdoutClosed => "standard output was closed".into(),
+            Error::Stopped(signal) => format!("detenido por {signal}"),
+            Error::StdoutClosed => "se cerró la salida estándar".into(),
             Error::Call {
                 doing,
                 path,
@@ -167,148 +180,157 @@ impl Words for Es {
             } => format!("{}: {}", self.doing(*doing, path.as_deref()), errno(*e)),
             Error::Refused { path, refusal } => self.refusal(path, *refusal),
             Error::NoFatherReading(p) => format!(
-                "no father is reading {} (ENXIO); start `ipcdemo named` in another terminal \
-                 first, or drop --no-wait to wait for one",
+                "ningún padre está leyendo {} (ENXIO); primero inicie `ipcdemo named` en otra \
+                 terminal, o quite --no-wait para esperar a uno",
                 p.display()
             ),
             Error::FatherWentAway { path, sent } => format!(
-                "the father went away after {}: nobody reads {} any more (EPIPE)",
-                count(*sent, "line", "lines"),
+                "el padre se fue después de {}: ya nadie lee {} (EPIPE)",
+                count(*sent, "línea", "líneas"),
                 path.display()
             ),
             Error::FatherReset { path, sent } => format!(
-                "the father went away after {}: {} reset the connection (ECONNRESET)",
-                count(*sent, "message", "messages"),
+                "el padre se fue después de {}: {} reinició la conexión (ECONNRESET)",
+                count(*sent, "mensaje", "mensajes"),
                 path.display()
             ),
             Error::FatherHungUp { path, sent } => format!(
-                "the father hung up on {} before answering (end of file), after {}",
+                "el padre colgó en {} antes de responder (fin de archivo), después de {}",
                 path.display(),
-                count(*sent, "message", "messages")
+                count(*sent, "mensaje", "mensajes")
             ),
             Error::AnotherFatherListening(p) => format!(
-                "another father is listening on {}; stop it or pass another --path",
+                "otro padre está escuchando en {}; deténgalo o pase otro --path",
                 p.display()
             ),
             Error::NoFatherAtPath(p) => format!(
-                "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) \
-                 does not wait; start `ipcdemo socket` first",
+                "ningún padre está escuchando en {} (no hay nada ahí): a diferencia de un FIFO, \
+                 connect(2) no espera; primero inicie `ipcdemo socket`",
                 p.display()
             ),
             Error::StaleSocket(p) => format!(
-                "no father is listening on {} (connection refused): the file was left by a \
-                 father that died; start `ipcdemo socket` first",
+                "ningún padre está escuchando en {} (conexión rechazada): el archivo lo dejó un \
+                 padre que murió; primero inicie `ipcdemo socket`",
                 p.display()
             ),
             Error::SocketTypeMismatch(p) => format!(
-                "the father on {} uses another socket type; pass --seqpacket on both sides or \
-                 neither",
+                "el padre en {} usa otro tipo de socket; pase --seqpacket en ambos lados o en \
+                 ninguno",
                 p.display()
             ),
             Error::SocketPathTooLong(p) => format!(
-                "{} is too long for a Unix socket address (at most 107 bytes, unix(7), and the \
-                 father needs room for a private name beside it); pass a shorter --path",
+                "{} es demasiado largo para una dirección de socket Unix (107 bytes como máximo, \
+                 unix(7), y el padre necesita lugar para un nombre privado a su lado); pase un \
+                 --path más corto",
                 p.display()
             ),
-            Error::SonThreadPanicked => "the son thread panicked".into(),
-            Error::SonProcess(end) => format!("the son process {}", self.process_end(*end)),
+            Error::SonThreadPanicked => "el hilo del hijo entró en pánico".into(),
+            Error::SonProcess(end) => format!("el proceso hijo {}", self.process_end(*end)),
             Error::BytesLost { record_size, lost } => format!(
-                "{} of {record_size}-byte records were lost: that is a bug, not a lesson",
-                count(*lost, "byte", "bytes")
+                "pérdida de {} en registros de {}: eso es un defecto del programa, no una lección",
+                count(*lost, "byte", "bytes"),
+                count(*record_size as u64, "byte", "bytes")
             ),
             Error::CorruptRecords { byte } => format!(
-                "byte {byte:#04x} is not the next byte of any writer: the stream is corrupt"
+                "el byte {byte:#04x} no es el siguiente byte de ningún escritor: el flujo está \
+                 corrupto"
             ),
             Error::PipeBufBroken { pipe_buf } => format!(
-                "a record of at most PIPE_BUF ({pipe_buf}) bytes tore: this kernel broke the \
-                 promise of pipe(7)"
+                "se rompió un registro de PIPE_BUF ({pipe_buf}) bytes como máximo: este núcleo \
+                 no cumplió la promesa de pipe(7)"
             ),
             Error::Bench {
                 mechanism,
                 measure,
                 error,
             } => format!(
-                "measuring the {} {}: {}",
-                mechanism.name(),
+                "midiendo {} {} de {}: {}",
+                article(*measure),
                 self.measure(*measure),
+                mechanism.name(),
                 self.error(error)
             ),
-            Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
+            Error::BenchChild(end) => {
+                format!("el proceso hijo de la medición {}", self.process_end(*end))
+            }
             Error::RoundMismatch { round, got } => {
-                format!("round trip {round} came back as round {got}")
+                format!("la ida y vuelta {round} regresó con el número {got}")
             }
             Error::CorruptStream { after } => format!(
-                "corrupt data after {}: not what the writer sent",
+                "datos corruptos después de {}: no es lo que envió el escritor",
                 count(*after, "byte", "bytes")
             ),
             Error::BytesMissing { received, total } => {
-                format!("bytes were lost: {received} of {total} arrived")
+                format!("se perdieron bytes: el lector recibió {received} de {total}")
             }
-            Error::OtherSideLeft => "the other side left in the middle of a run".into(),
+            Error::OtherSideLeft => "el otro lado se fue en medio de una ejecución".into(),
             Error::PinNeedsTwoCpus { cpus, pin } => format!(
-                "--pin {} needs two CPUs and this process may use {}; use --pin same or none",
+                "--pin {} necesita dos CPUs y este proceso puede usar {}; use --pin same o --pin \
+                 none",
                 pin.name(),
                 count(*cpus as u64, "CPU", "CPUs")
             ),
             Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
-                "--zero-copy needs Linux (vmsplice and splice)".into()
+                "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
-            Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::NeedsLinux(LinuxOnly::Pin) => "--pin necesita Linux (sched_setaffinity)".into(),
         }
     }
 
     fn doing(&self, doing: Doing, path: Option<&Path>) -> String {
         let p = show(path);
         match doing {
-            Doing::CreatingFolder => format!("creating the folder {p}"),
-            Doing::Examining => format!("examining {p}"),
-            Doing::CreatingFifo => format!("creating the FIFO {p}"),
-            Doing::Opening => format!("opening {p}"),
-            Doing::SettingMode => format!("setting mode 0600 on {p}"),
-            Doing::Reading => format!("reading {p}"),
-            Doing::Reopening => format!("reopening {p} to wait for the next son"),
-            Doing::MakingBlocking => format!("making {p} blocking"),
-            Doing::MakingNonblocking => "making a descriptor non-blocking".into(),
-            Doing::WritingTo => format!("writing to {p}"),
-            Doing::RemovingStaleSocket => format!("removing the stale socket {p}"),
-            Doing::CheckingInUse => format!("checking whether {p} is in use"),
+            Doing::CreatingFolder => format!("creando la carpeta {p}"),
+            Doing::Examining => format!("examinando {p}"),
+            Doing::CreatingFifo => format!("creando el FIFO {p}"),
+            Doing::Opening => format!("abriendo {p}"),
+            Doing::SettingMode => format!("poniendo el modo 0600 en {p}"),
+            Doing::Reading => format!("leyendo {p}"),
+            Doing::Reopening => format!("reabriendo {p} para esperar al siguiente hijo"),
+            Doing::MakingBlocking => format!("poniendo {p} en modo bloqueante"),
+            Doing::MakingNonblocking => "poniendo un descriptor en modo no bloqueante".into(),
+            Doing::WritingTo => format!("escribiendo en {p}"),
+            Doing::RemovingStaleSocket => format!("borrando el socket abandonado {p}"),
+            Doing::CheckingInUse => format!("verificando si {p} está en uso"),
             Doing::Binding => match path {
-                Some(_) => format!("binding {p}"),
-                None => "binding a socket".into(),
+                Some(_) => format!("asociando (bind) {p}"),
+                None => "asociando (bind) un socket".into(),
             },
-            Doing::ListeningOn => format!("listening on {p}"),
-            Doing::Publishing => format!("publishing {p}"),
+            Doing::ListeningOn => format!("escuchando en {p}"),
+            Doing::Publishing => format!("publicando {p}"),
             Doing::ConnectingTo => match path {
-                Some(_) => format!("connecting to {p}"),
-                None => "connecting".into(),
+                Some(_) => format!("conectando con {p}"),
+                None => "conectando".into(),
             },
-            Doing::CreatingPipe => "creating the pipe".into(),
-            Doing::CreatingSocket => "creating a socket".into(),
-            Doing::ForkingSon => "forking the son process".into(),
-            Doing::StartingThread => "starting a thread".into(),
-            Doing::ReadingPipe => "reading from the pipe".into(),
-            Doing::WritingPipe => "writing to the pipe".into(),
-            Doing::WaitingForSon => "waiting for the son process".into(),
-            Doing::WaitingForSons => "waiting for sons (poll)".into(),
-            Doing::AcceptingSon => "accepting a son".into(),
-            Doing::ReadingFromSon => "reading from a son".into(),
-            Doing::AskingPeer => "asking the kernel who the peer is (SO_PEERCRED)".into(),
-            Doing::SettingParentDeathSignal => "setting PR_SET_PDEATHSIG".into(),
-            Doing::InstallingSignals => "setting up signal handling".into(),
-            Doing::WritingStdout => "writing to standard output".into(),
-            Doing::WritingRecords => "writing a record".into(),
-            Doing::ReadingRecords => "reading records".into(),
-            Doing::CreatingScratch => format!("creating the scratch folder {p}"),
-            Doing::Accepting => "accepting a connection".into(),
-            Doing::SettingNoDelay => "setting TCP_NODELAY".into(),
-            Doing::Pinning => "pinning to a CPU".into(),
-            Doing::ReadingAffinity => "reading the CPU affinity".into(),
-            Doing::ForkingBenchChild => "forking the benchmark's child".into(),
-            Doing::WaitingForBenchChild => "waiting for the benchmark's child".into(),
-            Doing::Streaming => "streaming".into(),
-            Doing::Draining => "reading the stream".into(),
-            Doing::PingPong => "exchanging round trips".into(),
-            Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::CreatingPipe => "creando el pipe".into(),
+            Doing::CreatingSocket => "creando un socket".into(),
+            Doing::ForkingSon => "creando el proceso hijo con fork(2)".into(),
+            Doing::StartingThread => "iniciando un hilo".into(),
+            Doing::ReadingPipe => "leyendo del pipe".into(),
+            Doing::WritingPipe => "escribiendo en el pipe".into(),
+            Doing::WaitingForSon => "esperando al proceso hijo".into(),
+            Doing::WaitingForSons => "esperando a los hijos (poll)".into(),
+            Doing::AcceptingSon => "aceptando a un hijo".into(),
+            Doing::ReadingFromSon => "leyendo de un hijo".into(),
+            Doing::AskingPeer => {
+                "preguntando al núcleo quién está del otro lado (SO_PEERCRED)".into()
+            }
+            Doing::SettingParentDeathSignal => "configurando PR_SET_PDEATHSIG".into(),
+            Doing::InstallingSignals => "configurando el manejo de señales".into(),
+            Doing::WritingStdout => "escribiendo en la salida estándar".into(),
+            Doing::WritingRecords => "escribiendo un registro".into(),
+            Doing::ReadingRecords => "leyendo registros".into(),
+            Doing::CreatingScratch => format!("creando la carpeta temporal {p}"),
+            Doing::Accepting => "aceptando una conexión".into(),
+            Doing::SettingNoDelay => "configurando TCP_NODELAY".into(),
+            Doing::Pinning => "fijando el proceso a una CPU".into(),
+            Doing::ReadingAffinity => "leyendo la afinidad de CPU".into(),
+            Doing::ForkingBenchChild => "creando el proceso hijo de la medición con fork(2)".into(),
+            Doing::WaitingForBenchChild => "esperando al proceso hijo de la medición".into(),
+            Doing::Streaming => "enviando el flujo".into(),
+            Doing::Draining => "leyendo el flujo".into(),
+            Doing::PingPong => "intercambiando idas y vueltas".into(),
+            Doing::OpeningDevNull => "abriendo /dev/null".into(),
         }
     }
 
@@ -316,49 +338,50 @@ impl Words for Es {
         let p = path.display();
         let why = match refusal {
             Refusal::WrongKind { found, wanted } => format!(
-                "it is {}, not a {}; it was left untouched; remove it yourself or pass another \
-                 --path",
+                "es {}, no un {}; no se tocó nada; bórrelo usted mismo o pase otro --path",
                 self.file_kind(found),
                 self.object(wanted)
             ),
             Refusal::FolderIsNot(found) => format!(
-                "it is {}, not a folder; remove it or pass --path",
+                "es {}, no una carpeta; bórrelo o pase --path",
                 self.file_kind(found)
             ),
             Refusal::FolderOwner { owner, me } => format!(
-                "it belongs to uid {owner}, not to you (uid {me}); someone else may have made it \
-                 to watch or feed your demo; remove it or pass --path"
+                "pertenece al uid {owner}, no a usted (uid {me}); alguien más pudo haberla creado \
+                 para espiar su demostración o inyectarle datos; bórrela o pase --path"
             ),
             Refusal::FolderMode(mode) => format!(
-                "its mode is {mode:04o}, so other users can reach what is in it; run `chmod 700 \
-                 {p}` or pass --path"
+                "su modo es {mode:04o}, así que otros usuarios pueden llegar a lo que contiene; \
+                 ejecute `chmod 700 {p}` o pase --path"
             ),
             Refusal::Owner { what, owner, me } => format!(
-                "the {} belongs to uid {owner}, not to you (uid {me}); pass another --path",
+                "el {} pertenece al uid {owner}, no a usted (uid {me}); pase otro --path",
                 self.object(what)
             ),
             Refusal::Writable(mode) => format!(
-                "its mode is {mode:04o}, so other users could write to it; run `chmod go-w {p}` \
-                 (or `chmod 600`) first"
+                "su modo es {mode:04o}, así que otros usuarios podrían escribir en él; primero \
+                 ejecute `chmod go-w {p}` (o `chmod 600`)"
             ),
-            Refusal::Replaced => "it was replaced by another file while in use; stopping".into(),
+            Refusal::Replaced => {
+                "otro archivo lo reemplazó mientras estaba en uso; me detengo".into()
+            }
             Refusal::ListenerOwner { owner, me } => {
-                format!("the process listening there is uid {owner}, not you (uid {me})")
+                format!("el proceso que escucha ahí es del uid {owner}, no de usted (uid {me})")
             }
         };
-        format!("refusing to use {p}: {why}")
+        format!("me niego a usar {p}: {why}")
     }
 
     fn file_kind(&self, kind: FileKind) -> &'static str {
         match kind {
-            FileKind::Fifo => "a FIFO",
-            FileKind::Socket => "a socket",
-            FileKind::Symlink => "a symbolic link",
-            FileKind::Regular => "a regular file",
-            FileKind::Directory => "a directory",
-            FileKind::CharDevice => "a character device",
-            FileKind::BlockDevice => "a block device",
-            FileKind::Unknown => "an unknown kind of file",
+            FileKind::Fifo => "un FIFO",
+            FileKind::Socket => "un socket",
+            FileKind::Symlink => "un enlace simbólico",
+            FileKind::Regular => "un archivo regular",
+            FileKind::Directory => "un directorio",
+            FileKind::CharDevice => "un dispositivo de caracteres",
+            FileKind::BlockDevice => "un dispositivo de bloques",
+            FileKind::Unknown => "un tipo de archivo desconocido",
         }
     }
 
@@ -371,9 +394,9 @@ impl Words for Es {
 
     fn process_end(&self, end: ProcessEnd) -> String {
         match end {
-            ProcessEnd::Exited(code) => format!("exited with status {code}"),
-            ProcessEnd::Signaled(signal) => format!("was killed by {signal}"),
-            ProcessEnd::Other => "ended abnormally".into(),
+            ProcessEnd::Exited(code) => format!("terminó con el estado {code}"),
+            ProcessEnd::Signaled(signal) => format!("fue terminado por {signal}"),
+            ProcessEnd::Other => "terminó de forma anormal".into(),
         }
     }
 
@@ -381,21 +404,26 @@ impl Words for Es {
         let asked = human_bytes(refused.asked as u64);
         match refused.errno {
             Some(Errno::EPERM) => format!(
-                "the kernel refused a {asked} pipe (EPERM): without privilege a pipe may not \
-                 exceed /proc/sys/fs/pipe-max-size ({}) nor your pipe-user-pages limit; ask for \
-                 less",
+                "el núcleo rechazó un pipe de {asked} (EPERM): sin privilegios, un pipe no puede \
+                 superar /proc/sys/fs/pipe-max-size ({}) ni su límite pipe-user-pages; pida \
+                 menos",
                 refused
                     .max
-                    .map_or_else(|| "unknown".into(), |m| human_bytes(m as u64))
+                    .map_or_else(|| "desconocido".into(), |m| human_bytes(m as u64))
             ),
             Some(Errno::EBUSY) => format!(
-                "the kernel refused a {asked} pipe (EBUSY): the pipe already holds more than that"
+                "el núcleo rechazó un pipe de {asked} (EBUSY): el pipe ya contiene más que eso"
             ),
-            Some(Errno::EINVAL) => {
-                format!("the kernel refused a {asked} pipe (EINVAL): too large for this kernel")
+            Some(Errno::EINVAL) => format!(
+                "el núcleo rechazó un pipe de {asked} (EINVAL): es demasiado grande para este \
+                 núcleo"
+            ),
+            Some(other) => format!("el núcleo rechazó un pipe de {asked} ({})", errno(other)),
+            None => {
+                "este sistema no puede cambiar el tamaño de los pipes (F_SETPIPE_SZ es solo de \
+                 Linux)"
+                    .into()
             }
-            Some(other) => format!("the kernel refused a {asked} pipe ({})", errno(other)),
-            None => "this system cannot resize pipes (F_SETPIPE_SZ is Linux only)".into(),
         }
     }
 
@@ -405,11 +433,11 @@ impl Words for Es {
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
         format!(
-            "summary: {}, {} in {}: {} held exactly one message, {} held several glued \
-             together, {} held part of one",
-            count(c.messages, "message", "messages"),
+            "resumen: {}, {} en {}: {} con exactamente un mensaje, {} con varios pegados, {} \
+             con un trozo de uno",
+            count(c.messages, "mensaje", "mensajes"),
             count(c.bytes, "byte", "bytes"),
-            count(c.reads, "read", "reads"),
+            count(c.reads, "lectura", "lecturas"),
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
@@ -418,20 +446,20 @@ impl Words for Es {
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
         format!(
-            "son {pid}: sent {}, {}",
-            count(messages, "message", "messages"),
+            "hijo {pid}: envió {}, {}",
+            count(messages, "mensaje", "mensajes"),
             count(bytes, "byte", "bytes")
         )
     }
 
     fn why(&self, why: Why) -> String {
         match why {
-            Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
-                                message boundaries; read(2) returns whatever has arrived, up to \
-                                the size asked (pipe(7), unix(7))"
+            Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
+                                sin límites entre mensajes; read(2) devuelve lo que haya \
+                                llegado, hasta el tamaño pedido (pipe(7), unix(7))"
                 .into(),
-            Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
-                               exactly one message (unix(7))"
+            Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
+                               devuelve exactamente un mensaje (unix(7))"
                 .into(),
         }
     }
@@ -441,85 +469,93 @@ impl Words for Es {
             .pipe_size_bytes
             .map_or_else(|| "?".to_string(), |size| size.to_string());
         format!(
-            "summary: the {} held {} with no reader (F_GETPIPE_SZ says {reported}) in {} of {}, \
-             {} partial",
+            "resumen: el {} contuvo {} sin lector (F_GETPIPE_SZ dice {reported}) en {} de {}, \
+             {}",
             r.mechanism.name(),
             count(r.held_bytes, "byte", "bytes"),
-            count(r.writes, "write", "writes"),
+            count(r.writes, "escritura", "escrituras"),
             count(r.write_size_bytes as u64, "byte", "bytes"),
-            r.partial_writes
+            count(r.partial_writes, "parcial", "parciales")
         )
     }
 
     fn capacity_why(&self, r: &CapacityReport) -> String {
         let first = if r.write_size_bytes <= r.pipe_buf_bytes {
             format!(
-                "why: writes of at most PIPE_BUF ({}) bytes are all-or-nothing, so the last one \
-                 was refused whole (EAGAIN)",
+                "por qué: las escrituras de hasta PIPE_BUF ({}) bytes son de todo o nada, así \
+                 que la última fue rechazada entera (EAGAIN)",
                 r.pipe_buf_bytes
             )
         } else {
             format!(
-                "why: writes above PIPE_BUF ({}) bytes are not atomic: {} took only the room \
-                 there was",
-                r.pipe_buf_bytes, r.partial_writes
+                "por qué: las escrituras de más de PIPE_BUF ({}) bytes no son atómicas: el \
+                 núcleo tomó solo el espacio que había ({})",
+                r.pipe_buf_bytes,
+                count(
+                    r.partial_writes,
+                    "escritura parcial",
+                    "escrituras parciales"
+                )
             )
         };
         format!(
-            "{first}\na blocking writer would now sleep in write(2) until a reader makes room; \
-             with no reader at all, for ever (pipe(7))"
+            "{first}\nun escritor bloqueante ahora dormiría en write(2) hasta que un lector \
+             libere espacio; sin ningún lector, para siempre (pipe(7))"
         )
     }
 
     fn atomic_header(&self) -> [&'static str; 6] {
         [
-            "record size",
-            "writers",
-            "records",
-            "torn",
-            "bytes lost",
-            "verdict",
+            "tamaño del registro",
+            "escritores",
+            "registros",
+            "rotos",
+            "bytes perdidos",
+            "veredicto",
         ]
     }
 
     fn atomic_verdict(&self, run: &AtomicRun) -> String {
         match (run.within_pipe_buf(), run.records_torn > 0) {
-            (true, false) => "atomic, as pipe(7) promises up to PIPE_BUF",
-            (true, true) => "TORN: this kernel broke the promise of pipe(7)",
-            (false, true) => "torn: above PIPE_BUF nothing is promised",
-            (false, false) => "none tore this time, but above PIPE_BUF the kernel promised nothing",
+            (true, false) => "atómicos, como promete pipe(7) hasta PIPE_BUF",
+            (true, true) => "ROTOS: este núcleo no cumplió la promesa de pipe(7)",
+            (false, true) => "rotos: por encima de PIPE_BUF no se promete nada",
+            (false, false) => {
+                "ninguno se rompió esta vez, pero por encima de PIPE_BUF el núcleo no prometió \
+                 nada"
+            }
         }
         .into()
     }
 
     fn measure(&self, measure: Measure) -> &'static str {
         match measure {
-            Measure::Throughput => "throughput",
-            Measure::Latency => "latency",
+            Measure::Throughput => "rendimiento",
+            Measure::Latency => "latencia",
         }
     }
 
     fn bench_header(&self) -> [&'static str; 7] {
         [
-            "mechanism",
-            "measure",
+            "mecanismo",
+            "medida",
             "GiB/s",
-            "median µs",
+            "mediana µs",
             "p99 µs",
-            "round trips/s",
-            "mode",
+            "idas y vueltas/s",
+            "modo",
         ]
     }
 
     fn mode_part(&self, part: ModePart) -> String {
         match part {
-            ModePart::ReadWrite => "read/write".into(),
+            ModePart::ReadWrite => "lectura/escritura".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
-            ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
+            ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
-            ModePart::HugePages => "huge pages".into(),
-            ModePart::SameCpu => "same CPU".into(),
-            ModePart::SplitCpus => "split CPUs".into(),
+            ModePart::HugePages => "páginas enormes".into(),
+            ModePart::SameCpu => "misma CPU".into(),
+            ModePart::SplitCpus => "CPUs separadas".into(),
         }
     }
 
@@ -527,24 +563,24 @@ impl Words for Es {
         let what = match note {
             BenchNote::PipeSizeRefused { .. } => match note.pipe_size_error() {
                 Some(refused) => format!(
-                    "{}; measured with the size the kernel kept",
+                    "{}; se midió con el tamaño que dejó el núcleo",
                     self.pipe_size_refused(&refused)
                 ),
                 None => String::new(),
             },
-            BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
-                                              /dev/null without looking at them, so only the \
-                                              byte count is checked"
+            BenchNote::ZeroCopyCountsOnly => "copia cero: el lector pasa las páginas a \
+                                              /dev/null con splice(2) sin mirarlas, así que \
+                                              solo se verifica la cantidad de bytes"
                 .into(),
         };
-        format!("note ({}): {what}", mechanism.name())
+        format!("nota ({}): {what}", mechanism.name())
     }
 
     fn bench_reading(&self, r: &Reading) -> String {
-        let mut line = String::from("reading:");
+        let mut line = String::from("conclusión:");
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
-                " the fastest stream was {} at {} GiB/s",
+                " el flujo más rápido fue {} con {} GiB/s",
                 best.name(),
                 self.num(gib, 2)
             );
@@ -555,13 +591,13 @@ impl Words for Es {
         }
         if let Some((best, median)) = r.quickest {
             line += &format!(
-                " the quickest round trip was {} at {} µs median.",
+                " la ida y vuelta más rápida fue {} con una mediana de {} µs.",
                 best.name(),
                 self.num(median, 1)
             );
             if r.suggest_pinning {
-                line += " Most of that is waking the other process on another CPU: try --pin \
-                         same or --busy-poll.";
+                line += " Casi todo ese tiempo se va en despertar al otro proceso en otra CPU: \
+                         pruebe --pin same o --busy-poll.";
             }
         }
         line
@@ -575,30 +611,30 @@ impl Words for Es {
         measure: Measure,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
-            mechanism.name(),
-            self.measure(measure)
+            "medición [{step}/{steps}] {} de {}…",
+            self.measure(measure),
+            mechanism.name()
         )
     }
 
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
-            Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",
-            Lesson::AnonFork => "the same with a child process: two PIDs, one pipe",
-            Lesson::Named => "a FIFO: run the father here, `ipcdemo named --son` elsewhere",
-            Lesson::Socket => "a Unix socket: one connection per son, who they are, replies",
-            Lesson::Seqpacket => "the same, but every read is exactly one message",
-            Lesson::Capacity => "how much a pipe holds before a writer blocks",
-            Lesson::Atomic => "which writes tear when many writers share a pipe",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Anon => "un pipe(2) entre un hilo hijo y su padre: los mensajes se pegan",
+            Lesson::AnonFork => "lo mismo con un proceso hijo: dos PID, un pipe",
+            Lesson::Named => "un FIFO: el padre aquí, `ipcdemo named --son` en otra terminal",
+            Lesson::Socket => "un socket Unix: una conexión por hijo, su identidad, respuestas",
+            Lesson::Seqpacket => "lo mismo, pero cada lectura es exactamente un mensaje",
+            Lesson::Capacity => "cuánto contiene un pipe antes de que un escritor se bloquee",
+            Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
+            Lesson::Bench => "pipe, FIFO, sockets y TCP: qué tan rápidos son aquí",
         }
     }
 
     fn lessons_intro(&self) -> &'static str {
-        "ipcdemo: watch bytes travel between threads and processes. The lessons, in order:"
+        "ipcdemo: vea cómo viajan los bytes entre hilos y procesos. Las lecciones, en orden:"
     }
 
     fn lessons_outro(&self) -> &'static str {
-        "Run `ipcdemo <lesson> --help` for its options, `ipcdemo --help` for everything."
+        "Ejecute `ipcdemo <lección> --help` para ver sus opciones y `ipcdemo --help` para todo."
     }
 }

@@ -106,6 +106,9 @@ pub enum Note<'a> {
     SonWaitingForFather(&'a Path),
     AllSonsGone(&'a Path),
     CreatedFifo(&'a Path),
+    /// The father found a FIFO it did not make (a waiting son's, or one a killed run left):
+    /// it will not remove it.
+    FifoAlreadyThere(&'a Path),
     /// Others may read the FIFO (and steal lines).
     FifoReadableByOthers(&'a Path),
     SocketListening {

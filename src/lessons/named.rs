@@ -55,6 +55,9 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     if config.son {
         son(config, &path, created, sink)
     } else {
+        if !created {
+            sink.note(&Note::FifoAlreadyThere(&path));
+        }
         // Only the process that made the FIFO removes it, and only if it is still that FIFO.
         let remove = created.then(|| RemoveOnExit::new(&path));
         let outcome = father(config, &path, created, sink);

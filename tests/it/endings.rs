@@ -324,3 +324,27 @@ fn head_ends_a_run_quietly_and_successfully() {
         "a closed stdout says nothing"
     );
 }
+
+#[test]
+fn a_fifo_left_by_a_killed_father_is_named_with_the_command_that_removes_it() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let first = start_father("named", &fifo, &[]);
+    first.signal(Signal::SIGKILL);
+    assert_eq!(first.finish().signal, Some(9));
+    assert!(fifo.exists(), "kill -9 leaves the FIFO");
+    let second = start_father("named", &fifo, &[]);
+    wait_for_wchan(second.pid(), "wait_for_partner");
+    second.signal(Signal::SIGTERM);
+    let done = second.finish();
+    assert!(
+        done.stderr
+            .contains(&format!("father: {} was already there", fifo.display()))
+            && done
+                .stderr
+                .contains(&format!("`rm {}` removes it", fifo.display())),
+        "{}",
+        done.stderr
+    );
+    assert!(fifo.exists(), "not ours: left alone");
+}

@@ -110,6 +110,12 @@ impl Words for En {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::FifoAlreadyThere(p) => format!(
+                "father: {} was already there (made by a son that waits, or left by a run that \
+                 was killed); it is not ours, so it stays after this run: `rm {}` removes it",
+                p.display(),
+                p.display()
+            ),
             Note::FifoReadableByOthers(p) => format!(
                 "warning: other users can read {} and steal lines; `chmod 600 {}` stops that",
                 p.display(),

@@ -121,6 +121,13 @@ impl Words for Es {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("se creó el FIFO {} (modo 0600)", p.display()),
+            Note::FifoAlreadyThere(p) => format!(
+                "padre: {} ya existía (creado por un hijo que espera, o dejado por una ejecución \
+                 que fue terminada); no es nuestro, así que queda después de esta ejecución: \
+                 `rm {}` lo borra",
+                p.display(),
+                p.display()
+            ),
             Note::FifoReadableByOthers(p) => format!(
                 "advertencia: otros usuarios pueden leer {} y robar líneas; `chmod 600 {}` lo \
                  impide",

@@ -112,6 +112,12 @@ impl Words for Pt {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("criado o FIFO {} (modo 0600)", p.display()),
+            Note::FifoAlreadyThere(p) => format!(
+                "pai: {} já existia (criado por um filho que espera, ou deixado por uma execução \
+                 que foi morta); não é nosso, então fica depois desta execução: `rm {}` o remove",
+                p.display(),
+                p.display()
+            ),
             Note::FifoReadableByOthers(p) => format!(
                 "aviso: outros usuários podem ler {} e roubar linhas; `chmod 600 {}` impede",
                 p.display(),

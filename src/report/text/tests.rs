@@ -124,6 +124,7 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::AllSonsGone(p),
         Note::CreatedFifo(p),
         Note::FifoReadableByOthers(p),
+        Note::FifoAlreadyThere(p),
         Note::SocketListening {
             path: p,
             seqpacket: true,
@@ -155,6 +156,7 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::PipeSizeRefused(_) => 10,
         Note::SonFailed { .. } => 11,
         Note::BenchChildFailed(_) => 12,
+        Note::FifoAlreadyThere(_) => 13,
     }
 }
 

@@ -106,6 +106,12 @@ pub enum Note<'a> {
     SonWaitingForFather(&'a Path),
     AllSonsGone(&'a Path),
     CreatedFifo(&'a Path),
+    /// The per-user folder was ours but unusable (mode `was`, owner bits cleared by an odd
+    /// umask): set back to 0700.
+    FolderRepaired {
+        folder: &'a Path,
+        was: u32,
+    },
     /// The father found a FIFO it did not make (a waiting son's, or one a killed run left):
     /// it will not remove it.
     FifoAlreadyThere(&'a Path),
@@ -176,6 +182,11 @@ pub enum Error {
         sent: u64,
     },
     AnotherFatherListening(PathBuf),
+    /// named: another father (this pid, if known) already reads this FIFO.
+    AnotherFatherReading {
+        path: PathBuf,
+        pid: Option<i32>,
+    },
     NoFatherAtPath(PathBuf),
     StaleSocket(PathBuf),
     SocketTypeMismatch(PathBuf),

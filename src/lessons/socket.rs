@@ -50,7 +50,12 @@ pub struct Config {
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     let path = match rendezvous::resolve(config.path.as_deref(), "socket") {
-        Ok(path) => path,
+        Ok(resolved) => {
+            if let Some((folder, was)) = &resolved.repaired {
+                sink.note(&Note::FolderRepaired { folder, was: *was });
+            }
+            resolved.path
+        }
         Err(e) => return Outcome::from(Err(e.into())),
     };
     if config.son {

@@ -27,7 +27,7 @@ fn wchan(pid: Pid) -> String {
 
 /// Waits until the main thread of `pid` sleeps in a function whose name contains `what`
 /// (`pipe_write` and `anon_pipe_write` both occur across kernels).
-fn wait_for_wchan(pid: Pid, what: &str) {
+pub fn wait_for_wchan(pid: Pid, what: &str) {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let main = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();

@@ -8,5 +8,6 @@ mod capacity;
 mod endings;
 mod named;
 mod polish;
+mod safety;
 mod socket;
 mod util;

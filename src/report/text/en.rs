@@ -110,6 +110,11 @@ impl Words for En {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "repaired {}: its mode was {was:04o}, which locked even you out (an odd umask?); \
+                 it is 0700 again",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "father: {} was already there (made by a son that waits, or left by a run that \
                  was killed); it is not ours, so it stays after this run: `rm {}` removes it",
@@ -191,6 +196,12 @@ impl Words for En {
                 "the father hung up on {} before answering (end of file), after {}",
                 path.display(),
                 count(*sent, "message", "messages")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "another father{} is already reading {}: two fathers would each get part of \
+                 every son's lines; stop it or pass another --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "another father is listening on {}; stop it or pass another --path",
@@ -315,6 +326,7 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::Locking => format!("locking {p}"),
         }
     }
 

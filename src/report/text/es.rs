@@ -121,6 +121,11 @@ impl Words for Es {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("se creó el FIFO {} (modo 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "reparada {}: su modo era {was:04o}, que le cerraba el paso incluso a usted (¿un \
+                 umask extraño?); vuelve a ser 0700",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "padre: {} ya existía (creado por un hijo que espera, o dejado por una ejecución \
                  que fue terminada); no es nuestro, así que queda después de esta ejecución: \
@@ -205,6 +210,12 @@ impl Words for Es {
                 "el padre colgó en {} antes de responder (fin de archivo), después de {}",
                 path.display(),
                 count(*sent, "mensaje", "mensajes")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "otro padre{} ya está leyendo {}: dos padres recibirían cada uno una parte de \
+                 las líneas de cada hijo; deténgalo o pase otro --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "otro padre está escuchando en {}; deténgalo o pase otro --path",
@@ -338,6 +349,7 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::Locking => format!("bloqueando {p}"),
         }
     }
 

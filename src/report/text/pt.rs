@@ -112,6 +112,11 @@ impl Words for Pt {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("criado o FIFO {} (modo 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "consertada {}: o modo era {was:04o}, que trancava até você (um umask estranho?); \
+                 é 0700 de novo",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "pai: {} já existia (criado por um filho que espera, ou deixado por uma execução \
                  que foi morta); não é nosso, então fica depois desta execução: `rm {}` o remove",
@@ -197,6 +202,12 @@ impl Words for Pt {
                 "o pai desligou antes de responder em {} (fim de arquivo), depois de {}",
                 path.display(),
                 count(*sent, "mensagem", "mensagens")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "outro pai{} já está lendo {}: dois pais receberiam cada um parte das linhas de \
+                 cada filho; pare-o ou passe outro --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "outro pai já está escutando em {}; pare-o ou use outro --path",
@@ -331,6 +342,7 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::Locking => format!("travando {p}"),
         }
     }
 

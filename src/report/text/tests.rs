@@ -44,6 +44,10 @@ fn errors() -> Vec<Error> {
             sent: 0,
         },
         Error::AnotherFatherListening(p.clone()),
+        Error::AnotherFatherReading {
+            path: p.clone(),
+            pid: Some(42),
+        },
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
         Error::SocketTypeMismatch(p.clone()),
@@ -108,6 +112,7 @@ fn error_index(e: &Error) -> usize {
         Error::PinNeedsTwoCpus { .. } => 24,
         Error::NeedsLinux(LinuxOnly::ZeroCopy) => 25,
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
+        Error::AnotherFatherReading { .. } => 27,
     }
 }
 
@@ -125,6 +130,10 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::CreatedFifo(p),
         Note::FifoReadableByOthers(p),
         Note::FifoAlreadyThere(p),
+        Note::FolderRepaired {
+            folder: p,
+            was: 0o500,
+        },
         Note::SocketListening {
             path: p,
             seqpacket: true,
@@ -157,10 +166,11 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::SonFailed { .. } => 11,
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
+        Note::FolderRepaired { .. } => 14,
     }
 }
 
-const DOINGS: [Doing; 43] = [
+const DOINGS: [Doing; 44] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -204,6 +214,7 @@ const DOINGS: [Doing; 43] = [
     Doing::Draining,
     Doing::PingPong,
     Doing::OpeningDevNull,
+    Doing::Locking,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -251,6 +262,7 @@ fn doing_index(d: Doing) -> usize {
         Doing::Draining => 40,
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
+        Doing::Locking => 43,
     }
 }
 

@@ -1,0 +1,216 @@
+//! Safe paths and sane inputs: files that are not ours are never removed, modes we promise hold
+//! whatever the umask, one father per FIFO. Root bypasses modes, so these run the binary as
+//! nobody (uid 65534) through setpriv where the check is about permissions.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use nix::sys::signal::Signal;
+use nix::unistd::{Gid, Uid, chown};
+
+use crate::endings::wait_for_wchan;
+use crate::util::*;
+
+/// A temporary folder that nobody (uid 65534) owns and may write in.
+fn nobodys_dir() -> tempfile::TempDir {
+    let dir = temp_dir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    chown(
+        dir.path(),
+        Some(Uid::from_raw(65534)),
+        Some(Gid::from_raw(65534)),
+    )
+    .unwrap();
+    dir
+}
+
+/// `ipcdemo ARGS` as nobody, under `umask`.
+fn as_nobody_with_umask(umask: &str, args: &[&str]) -> Command {
+    let inner = ipcdemo_as_nobody(args);
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!("umask {umask}; exec \"$@\""))
+        .arg("bash")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+}
+
+#[test]
+fn a_fifo_swapped_in_by_someone_else_is_never_removed() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let father = start_father("named", &fifo, &[]);
+    wait_for_wchan(father.pid(), "wait_for_partner");
+    // Someone replaces our FIFO with theirs. On ext4 the new file often gets the inode number
+    // the old one just freed: the device and inode alone would call it ours.
+    std::fs::remove_file(&fifo).unwrap();
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    chown(&fifo, Some(Uid::from_raw(65534)), None).unwrap();
+    father.signal(Signal::SIGTERM);
+    let done = father.finish();
+    assert_eq!(done.signal, Some(15), "{done:?}");
+    let meta = std::fs::symlink_metadata(&fifo).expect("the foreign FIFO is still there");
+    assert_eq!(meta.uid(), 65534);
+}
+
+#[test]
+fn odd_umasks_still_give_a_private_folder_and_a_0600_fifo() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as another user");
+        return;
+    }
+    for umask in ["277", "477", "777"] {
+        let dir = nobodys_dir();
+        let fifo = dir.path().join("made").join("by-us").join("fifo");
+        let father =
+            as_nobody_with_umask(umask, &["named", "--count", "2", "--path", path_str(&fifo)]);
+        let father = Running::start("father as nobody", father);
+        wait_for_path(&fifo);
+        assert_eq!(mode_of(&fifo), 0o600, "umask {umask}: the FIFO");
+        assert_eq!(
+            mode_of(fifo.parent().unwrap()),
+            0o700,
+            "umask {umask}: its folder"
+        );
+        assert_eq!(mode_of(fifo.parent().unwrap().parent().unwrap()), 0o700);
+        let son = as_nobody_with_umask(
+            umask,
+            &[
+                "named",
+                "--son",
+                "--count",
+                "2",
+                "--tick",
+                "0",
+                "--path",
+                path_str(&fifo),
+            ],
+        );
+        let son = Running::start("son as nobody", son).finish();
+        assert_eq!(son.code, Some(0), "umask {umask}: {}", son.stderr);
+        let done = father.finish();
+        assert_eq!(done.code, Some(0), "umask {umask}: {}", done.stderr);
+        assert_eq!(
+            done.stdout.len(),
+            2,
+            "umask {umask}: {:?} {}",
+            done.stdout,
+            done.stderr
+        );
+        assert!(done.stderr.contains("(mode 0600)"), "{}", done.stderr);
+    }
+}
+
+#[test]
+fn a_per_user_folder_left_unusable_by_a_umask_is_repaired() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as another user");
+        return;
+    }
+    let runtime = nobodys_dir();
+    let folder = runtime.path().join("ipcdemo");
+    std::fs::create_dir(&folder).unwrap();
+    chown(
+        &folder,
+        Some(Uid::from_raw(65534)),
+        Some(Gid::from_raw(65534)),
+    )
+    .unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let out = ipcdemo_as_nobody(&["named", "--son", "--no-wait"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("repaired {}: its mode was 0500", folder.display())),
+        "{stderr}"
+    );
+    // It then worked: no father is reading (ENXIO), which it could only find out inside.
+    assert!(stderr.contains("no father is reading"), "{stderr}");
+    assert_eq!(mode_of(&folder), 0o700);
+    assert!(
+        std::fs::read_dir(&folder).unwrap().next().is_none(),
+        "the son made the FIFO, found no father, and removed it"
+    );
+}
+
+#[test]
+fn a_second_father_on_one_fifo_is_refused_until_the_first_dies() {
+    let runtime = temp_dir();
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let with_runtime = |args: &[&str]| {
+        let mut cmd = ipcdemo_std(args);
+        cmd.env("XDG_RUNTIME_DIR", runtime.path());
+        cmd
+    };
+    let first = Running::start(
+        "first father",
+        with_runtime(&["named", "--path", path_str(&fifo)]),
+    );
+    wait_for_path(&fifo);
+    wait_for_wchan(first.pid(), "wait_for_partner");
+    let second = Running::start(
+        "second father",
+        with_runtime(&["named", "--path", path_str(&fifo)]),
+    )
+    .finish();
+    assert_eq!(second.code, Some(1), "{second:?}");
+    assert!(
+        second.stderr.contains(&format!(
+            "another father (pid {}) is already reading {}",
+            first.pid(),
+            fifo.display()
+        )),
+        "{}",
+        second.stderr
+    );
+    // The first is untouched, and when it dies by kill -9 its lock dies with it.
+    first.signal(Signal::SIGKILL);
+    assert_eq!(first.finish().signal, Some(9));
+    let third = Running::start(
+        "third father",
+        with_runtime(&["named", "--count", "1", "--path", path_str(&fifo)]),
+    );
+    wait_for_wchan(third.pid(), "wait_for_partner");
+    let son = Running::start(
+        "son",
+        with_runtime(&[
+            "named",
+            "--son",
+            "--count",
+            "1",
+            "--tick",
+            "0",
+            "--path",
+            path_str(&fifo),
+        ]),
+    )
+    .finish();
+    assert_eq!(son.code, Some(0), "{}", son.stderr);
+    let done = third.finish();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    assert_eq!(done.stdout.len(), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(runtime.path().join("ipcdemo"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "lock files are removed: {leftovers:?}"
+    );
+}

@@ -180,6 +180,9 @@ pub struct SocketArgs {
     /// Father: answer every message; son: wait for each answer and show the round trip
     #[arg(long)]
     pub ack: bool,
+    /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub ack_timeout: Duration,
 }
 
 const ANON_EXAMPLES: &str = "\

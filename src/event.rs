@@ -62,9 +62,13 @@ pub enum Event<'a> {
         /// The son's pid, where the kernel tells us (`SO_PEERCRED`).
         #[serde(skip_serializing_if = "Option::is_none")]
         son: Option<i32>,
-        /// The son left before ending this line with `\n`.
-        #[serde(skip_serializing_if = "is_false")]
-        partial: bool,
+        /// A line shown before its end: the writer left, or it is a piece of a long line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        partial: Option<Partial>,
+        /// seqpacket: the record had this many bytes, more than the read kept (the rest was
+        /// discarded).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record_bytes: Option<usize>,
     },
     /// One message handed to one `write(2)`.
     Sent {
@@ -95,6 +99,16 @@ pub enum Event<'a> {
     },
     /// The kernel refused a write with `EAGAIN`: a blocking writer would sleep here.
     WouldBlock { asked: usize, held: u64 },
+}
+
+/// Why a FIFO line is shown before its newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partial {
+    /// Every writer left without ending the line.
+    WriterLeft,
+    /// The line is longer than the father holds at once; this is one piece, more follows.
+    LongLine,
 }
 
 /// A diagnostic on the way: waiting, warnings, explanations (stderr, never JSON).
@@ -175,6 +189,11 @@ pub enum Error {
     FatherReset {
         path: PathBuf,
         sent: u64,
+    },
+    /// socket `--ack`: no answer came within `waited`.
+    NoAnswer {
+        path: PathBuf,
+        waited: std::time::Duration,
     },
     /// socket `--ack`: the father hung up before answering.
     FatherHungUp {
@@ -301,6 +320,13 @@ pub struct ReadCounts {
     pub reads_several_messages: u64,
     /// Reads that returned only part of one message.
     pub reads_part_message: u64,
+    /// Bytes of seqpacket records beyond the read size, which the kernel discarded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bytes_discarded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl std::ops::Add for ReadCounts {
@@ -313,6 +339,7 @@ impl std::ops::Add for ReadCounts {
             reads_one_message: self.reads_one_message + b.reads_one_message,
             reads_several_messages: self.reads_several_messages + b.reads_several_messages,
             reads_part_message: self.reads_part_message + b.reads_part_message,
+            bytes_discarded: self.bytes_discarded + b.bytes_discarded,
         }
     }
 }

@@ -195,15 +195,21 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
         }
         match read(&read_end, &mut buffer) {
             Ok(0) => {
-                sink.note(&Note::EndOfFile);
-                break sink.event_now(Role::Father, pid, Event::Eof);
+                // The event first: if the son stopped because stdout closed, it fails and
+                // the run ends quietly instead of explaining an end of file nobody caused.
+                let eof = sink.event_now(Role::Father, pid, Event::Eof);
+                if eof.is_ok() {
+                    sink.note(&Note::EndOfFile);
+                }
+                break eof;
             }
             Ok(n) => {
                 counter.record(&buffer[..n]);
                 let event = Event::Received {
                     data: Data(&buffer[..n]),
                     son: None,
-                    partial: false,
+                    partial: None,
+                    record_bytes: None,
                 };
                 if let Err(e) = sink.event_now(Role::Father, pid, event) {
                     break Err(e);

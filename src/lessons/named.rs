@@ -24,7 +24,7 @@ use nix::unistd::{getpid, read};
 
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{self, write_message};
-use crate::event::{Data, Error, Event, Note, Outcome, Result, Role, Sink, Summary};
+use crate::event::{Data, Error, Event, Note, Outcome, Partial, Result, Role, Sink, Summary};
 use crate::sys::lock::{self, Lock, Locked};
 use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
 use crate::sys::{Context, Doing, fifo, signals};
@@ -187,7 +187,7 @@ impl LineReader {
         while let Some(end) = data.iter().position(|&b| b == b'\n') {
             self.pending.extend_from_slice(&data[..end]);
             data = &data[end + 1..];
-            self.emit(pid, false, sink)?;
+            self.emit(pid, None, sink)?;
             self.lines_seen += 1;
             if self.done() {
                 return Ok(());
@@ -195,7 +195,7 @@ impl LineReader {
         }
         self.pending.extend_from_slice(data);
         if self.pending.len() >= LONGEST_LINE {
-            self.emit(pid, true, sink)?;
+            self.emit(pid, Some(Partial::LongLine), sink)?;
         }
         Ok(())
     }
@@ -204,14 +204,15 @@ impl LineReader {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.emit(pid, true, sink)
+        self.emit(pid, Some(Partial::WriterLeft), sink)
     }
 
-    fn emit(&mut self, pid: i32, partial: bool, sink: &dyn Sink) -> Result<()> {
+    fn emit(&mut self, pid: i32, partial: Option<Partial>, sink: &dyn Sink) -> Result<()> {
         let event = Event::Received {
             data: Data(&self.pending),
             son: None,
             partial,
+            record_bytes: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();

@@ -7,7 +7,8 @@ use nix::errno::Errno;
 use super::{ModePart, Reading, Words, count, human_bytes};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -42,14 +43,30 @@ impl Words for En {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
                     None => format!("{who} {pid} received [{data}] at {time}"),
                 };
-                if partial {
-                    line.push_str(" (partial: the writer left without a newline)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (partial: the writer left without a newline)")
+                    }
+                    Some(Partial::LongLine) => {
+                        line.push_str(" (partial: a piece of a longer line; the rest follows)")
+                    }
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (cut short: the record had {full} bytes; the kernel discarded the rest)"
+                    ));
                 }
                 line
             }
@@ -191,6 +208,12 @@ impl Words for En {
                 "the father went away after {}: {} reset the connection (ECONNRESET)",
                 count(*sent, "message", "messages"),
                 path.display()
+            ),
+            Error::NoAnswer { path, waited } => format!(
+                "no answer from the father on {} within {}: is it running with --ack? (or give \
+                 it longer with --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
             ),
             Error::FatherHungUp { path, sent } => format!(
                 "the father hung up on {} before answering (end of file), after {}",
@@ -422,7 +445,7 @@ impl Words for En {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "summary: {}, {} in {}: {} held exactly one message, {} held several glued \
              together, {} held part of one",
             count(c.messages, "message", "messages"),
@@ -431,7 +454,14 @@ impl Words for En {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} beyond the read size were discarded (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {

@@ -7,7 +7,8 @@ use nix::errno::Errno;
 use super::{ModePart, Reading, Words, count, human_bytes};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -50,7 +51,12 @@ impl Words for Es {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => {
@@ -58,8 +64,19 @@ impl Words for Es {
                     }
                     None => format!("{who} {pid} recibió [{data}] a las {time}"),
                 };
-                if partial {
-                    line.push_str(" (parcial: el escritor se fue sin un salto de línea)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (parcial: el escritor se fue sin un salto de línea)")
+                    }
+                    Some(Partial::LongLine) => {
+                        line.push_str(" (parcial: un trozo de una línea más larga; el resto sigue)")
+                    }
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (recortado: el registro tenía {full} bytes; el núcleo descartó el resto)"
+                    ));
                 }
                 line
             }
@@ -205,6 +222,12 @@ impl Words for Es {
                 "el padre se fue después de {}: {} reinició la conexión (ECONNRESET)",
                 count(*sent, "mensaje", "mensajes"),
                 path.display()
+            ),
+            Error::NoAnswer { path, waited } => format!(
+                "ninguna respuesta del padre en {} dentro de {}: ¿se ejecuta con --ack? (o dele \
+                 más tiempo con --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
             ),
             Error::FatherHungUp { path, sent } => format!(
                 "el padre colgó en {} antes de responder (fin de archivo), después de {}",
@@ -451,7 +474,7 @@ impl Words for Es {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "resumen: {}, {} en {}: {} con exactamente un mensaje, {} con varios pegados, {} \
              con un trozo de uno",
             count(c.messages, "mensaje", "mensajes"),
@@ -460,7 +483,14 @@ impl Words for Es {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} más allá del tamaño de lectura se descartaron (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {

@@ -104,6 +104,18 @@ pub trait Words: Sync {
     fn lessons_intro(&self) -> &'static str;
     fn lessons_outro(&self) -> &'static str;
 
+    /// A duration as a person reads it: `2 s`, `1,5 s`, `250 ms`.
+    fn duration(&self, d: std::time::Duration) -> String {
+        let seconds = d.as_secs_f64();
+        if seconds >= 1.0 {
+            let text = self.num(seconds, 3);
+            let text = text.trim_end_matches('0');
+            format!("{} s", text.trim_end_matches(['.', ',']))
+        } else {
+            format!("{} ms", d.as_millis())
+        }
+    }
+
     /// A figure with `decimals` decimals and this language's decimal mark.
     fn num(&self, value: f64, decimals: usize) -> String {
         let text = format!("{value:.decimals$}");

@@ -7,7 +7,8 @@ use nix::errno::Errno;
 use super::{ModePart, Reading, Words, count, human_bytes};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -42,14 +43,30 @@ impl Words for Pt {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
                     None => format!("{who} {pid} recebeu [{data}] às {time}"),
                 };
-                if partial {
-                    line.push_str(" (parcial: o escritor saiu sem quebra de linha)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (parcial: o escritor saiu sem quebra de linha)")
+                    }
+                    Some(Partial::LongLine) => line.push_str(
+                        " (parcial: um pedaço de uma linha mais longa; o resto vem a seguir)",
+                    ),
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (cortado: o registro tinha {full} bytes; o kernel descartou o resto)"
+                    ));
                 }
                 line
             }
@@ -197,6 +214,12 @@ impl Words for Pt {
                 "o pai foi embora depois de {}: {} reiniciou a conexão (ECONNRESET)",
                 count(*sent, "mensagem", "mensagens"),
                 path.display()
+            ),
+            Error::NoAnswer { path, waited } => format!(
+                "nenhuma resposta do pai em {} dentro de {}: ele está rodando com --ack? (ou dê \
+                 mais tempo com --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
             ),
             Error::FatherHungUp { path, sent } => format!(
                 "o pai desligou antes de responder em {} (fim de arquivo), depois de {}",
@@ -437,7 +460,7 @@ impl Words for Pt {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "resumo: {}, {} em {}: {} com exatamente uma mensagem, {} com várias coladas, {} \
              com um pedaço de uma",
             count(c.messages, "mensagem", "mensagens"),
@@ -446,7 +469,14 @@ impl Words for Pt {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} além do tamanho de leitura foram descartados (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {

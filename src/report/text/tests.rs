@@ -9,7 +9,7 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly};
+use crate::event::{Data, LinuxOnly, Partial};
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -47,6 +47,10 @@ fn errors() -> Vec<Error> {
         Error::AnotherFatherReading {
             path: p.clone(),
             pid: Some(42),
+        },
+        Error::NoAnswer {
+            path: p.clone(),
+            waited: std::time::Duration::from_millis(1500),
         },
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
@@ -113,6 +117,7 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::ZeroCopy) => 25,
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
+        Error::NoAnswer { .. } => 28,
     }
 }
 
@@ -316,7 +321,14 @@ fn events() -> Vec<Event<'static>> {
         Event::Received {
             data,
             son: Some(9),
-            partial: true,
+            partial: Some(Partial::WriterLeft),
+            record_bytes: None,
+        },
+        Event::Received {
+            data,
+            son: None,
+            partial: Some(Partial::LongLine),
+            record_bytes: Some(200_000),
         },
         Event::Sent { data },
         Event::Accepted { son: 9, uid: 0 },
@@ -344,15 +356,19 @@ fn events() -> Vec<Event<'static>> {
 
 fn event_index(e: &Event<'_>) -> usize {
     match e {
-        Event::Received { .. } => 0,
-        Event::Sent { .. } => 1,
-        Event::Accepted { .. } => 2,
-        Event::Left { .. } => 3,
-        Event::Answered { .. } => 4,
-        Event::Eof => 5,
-        Event::Filled { partial: false, .. } => 6,
-        Event::Filled { partial: true, .. } => 7,
-        Event::WouldBlock { .. } => 8,
+        Event::Received {
+            partial: Some(Partial::WriterLeft),
+            ..
+        } => 0,
+        Event::Received { .. } => 1,
+        Event::Sent { .. } => 2,
+        Event::Accepted { .. } => 3,
+        Event::Left { .. } => 4,
+        Event::Answered { .. } => 5,
+        Event::Eof => 6,
+        Event::Filled { partial: false, .. } => 7,
+        Event::Filled { partial: true, .. } => 8,
+        Event::WouldBlock { .. } => 9,
     }
 }
 
@@ -406,6 +422,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         reads_one_message: 0,
         reads_several_messages: 1,
         reads_part_message: 0,
+        bytes_discarded: 5,
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
@@ -594,6 +611,20 @@ fn plurals_agree_with_their_count() {
             .words()
             .reads_summary(&two)
             .starts_with("resumo: 2 mensagens, 2 bytes em 2 leituras:")
+    );
+}
+
+#[test]
+fn durations_read_as_people_say_them() {
+    use std::time::Duration;
+    assert_eq!(Lang::En.words().duration(Duration::from_secs(2)), "2 s");
+    assert_eq!(
+        Lang::Pt.words().duration(Duration::from_millis(1500)),
+        "1,5 s"
+    );
+    assert_eq!(
+        Lang::En.words().duration(Duration::from_millis(250)),
+        "250 ms"
     );
 }
 

@@ -165,11 +165,11 @@ pub struct SocketArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Father: exit after this many messages (newline-terminated) from all sons; son: send this
-    /// many, then exit [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// many, then exit (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
-    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// Father: the most bytes asked of each read(2) (1 to 1M)
     #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
@@ -201,11 +201,12 @@ Examples:
 #[derive(Debug, Args)]
 pub struct AnonArgs {
     /// Send this many messages, then close the pipe; the father reads to end-of-file and exits
-    /// [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
     /// The unit of the son's sleeps: it sleeps 0, 1, 2, 3, 4, 0 … ticks before each message
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// The most bytes the father asks of each read(2) (1 to 1M)
     #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
@@ -228,11 +229,11 @@ pub struct NamedArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Father: exit after this many lines in all; son: send this many lines, then exit
-    /// [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
-    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
@@ -251,14 +252,16 @@ pub struct BenchArgs {
     /// Which mechanisms to measure, comma-separated [default: all]
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub mechanism: Vec<Mechanism>,
-    /// Bytes to stream in each throughput run, like 256M or 4G [default: 1G; 64M with --quick]
+    /// Bytes to stream in each throughput run, like 256M or 4G (1 to 1T) [default: 1G; 64M
+    /// with --quick]
     #[arg(long, value_name = "BYTES", value_parser = total_bytes)]
     pub total: Option<u64>,
     /// Bytes per write(2) in throughput runs (1 to 16M)
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = bytes_in_range(1, 16 << 20))]
     pub size: usize,
-    /// Timed ping-pong round trips in each latency run [default: 100000; 10000 with --quick]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Timed ping-pong round trips in each latency run (1 to 10000000: each is kept to find the
+    /// percentiles) [default: 100000; 10000 with --quick]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), allow_hyphen_values = true)]
     pub rounds: Option<u64>,
     /// Bytes per ping and per pong (1 to 64K)
     #[arg(long, value_name = "BYTES", default_value = "1", value_parser = bytes_in_range(1, 64 << 10))]
@@ -292,6 +295,9 @@ pub struct BenchArgs {
 fn total_bytes(text: &str) -> Result<u64, String> {
     match crate::units::parse_bytes(text)? {
         0 => Err("a zero-length run measures nothing; give at least 1 byte, like 1M".into()),
+        bytes if bytes > 1 << 40 => Err(format!(
+            "{bytes} bytes is out of range; choose 1 B to 1 TiB"
+        )),
         bytes => Ok(bytes),
     }
 }

@@ -214,3 +214,149 @@ fn a_second_father_on_one_fifo_is_refused_until_the_first_dies() {
         "lock files are removed: {leftovers:?}"
     );
 }
+
+#[test]
+fn a_seqpacket_record_longer_than_the_read_size_is_said_and_counted_once() {
+    let dir = temp_dir();
+    let socket = dir.path().join("socket");
+    let father = start_father(
+        "socket",
+        &socket,
+        &["--seqpacket", "--read-size", "4", "--count", "5"],
+    );
+    let son = start_son("socket", &socket, &["--seqpacket", "--count", "5"]).finish();
+    assert_eq!(son.code, Some(0), "{}", son.stderr);
+    let done = father.finish();
+    assert_eq!(done.code, Some(0), "--count is reached: {}", done.stderr);
+    let received: Vec<&String> = done
+        .stdout
+        .iter()
+        .filter(|l| l.contains(" received ["))
+        .collect();
+    assert_eq!(received.len(), 5, "{:?}", done.stdout);
+    for line in &received {
+        assert_eq!(data_of(line), b"Spam", "{line}");
+        assert!(
+            line.contains("(cut short: the record had 9 bytes"),
+            "{line}"
+        );
+    }
+    assert!(
+        done.stderr.contains(
+            "summary: 5 messages, 20 bytes in 5 reads: 0 held exactly one message, 0 held \
+             several glued together, 5 held part of one; 25 bytes beyond the read size were \
+             discarded (MSG_TRUNC)"
+        ),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_zero_length_seqpacket_record_is_a_message_not_a_hang_up() {
+    if !have("python3", "--version") {
+        return;
+    }
+    let dir = temp_dir();
+    let socket = dir.path().join("socket");
+    let father = start_father(
+        "socket",
+        &socket,
+        &["--seqpacket", "--count", "2", "--json"],
+    );
+    // An empty record, then a real one; the son stays connected until the father is done.
+    let script = format!(
+        "import socket, sys\n\
+         s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n\
+         s.connect({:?})\n\
+         s.send(b'')\n\
+         s.send(b'Spam 000\\n')\n\
+         s.recv(1)\n",
+        path_str(&socket)
+    );
+    let mut python = Command::new("python3");
+    python.args(["-c", &script]);
+    let python = python.spawn().unwrap();
+    let done = father.finish();
+    let (code, _) = finish_child("python son", python);
+    assert_eq!(code, Some(0));
+    let events: Vec<serde_json::Value> = done
+        .stdout
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let received: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["event"] == "received").collect();
+    assert_eq!(received.len(), 2, "{:?}", done.stdout);
+    assert_eq!(
+        (received[0]["data"].as_str(), received[0]["bytes"].as_u64()),
+        (Some(""), Some(0))
+    );
+    assert_eq!(received[1]["data"], "Spam 000\\n");
+    assert!(
+        !events.iter().any(|e| e["event"] == "left"),
+        "no hang-up was seen"
+    );
+    assert_eq!(events.last().unwrap()["messages"], 2);
+}
+
+#[test]
+fn a_son_waiting_for_an_answer_that_never_comes_says_so() {
+    let dir = temp_dir();
+    let socket = dir.path().join("socket");
+    let father = start_father("socket", &socket, &[]);
+    let son = start_son(
+        "socket",
+        &socket,
+        &["--ack", "--ack-timeout", "300ms", "--count", "1"],
+    )
+    .finish();
+    assert_eq!(son.code, Some(1), "{son:?}");
+    assert!(
+        son.stderr.contains(&format!(
+            "error: no answer from the father on {} within 300 ms: is it running with --ack?",
+            socket.display()
+        )),
+        "{}",
+        son.stderr
+    );
+    father.signal(Signal::SIGTERM);
+    father.finish();
+}
+
+#[test]
+fn extreme_numbers_are_refused_at_parse_time_with_the_limit() {
+    for (args, needle) in [
+        (
+            vec!["bench", "--rounds", "18446744073709551615"],
+            "10000000",
+        ),
+        (vec!["bench", "--rounds", "100000000000"], "10000000"),
+        (vec!["bench", "--total", "2T"], "1 TiB"),
+        (
+            vec!["bench", "--total", "99999999999999999999"],
+            "too many bytes",
+        ),
+        (
+            vec!["anon", "--tick", "10000000000000000000s"],
+            "at most 1h",
+        ),
+        (vec!["anon", "--tick", "-1s"], "negative"),
+        (vec!["socket", "--son", "--ack-timeout", "-5s"], "negative"),
+        (vec!["anon", "--count", "0"], "1..=1000000000"),
+        (vec!["anon", "--count", "-1"], "invalid value '-1'"),
+        (vec!["named", "--count", "1000000001"], "1..=1000000000"),
+    ] {
+        let out = ipcdemo(&args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // And the limits are in --help.
+    let help = ipcdemo(&["bench", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&help.get_output().stdout).to_string();
+    assert!(
+        help.contains("1 to 10000000") && help.contains("1 to 1T"),
+        "{help}"
+    );
+}

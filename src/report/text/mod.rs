@@ -184,15 +184,7 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
-pub fn human_bytes(bytes: u64) -> String {
-    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
-            return format!("{} {unit}", bytes >> shift);
-        }
-    }
-    format!("{bytes} B")
-}
+pub use crate::units::human_bytes;
 
 /// How a column lines up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -164,7 +164,14 @@ fn son_writes(
         let Some(message) = message else {
             return Ok(());
         };
-        let stamp = sink.now();
+        if config.show_son {
+            // Said just before the write(2), stamped then: the father's receipt can never
+            // appear before it.
+            let event = Event::Sent {
+                data: Data(message),
+            };
+            sink.event_now(Role::Son, pid, event)?;
+        }
         match write_message(&write_end, message) {
             Ok(()) => {}
             // The father stopped reading (it was stopped, or its stdout closed): that is its
@@ -175,12 +182,6 @@ fn son_writes(
             Err(e) => return Err(Error::call(Doing::WritingPipe, e)),
         }
         sent += 1;
-        if config.show_son {
-            let event = Event::Sent {
-                data: Data(message),
-            };
-            sink.event(stamp, Role::Son, pid, event)?;
-        }
     }
     Ok(())
 }

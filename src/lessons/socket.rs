@@ -395,8 +395,8 @@ fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
             return Err(father_gone(e, path, out.sent_before));
         }
         let sent = out.sent_before + 1;
-        // With --ack, wait for the answer before printing anything: the round trip measures
-        // the socket, not our terminal.
+        // With --ack, the clock runs from just before the write to the answer, and nothing is
+        // printed in between: the round trip measures the socket, not our terminal.
         let answered = if config.ack {
             match read_answer(&fd, &mut answer, config.seqpacket, config.ack_timeout) {
                 Ok(Answer::Got(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
@@ -417,7 +417,6 @@ fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
         } else {
             None
         };
-        spam::report_sent(sink, &out)?;
         if let Some((n, rtt_us)) = answered {
             let event = Event::Answered {
                 data: Data(&answer[..n]),

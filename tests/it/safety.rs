@@ -360,3 +360,105 @@ fn extreme_numbers_are_refused_at_parse_time_with_the_limit() {
         "{help}"
     );
 }
+
+#[test]
+fn a_receipt_never_appears_before_its_send() {
+    for _ in 0..5 {
+        let out = ipcdemo(&[
+            "anon",
+            "--fork",
+            "--show-son",
+            "--count",
+            "30",
+            "--tick",
+            "0",
+        ])
+        .assert()
+        .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        let (mut sent, mut received) = (0usize, 0usize);
+        for line in stdout.lines() {
+            if line.starts_with("Son ") {
+                sent += data_of(line).len();
+            } else if line.starts_with("Father ") {
+                received += data_of(line).len();
+                assert!(
+                    received <= sent,
+                    "a receipt came before its send:\n{stdout}"
+                );
+            }
+        }
+        assert_eq!((sent, received), (240, 240), "{stdout}");
+    }
+}
+
+#[test]
+fn every_json_time_has_six_decimals_at_most() {
+    let out = ipcdemo(&[
+        "--json",
+        "anon",
+        "--count",
+        "5",
+        "--tick",
+        "0",
+        "--show-son",
+    ])
+    .assert()
+    .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let mut kinds = Vec::new();
+    for line in stdout.lines() {
+        // The raw text, not the parsed float: 7 decimals would show here.
+        let at = line.find("\"time\":").expect("every line has a time") + 7;
+        let number: String = line[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let decimals = number.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 6, "{line}");
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        kinds.push(value["event"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("summary"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_long_fifo_line_is_shown_in_pieces_labelled_as_such() {
+    if !have("python3", "--version") {
+        return;
+    }
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let father = start_father("named", &fifo, &["--json", "--count", "1"]);
+    // 70 000 bytes without a newline, then the newline, from a writer that stays.
+    let script = format!(
+        "import os\n\
+         f = os.open({:?}, os.O_WRONLY)\n\
+         os.write(f, b'x' * 70000)\n\
+         os.write(f, b'\\n')\n",
+        path_str(&fifo)
+    );
+    let (code, stderr) = run_with_deadline("python writer", {
+        let mut c = Command::new("python3");
+        c.args(["-c", &script]).stderr(std::process::Stdio::piped());
+        c
+    });
+    assert_eq!(code, Some(0), "{stderr}");
+    let done = father.finish();
+    let events: Vec<serde_json::Value> = done
+        .stdout
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let received: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["event"] == "received").collect();
+    assert_eq!(received.len(), 2, "{:?}", done.stdout);
+    assert_eq!(received[0]["partial"], "long_line");
+    assert_eq!(received[0]["bytes"], 65536);
+    assert!(received[1].get("partial").is_none(), "{}", received[1]);
+    assert_eq!(received[1]["bytes"], 70000 - 65536);
+}

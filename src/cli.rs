@@ -35,6 +35,7 @@ pub struct Cli {
 
 /// Options every demo understands.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print one JSON object per line on stdout instead of human text
     #[arg(long, global = true)]
@@ -57,7 +58,7 @@ pub enum Command {
     #[command(after_long_help = ANON_EXAMPLES)]
     Anon(AnonArgs),
     /// a named pipe (FIFO): a father and any number of sons in other terminals
-    #[command(after_long_help = NAMED_EXAMPLES)]
+    // Its examples name the real default path: see `command()`.
     Named(NamedArgs),
     /// a Unix domain socket: a connection per son, its identity, answers
     #[command(after_long_help = SOCKET_EXAMPLES)]
@@ -74,9 +75,9 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_long_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on stdout
+    /// Print a manual page (roff) on stdout: ipcdemo's, or one lesson's
     #[command(after_long_help = MAN_EXAMPLES)]
-    Man,
+    Man(ManArgs),
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -88,7 +89,16 @@ Examples:
 const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
-  ipcdemo man > ~/.local/share/man/man1/ipcdemo.1   install it for `man ipcdemo`";
+  ipcdemo man socket | man -l -         the page of one lesson, every option explained
+  for p in '' anon named socket capacity atomic bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+
+/// `ipcdemo man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "bench", "completions"])]
+    pub command: Option<String>,
+}
 
 /// `ipcdemo completions`.
 #[derive(Debug, Args)]
@@ -191,11 +201,18 @@ Examples:
   ipcdemo anon --count 20 --tick 0      twenty messages at once: watch them glue together
   ipcdemo anon --fork --show-son        the son as a child process, its sends shown too";
 
-const NAMED_EXAMPLES: &str = "\
-Examples:
+/// `named --help`'s examples, with the real default path of this user on this machine
+/// (`$XDG_RUNTIME_DIR` is unset under sudo, ssh and in containers).
+fn named_examples() -> String {
+    let fifo = crate::sys::rendezvous::default_dir().join("pipefifo");
+    format!(
+        "Examples:
   ipcdemo named                         terminal 1: the father waits for sons
   ipcdemo named --son                   terminal 2 (and 3, 4 …): a son writes Spam lines
-  echo hello > \"$XDG_RUNTIME_DIR/ipcdemo/pipefifo\"   any program can be a son";
+  echo hello > {}   any program can be a son",
+        crate::report::text::shell_quote(&fifo.display().to_string())
+    )
+}
 
 /// `ipcdemo anon`: the notebook's first demo.
 #[derive(Debug, Args)]
@@ -315,6 +332,7 @@ pub fn command() -> clap::Command {
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
+    command = command.mut_subcommand("named", |sub| sub.after_long_help(named_examples()));
     for name in names {
         if let Some(numbers) = lessons::numbers_of(&name) {
             command = command.mut_subcommand(&name, |sub| {
@@ -344,10 +362,21 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
-/// The man page (roff), generated from this very definition.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+/// A man page (roff), generated from this very definition: ipcdemo(1), or ipcdemo-NAME(1) for
+/// one subcommand, which the top page's SUBCOMMANDS section refers to.
+pub fn man_page(subcommand: Option<&str>) -> std::io::Result<Vec<u8>> {
+    let top = command();
+    let page = match subcommand.and_then(|name| top.find_subcommand(name)) {
+        Some(sub) => {
+            let name = format!("ipcdemo-{}", sub.get_name());
+            sub.clone()
+                .name(name)
+                .bin_name(format!("ipcdemo {}", sub.get_name()))
+        }
+        None => top,
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(command()).render(&mut out)?;
+    clap_mangen::Man::new(page).render(&mut out)?;
     Ok(out)
 }
 

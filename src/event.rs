@@ -131,9 +131,11 @@ pub enum Note<'a> {
     FifoAlreadyThere(&'a Path),
     /// Others may read the FIFO (and steal lines).
     FifoReadableByOthers(&'a Path),
+    /// The father listens; `given_path`: the user chose the path (so the son must be told).
     SocketListening {
         path: &'a Path,
         seqpacket: bool,
+        given_path: bool,
     },
     StaleSocketReplaced(&'a Path),
     /// `accept(2)` failed with EMFILE/ENFILE while this many sons were connected.
@@ -456,6 +458,12 @@ pub enum Progress {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+    },
+    /// `atomic`: record size `step` of `steps` is running.
+    Atomic {
+        step: usize,
+        steps: usize,
+        record_size: usize,
     },
     Done,
 }

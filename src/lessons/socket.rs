@@ -187,6 +187,7 @@ fn father(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
     sink.note(&Note::SocketListening {
         path,
         seqpacket: config.seqpacket,
+        given_path: config.path.is_some(),
     });
     let mut sons: Vec<Connection> = Vec::new();
     let mut finished = ReadCounts::default();

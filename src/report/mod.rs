@@ -335,6 +335,14 @@ impl Sink for Reporter {
                 "\r\x1b[2K{}",
                 self.words.progress(step, steps, mechanism, measure)
             ),
+            Progress::Atomic {
+                step,
+                steps,
+                record_size,
+            } => format!(
+                "\r\x1b[2K{}",
+                self.words.atomic_progress(step, steps, record_size)
+            ),
             Progress::Done => "\r\x1b[2K".to_string(),
         };
         let _ = out::write_all(out::stderr(), text.as_bytes(), Patience::UntilStopped);
@@ -367,10 +375,10 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     if mode.huge_pages {
         parts.push(ModePart::HugePages);
     }
-    match mode.pin {
-        Pin::None => {}
-        Pin::Same => parts.push(ModePart::SameCpu),
-        Pin::Split => parts.push(ModePart::SplitCpus),
+    match (mode.pin, mode.cpus) {
+        (Pin::Same, Some((cpu, _))) => parts.push(ModePart::SameCpu(cpu)),
+        (Pin::Split, Some((parent, child))) => parts.push(ModePart::SplitCpus(parent, child)),
+        (Pin::None | Pin::Same | Pin::Split, _) => {}
     }
     parts
 }

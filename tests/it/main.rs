@@ -7,6 +7,7 @@ mod bench;
 mod capacity;
 mod endings;
 mod named;
+mod papercuts;
 mod polish;
 mod safety;
 mod socket;

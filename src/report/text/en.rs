@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -143,14 +143,19 @@ impl Words for En {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "father: listening on {} ({kind}); run `ipcdemo socket --son{flag}` in \
+                    "father: listening on {} ({kind}); run `{flag}` in \
                      another terminal",
                     path.display()
                 )
@@ -566,8 +571,8 @@ impl Words for En {
             ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "huge pages".into(),
-            ModePart::SameCpu => "same CPU".into(),
-            ModePart::SplitCpus => "split CPUs".into(),
+            ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
         }
     }
 
@@ -629,6 +634,9 @@ impl Words for En {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!("atomic [{step}/{steps}] {}-byte records…", record_size)
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",

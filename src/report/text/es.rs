@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -156,14 +156,19 @@ impl Words for Es {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "padre: escuchando en {} ({kind}); ejecute `ipcdemo socket --son{flag}` en \
+                    "padre: escuchando en {} ({kind}); ejecute `{flag}` en \
                      otra terminal",
                     path.display()
                 )
@@ -603,8 +608,8 @@ impl Words for Es {
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
-            ModePart::SameCpu => "misma CPU".into(),
-            ModePart::SplitCpus => "CPUs separadas".into(),
+            ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
         }
     }
 
@@ -666,6 +671,12 @@ impl Words for Es {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!(
+            "atomic [{step}/{steps}] registros de {} bytes…",
+            record_size
+        )
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "un pipe(2) entre un hilo hijo y su padre: los mensajes se pegan",

@@ -100,6 +100,8 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// `atomic`'s sign of life: record size `step` of `steps`.
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
     fn lessons_intro(&self) -> &'static str;
     fn lessons_outro(&self) -> &'static str;
@@ -134,8 +136,8 @@ pub enum ModePart {
     PipeSize(usize),
     BusyPoll,
     HugePages,
-    SameCpu,
-    SplitCpus,
+    SameCpu(usize),
+    SplitCpus(usize, usize),
 }
 
 /// What the bench table's closing line says.
@@ -185,6 +187,31 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 }
 
 pub use crate::units::human_bytes;
+
+/// The exact command a socket son needs to reach this father (not words: a command line).
+pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
+    let mut command = String::from("ipcdemo socket --son");
+    if seqpacket {
+        command.push_str(" --seqpacket");
+    }
+    if given_path {
+        command.push_str(&format!(
+            " --path {}",
+            shell_quote(&path.display().to_string())
+        ));
+    }
+    command
+}
+
+/// `text` as one shell word: as is when it is plain, else in single quotes.
+pub fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
 
 /// How a column lines up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

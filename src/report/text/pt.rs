@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -145,14 +145,19 @@ impl Words for Pt {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "pai: escutando em {} ({kind}); rode `ipcdemo socket --son{flag}` em outro \
+                    "pai: escutando em {} ({kind}); rode `{flag}` em outro \
                      terminal",
                     path.display()
                 )
@@ -587,8 +592,8 @@ impl Words for Pt {
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
-            ModePart::SameCpu => "mesma CPU".into(),
-            ModePart::SplitCpus => "CPUs separadas".into(),
+            ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
         }
     }
 
@@ -650,6 +655,12 @@ impl Words for Pt {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!(
+            "atomic [{step}/{steps}] registros de {} bytes…",
+            record_size
+        )
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "um pipe(2) entre uma thread filho e o pai: mensagens se colam",

@@ -142,6 +142,7 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::SocketListening {
             path: p,
             seqpacket: true,
+            given_path: true,
         },
         Note::StaleSocketReplaced(p),
         Note::TooManySons(3),
@@ -480,8 +481,8 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::PipeSize(1 << 20),
         ModePart::BusyPoll,
         ModePart::HugePages,
-        ModePart::SameCpu,
-        ModePart::SplitCpus,
+        ModePart::SameCpu(0),
+        ModePart::SplitCpus(0, 1),
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -492,6 +493,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     ] {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
+    said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -611,6 +613,20 @@ fn plurals_agree_with_their_count() {
             .words()
             .reads_summary(&two)
             .starts_with("resumo: 2 mensagens, 2 bytes em 2 leituras:")
+    );
+}
+
+#[test]
+fn the_son_command_is_exact_and_quoted() {
+    let plain = Path::new("/tmp/x/socket");
+    assert_eq!(son_command(plain, false, false), "ipcdemo socket --son");
+    assert_eq!(
+        son_command(plain, true, true),
+        "ipcdemo socket --son --seqpacket --path /tmp/x/socket"
+    );
+    assert_eq!(
+        son_command(Path::new("/tmp/it's here"), false, true),
+        "ipcdemo socket --son --path '/tmp/it'\\''s here'"
     );
 }
 

@@ -10,6 +10,7 @@ use crate::bench::model::{Mechanism, Pin};
 use crate::report::Clock;
 use crate::report::lessons;
 use crate::report::text::Lang;
+use crate::sys::mqueue::{HARD_MAX_MESSAGE_SIZE, HARD_MAX_MESSAGES};
 use crate::units::{bytes_in_range, parse_duration};
 
 const EXIT_STATUSES: &str = "\
@@ -23,7 +24,7 @@ shell shows 128 + its number and stops its loop:
   131  SIGQUIT (Ctrl-\\)              143  SIGTERM
 A second signal while it cleans up ends it at once.";
 
-/// See Unix inter-process communication happen: pipes, FIFOs and sockets, byte by byte.
+/// See Unix inter-process communication happen: pipes, FIFOs, sockets and message queues, byte by byte.
 #[derive(Debug, Parser)]
 #[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -69,6 +70,9 @@ pub enum Command {
     /// several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
+    /// a POSIX message queue: whole messages, priorities that overtake, limits said aloud
+    #[command(after_long_help = MQ_EXAMPLES)]
+    Mq(MqArgs),
     /// how fast each mechanism is here: throughput and round trips
     #[command(after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -90,13 +94,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic mq bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "mq", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -255,6 +259,69 @@ pub struct NamedArgs {
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
     pub no_wait: bool,
+}
+
+const MQ_EXAMPLES: &str = "\
+Examples:
+  ipcdemo mq --read-after 3s            terminal 1: the father lets messages pile up first
+  ipcdemo mq --son --priority-every 3   terminal 2: every third message jumps the queue
+  ipcdemo mq --message-size 4           now a son's 8-byte message fails with EMSGSIZE";
+
+/// `ipcdemo mq`: a POSIX message queue between a father and its sons.
+#[derive(Debug, Args)]
+pub struct MqArgs {
+    /// Be a son (a sender) instead of the father (the receiver, who creates the queue)
+    #[arg(long)]
+    pub son: bool,
+    /// The queue's name: one leading slash and no other, at most 248 bytes (the lock file
+    /// beside it needs the rest of NAME_MAX) [default: /ipcdemo-<uid>-queue]
+    #[arg(long, value_name = "NAME", value_parser = queue_name, allow_hyphen_values = true)]
+    pub name: Option<String>,
+    /// Father: exit after receiving this many messages; son: send this many, then exit
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// Son: the unit of its sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub tick: Duration,
+    /// Father: the most messages the queue holds (mq_maxmsg), set at creation (1 to 65536;
+    /// without root at most /proc/sys/fs/mqueue/msg_max) [default: msg_default]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=HARD_MAX_MESSAGES), allow_hyphen_values = true, conflicts_with = "son")]
+    pub max_messages: Option<u64>,
+    /// Father: the largest message (mq_msgsize), set at creation (1 to 16M; without root at
+    /// most /proc/sys/fs/mqueue/msgsize_max) [default: msgsize_default]
+    #[arg(long, value_name = "BYTES", value_parser = bytes_in_range(1, HARD_MAX_MESSAGE_SIZE as u64), conflicts_with = "son")]
+    pub message_size: Option<usize>,
+    /// Father: wait this long before the first receive, so messages pile up in the queue and
+    /// the higher priorities visibly overtake (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with = "son")]
+    pub read_after: Duration,
+    /// Son: send every K-th message at priority 1, the others at 0 (1 to 1000000)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_hyphen_values = true, requires = "son")]
+    pub priority_every: Option<u64>,
+    /// Son: fail at once (EAGAIN) when the queue is full, instead of waiting for room
+    #[arg(long, requires = "son")]
+    pub no_wait: bool,
+}
+
+/// A queue name as `mq_overview(7)` wants it, with room for its lock file.
+fn queue_name(text: &str) -> Result<String, String> {
+    use crate::sys::mqueue::{BadName, LONGEST_NAME, check_name};
+    match check_name(text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(BadName::NoLeadingSlash) => Err(format!(
+            "a queue name starts with a slash, like /{text} (mq_overview(7))"
+        )),
+        Err(BadName::SlashInside) => Err(
+            "a queue name has one slash, the first character, and no other, like /myqueue".into(),
+        ),
+        Err(BadName::Empty) => {
+            Err("a queue name needs a name after its slash, like /myqueue".into())
+        }
+        Err(BadName::TooLong(bytes)) => Err(format!(
+            "{bytes} bytes is too long for a queue name; give at most {LONGEST_NAME}"
+        )),
+    }
 }
 
 const BENCH_EXAMPLES: &str = "\

@@ -3,9 +3,9 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, MqArgs, NamedArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, named, socket};
+use crate::lessons::{anon, atomic, capacity, mq, named, socket};
 use crate::report::Settings;
 use crate::report::text::Lang;
 
@@ -70,6 +70,20 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn mq(args: &MqArgs) -> mq::Config {
+    mq::Config {
+        son: args.son,
+        name: args.name.clone(),
+        count: args.count,
+        tick: args.tick,
+        max_messages: args.max_messages,
+        message_size: args.message_size,
+        priority_every: args.priority_every,
+        read_after: args.read_after,
+        no_wait: args.no_wait,
     }
 }
 

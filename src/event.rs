@@ -10,6 +10,7 @@ use nix::sys::signal::Signal;
 use serde::{Serialize, Serializer};
 
 use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
+use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, Refusal, SysError};
 
@@ -69,11 +70,20 @@ pub enum Event<'a> {
         /// discarded).
         #[serde(skip_serializing_if = "Option::is_none")]
         record_bytes: Option<usize>,
+        /// mq: the message's priority (`mq_receive(3)` hands out the highest first).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        priority: Option<u32>,
+        /// mq: messages still waiting in the queue after this one (`mq_curmsgs`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        queued: Option<u64>,
     },
-    /// One message handed to one `write(2)`.
+    /// One message handed to one `write(2)` (or one `mq_send(3)`).
     Sent {
         #[serde(flatten)]
         data: Data<'a>,
+        /// mq: the priority it was sent at.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        priority: Option<u32>,
     },
     /// A son connected; its identity comes from the kernel, not from the son.
     Accepted { son: i32, uid: u32 },
@@ -152,6 +162,45 @@ pub enum Note<'a> {
     },
     /// `bench`'s child failed.
     BenchChildFailed(&'a Error),
+    /// mq father: the queue is made; its attributes and the system's limits, said aloud.
+    QueueCreated {
+        name: &'a str,
+        attributes: Attributes,
+        limits: Limits,
+    },
+    /// mq father: the queue was there but nobody held its lock (its father died, as by
+    /// `kill -9`): removed, with the `left` messages in it, and made anew.
+    StaleQueueReplaced {
+        name: &'a str,
+        lock: &'a Path,
+        left: u64,
+    },
+    /// mq father: it waits `after` before its first receive, so messages pile up.
+    ReadingAfter {
+        name: &'a str,
+        after: std::time::Duration,
+        max_messages: u64,
+    },
+    /// mq father: receiving now; `given_name`: the user chose the name (so a son must be told).
+    FatherReceiving {
+        name: &'a str,
+        given_name: bool,
+    },
+    /// mq son: the queue it sends to, as `mq_getattr(3)` sees it.
+    SonSendingTo {
+        name: &'a str,
+        attributes: Attributes,
+    },
+    /// mq son: no father holds the queue's lock: the queue was left by a father that died.
+    NoFatherHoldsQueue {
+        name: &'a str,
+        lock: &'a Path,
+    },
+    /// mq son: the queue is full; it waits for room.
+    QueueFullWaiting {
+        name: &'a str,
+        max_messages: u64,
+    },
 }
 
 /// How a child process ended, when it did not end well.
@@ -251,6 +300,50 @@ pub enum Error {
     },
     /// bench: the other side left in the middle of a run.
     OtherSideLeft,
+    /// mq son: there is no queue of that name (`ENOENT`); `given_name`: chosen with --name.
+    NoQueue {
+        name: String,
+        given_name: bool,
+    },
+    /// mq: the queue belongs to another user; it was left untouched.
+    QueueOwner {
+        name: String,
+        owner: u32,
+        me: u32,
+    },
+    /// mq: the queue exists and may not even be opened (`EACCES`): another user's.
+    QueueForbidden(String),
+    /// mq: another father (this pid, if known) receives on the queue.
+    AnotherFatherReceiving {
+        name: String,
+        pid: Option<i32>,
+    },
+    /// mq son with `--no-wait`: the queue is full (`EAGAIN`) after `sent` messages.
+    QueueFull {
+        name: String,
+        max_messages: u64,
+        sent: u64,
+    },
+    /// mq son: a message longer than `mq_msgsize` (`EMSGSIZE`).
+    MessageTooLong {
+        name: String,
+        bytes: usize,
+        message_size: usize,
+    },
+    /// mq father: the kernel refused to create the queue with the size asked for.
+    QueueRefused {
+        name: String,
+        errno: Errno,
+        /// What was asked (or the system's default size).
+        asked: Size,
+        /// Boxed: it would make every `Result` of ours large.
+        limits: Box<Limits>,
+    },
+    /// mq son: the name no longer leads to the queue it sends to (its father removed it).
+    QueueRemoved {
+        name: String,
+        sent: u64,
+    },
     /// `--pin split` with fewer than two CPUs.
     PinNeedsTwoCpus {
         cpus: usize,
@@ -267,6 +360,7 @@ pub enum Error {
 pub enum LinuxOnly {
     ZeroCopy,
     Pin,
+    MessageQueues,
 }
 
 impl Error {
@@ -353,6 +447,8 @@ pub enum Why {
     ByteStream,
     /// SOCK_SEQPACKET keeps every boundary.
     Seqpacket,
+    /// A message queue keeps every boundary, and orders by priority.
+    MessageQueue,
 }
 
 /// What the kernel held and how the writes went.
@@ -399,6 +495,27 @@ impl AtomicRun {
     }
 }
 
+/// What the mq father received, and the queue it received from.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueReport {
+    /// The queue's name, `/` first.
+    pub name: String,
+    /// Whole messages received.
+    pub messages: u64,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Successful `mq_receive(3)` calls: each returned exactly one whole message.
+    pub receives: u64,
+    /// Messages that came with a priority above 0.
+    pub priority_messages: u64,
+    /// `mq_maxmsg`: the most messages the queue held.
+    pub max_messages: u64,
+    /// `mq_msgsize`: the largest message it took, in bytes.
+    pub message_size_bytes: usize,
+    /// Messages still in the queue when it was removed: they went with it.
+    pub left_in_queue: u64,
+}
+
 /// What a run ends by saying (stderr in text, a `summary` object in JSON).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -422,6 +539,8 @@ pub enum Summary {
     },
     Capacity(CapacityReport),
     Atomic(AtomicRun),
+    /// The mq father's messages.
+    Queue(QueueReport),
 }
 
 /// How a lesson ended: what it has to say, and whether it stopped early or failed. The

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, named, socket};
+use lessons::{anon, atomic, capacity, mq, named, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -49,6 +49,7 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
+        Command::Mq(args) => mq::run(&config::mq(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
         Command::Man(args) => match cli::man_page(args.command.as_deref()) {

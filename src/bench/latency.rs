@@ -13,7 +13,7 @@ use crate::event::{Error, Result, Sink};
 use crate::sys::{Doing, signals};
 
 pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
-    let mut result = empty_measurement(Measure::Latency, &channel);
+    let mut result = empty_measurement(Measure::Latency, channel.pipe_size, channel.notes.clone());
     if config.busy_poll {
         set_nonblocking(&[
             &channel.parent_read,

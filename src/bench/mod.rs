@@ -17,6 +17,7 @@ mod channel;
 mod child;
 mod latency;
 pub mod model;
+mod mq;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
@@ -98,6 +99,8 @@ impl Config {
             huge_pages: self.huge_pages && zero_copy,
             pin: self.pin,
             cpus,
+            max_messages: None,
+            message_size_bytes: None,
         }
     }
 }
@@ -109,11 +112,21 @@ pub fn measure(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<Measurement> {
-    let channel = open_channel(mechanism, config)?;
     let cpus = match child::cpus(config.pin)? {
         (Some(parent), Some(child)) => Some((parent, child)),
         _ => None,
     };
+    if mechanism == Mechanism::Mq {
+        let mut result = mq::measure(measure, config, sink)?;
+        result.mechanism = mechanism;
+        result.mode = Mode {
+            max_messages: result.mode.max_messages,
+            message_size_bytes: result.mode.message_size_bytes,
+            ..config.mode(mechanism, measure, None, cpus)
+        };
+        return Ok(result);
+    }
+    let channel = open_channel(mechanism, config)?;
     let mode = config.mode(mechanism, measure, channel.pipe_size, cpus);
     let mut result = match measure {
         Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
@@ -124,7 +137,11 @@ pub fn measure(
     Ok(result)
 }
 
-fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
+fn empty_measurement(
+    measure: Measure,
+    pipe_size: Option<usize>,
+    notes: Vec<BenchNote>,
+) -> Measurement {
     Measurement {
         mechanism: Mechanism::Pipe,
         measure,
@@ -135,16 +152,20 @@ fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measuremen
             huge_pages: false,
             pin: Pin::None,
             cpus: None,
+            max_messages: None,
+            message_size_bytes: None,
         },
         bytes: 0,
         seconds: 0.0,
         bytes_per_second: None,
+        messages: None,
+        messages_per_second: None,
         rounds: None,
         rtt_median_us: None,
         rtt_p99_us: None,
         round_trips_per_second: None,
-        pipe_size_bytes: channel.pipe_size,
-        notes: channel.notes.clone(),
+        pipe_size_bytes: pipe_size,
+        notes,
     }
 }
 

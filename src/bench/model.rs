@@ -22,17 +22,20 @@ pub enum Mechanism {
     Socketpair,
     /// TCP over 127.0.0.1, the reference most people know
     Tcp,
+    /// A POSIX message queue (mq_open(3)): whole messages of at most mq_msgsize bytes
+    Mq,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 6] = [
+    pub const ALL: [Mechanism; 7] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::UnixStream,
         Mechanism::UnixSeqpacket,
         Mechanism::Socketpair,
         Mechanism::Tcp,
+        Mechanism::Mq,
     ];
 
     /// The name on the command line, in the table and in JSON (not translated: it is a name).
@@ -44,6 +47,7 @@ impl Mechanism {
             Mechanism::UnixSeqpacket => "unix-seqpacket",
             Mechanism::Socketpair => "socketpair",
             Mechanism::Tcp => "tcp",
+            Mechanism::Mq => "mq",
         }
     }
 
@@ -100,6 +104,10 @@ pub struct Mode {
     pub pin: Pin,
     /// The parent's and the child's CPU, when pinned.
     pub cpus: Option<(usize, usize)>,
+    /// mq: the most messages each queue held (`mq_maxmsg`).
+    pub max_messages: Option<u64>,
+    /// mq: the size of each message sent, in bytes (at most `mq_msgsize`).
+    pub message_size_bytes: Option<usize>,
 }
 
 /// Something the reader of a row should know.
@@ -115,6 +123,9 @@ pub enum BenchNote {
     },
     /// Zero-copy: the reader never sees the bytes, so only their count was checked.
     ZeroCopyCountsOnly,
+    /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
+    /// the row used that size instead of the `asked` one.
+    MessageSizeCapped { asked: usize, max: usize },
 }
 
 impl From<PipeSizeError> for BenchNote {
@@ -134,7 +145,7 @@ impl BenchNote {
             BenchNote::PipeSizeRefused { asked, errno, max } => {
                 Some(PipeSizeError { asked, errno, max })
             }
-            BenchNote::ZeroCopyCountsOnly => None,
+            BenchNote::ZeroCopyCountsOnly | BenchNote::MessageSizeCapped { .. } => None,
         }
     }
 }
@@ -152,7 +163,7 @@ fn errno_name<S: serde::Serializer>(
 /// One measurement of one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
-    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair or tcp.
+    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair, tcp or mq.
     pub mechanism: Mechanism,
     /// throughput or latency.
     pub measure: Measure,
@@ -164,6 +175,10 @@ pub struct Measurement {
     pub seconds: f64,
     /// Throughput, in bytes per second (null for latency).
     pub bytes_per_second: Option<f64>,
+    /// mq throughput: whole messages received (null elsewhere).
+    pub messages: Option<u64>,
+    /// mq throughput: messages per second (null elsewhere).
+    pub messages_per_second: Option<f64>,
     /// Timed round trips (null for throughput).
     pub rounds: Option<u64>,
     /// Median round trip, in microseconds.

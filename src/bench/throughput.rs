@@ -15,10 +15,10 @@ use crate::sys::{Context, Doing, signals};
 
 /// The writer's pattern repeats every `PERIOD` bytes: a prime, so no write size lines up with
 /// it and a lost or repeated chunk shifts the pattern and fails the comparison.
-const PERIOD: usize = 251;
+pub(super) const PERIOD: usize = 251;
 
 /// The writer's bytes: the pattern, long enough to start a write at any phase.
-fn pattern(len: usize) -> Vec<u8> {
+pub(super) fn pattern(len: usize) -> Vec<u8> {
     (0..len + PERIOD).map(|i| (i % PERIOD) as u8).collect()
 }
 
@@ -29,7 +29,11 @@ pub(super) fn measure(
     sink: &dyn Sink,
 ) -> Result<Measurement> {
     let zero_copy = config.zero_copy && mechanism.is_pipe();
-    let mut result = empty_measurement(Measure::Throughput, &channel);
+    let mut result = empty_measurement(
+        Measure::Throughput,
+        channel.pipe_size,
+        channel.notes.clone(),
+    );
     if zero_copy {
         result.notes.push(BenchNote::ZeroCopyCountsOnly);
     }

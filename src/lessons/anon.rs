@@ -169,6 +169,7 @@ fn son_writes(
             // appear before it.
             let event = Event::Sent {
                 data: Data(message),
+                priority: None,
             };
             sink.event_now(Role::Son, pid, event)?;
         }
@@ -211,6 +212,8 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
                     son: None,
                     partial: None,
                     record_bytes: None,
+                    priority: None,
+                    queued: None,
                 };
                 if let Err(e) = sink.event_now(Role::Father, pid, event) {
                     break Err(e);

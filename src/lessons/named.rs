@@ -213,6 +213,8 @@ impl LineReader {
             son: None,
             partial,
             record_bytes: None,
+            priority: None,
+            queued: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();

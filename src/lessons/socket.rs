@@ -299,6 +299,8 @@ fn serve(
                 son: Some(son.son),
                 partial: None,
                 record_bytes: (n > kept).then_some(n),
+                priority: None,
+                queued: None,
             };
             sink.event_now(Role::Father, pid, event)?;
             messages += completed;

@@ -73,6 +73,8 @@ mod tests {
                 son: Some(9),
                 partial: None,
                 record_bytes: None,
+                priority: None,
+                queued: None,
             },
             Role::Father,
             7,

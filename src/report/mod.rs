@@ -163,6 +163,10 @@ impl Reporter {
                 Summary::Sent { messages, bytes } => {
                     self.say_last(&words.sent_summary(pid, *messages, *bytes));
                 }
+                Summary::Queue(report) => {
+                    self.say_last(&words.queue_summary(report));
+                    self.say_last(&words.why(crate::event::Why::MessageQueue));
+                }
                 Summary::Capacity(report) => {
                     self.say_last(&words.capacity_summary(report));
                     self.say_last(&words.capacity_why(report));
@@ -205,6 +209,7 @@ impl Reporter {
                 m.mechanism.name().to_string(),
                 words.measure(m.measure).to_string(),
                 or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
+                or_dash(m.messages_per_second, 0),
                 or_dash(m.rtt_median_us, 1),
                 or_dash(m.rtt_p99_us, 1),
                 or_dash(m.round_trips_per_second, 0),
@@ -217,7 +222,7 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 4])
+            .chain([Align::Right; 5])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
@@ -363,9 +368,17 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     let mode = &m.mode;
     let mut parts = vec![if mode.zero_copy {
         ModePart::ZeroCopy
+    } else if m.mechanism == Mechanism::Mq {
+        ModePart::SendReceive
     } else {
         ModePart::ReadWrite
     }];
+    if let (Some(max_messages), Some(message_size)) = (mode.max_messages, mode.message_size_bytes) {
+        parts.push(ModePart::Queue {
+            max_messages,
+            message_size,
+        });
+    }
     if let Some(size) = mode.pipe_size_bytes {
         parts.push(ModePart::PipeSize(size));
     }

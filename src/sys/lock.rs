@@ -70,6 +70,41 @@ pub fn try_lock(path: &Path) -> Result<Locked, SysError> {
     }
 }
 
+/// Who holds a lock, found without taking it for more than a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// Nobody: no file, or a file whose owner died (its lock went with it).
+    Nobody,
+    /// A live process; its pid, if it wrote one.
+    Alive(Option<i32>),
+}
+
+/// Looks at the lock at `path` without creating it: a shared lock taken and dropped at once
+/// says whether an exclusive one is held. (An owner trying its lock in that very moment would
+/// find it held; [`try_lock`]'s callers may try again.)
+pub fn holder(path: &Path) -> Result<Holder, SysError> {
+    let fd: OwnedFd = match open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => return Ok(Holder::Nobody),
+        Err(e) => return Err(e).doing_on(Doing::Locking, path),
+    };
+    // SAFETY: flock(2) on a descriptor we own; LOCK_NB never blocks. Closing the descriptor
+    // (at the end of this function) lets the shared lock go.
+    let taken =
+        unsafe { nix::libc::flock(fd.as_raw_fd(), nix::libc::LOCK_SH | nix::libc::LOCK_NB) };
+    if taken == 0 {
+        return Ok(Holder::Nobody);
+    }
+    match Errno::last() {
+        Errno::EWOULDBLOCK => Ok(Holder::Alive(read_pid(&mut std::fs::File::from(fd)))),
+        errno => Err(errno).doing_on(Doing::Locking, path),
+    }
+}
+
 fn read_pid(file: &mut std::fs::File) -> Option<i32> {
     let mut text = String::new();
     file.rewind().ok()?;

@@ -1,9 +1,10 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets. They make the system calls
+//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets, message queues. They make the system calls
 //! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
 //! words for it live in `report`.
 
 pub mod fifo;
 pub mod lock;
+pub mod mqueue;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;
@@ -64,6 +65,13 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    OpeningQueue,
+    CreatingQueue,
+    RemovingQueue,
+    ReadingQueueAttributes,
+    SendingToQueue,
+    ReceivingFromQueue,
+    WaitingForRoom,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

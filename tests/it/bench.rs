@@ -5,13 +5,14 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const ALL: [&str; 6] = [
+const ALL: [&str; 7] = [
     "pipe",
     "fifo",
     "unix-stream",
     "unix-seqpacket",
     "socketpair",
     "tcp",
+    "mq",
 ];
 
 fn bench_json(extra: &[&str]) -> Vec<Value> {
@@ -33,7 +34,7 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
 #[test]
 fn every_mechanism_measures_throughput_and_latency() {
     let rows = bench_json(&[]);
-    assert_eq!(rows.len(), 12, "six mechanisms, two measures each");
+    assert_eq!(rows.len(), 14, "seven mechanisms, two measures each");
     for (i, mechanism) in ALL.iter().enumerate() {
         let throughput = &rows[2 * i];
         let latency = &rows[2 * i + 1];

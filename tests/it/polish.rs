@@ -324,6 +324,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo mq",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -343,6 +344,7 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "mq",
         "completions",
         "man",
     ] {
@@ -464,7 +466,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     for (sub, label) in [
         ("anon", "Lessons 1–2: "),
         ("named", "Lesson 3: "),
-        ("bench", "Lesson 8: "),
+        ("mq", "Lesson 8: "),
+        ("bench", "Lesson 9: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(
@@ -562,7 +565,8 @@ fn figures_in_portuguese_tables_use_the_decimal_comma() {
     let lines: Vec<&str> = stdout.lines().collect();
     let gib = lines[1].split_whitespace().nth(2).unwrap();
     assert!(gib.contains(',') && !gib.contains('.'), "{stdout}");
-    let median = lines[2].split_whitespace().nth(3).unwrap();
+    // mechanism, measure, GiB/s, messages/s, then the median.
+    let median = lines[2].split_whitespace().nth(4).unwrap();
     assert!(median.contains(','), "{stdout}");
     assert!(lines[3].starts_with("leitura: "), "{stdout}");
 }

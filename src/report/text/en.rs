@@ -4,13 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, limit, mq_command, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, QueueReport,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -23,6 +24,28 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "the file".to_string(), |p| p.display().to_string())
+}
+
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "the queue".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "unlimited".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} of {}",
+        count(size.max_messages, "message", "messages"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
 }
 
 impl Words for En {
@@ -48,12 +71,21 @@ impl Words for En {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
-                    Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
-                    None => format!("{who} {pid} received [{data}] at {time}"),
-                };
+                let mut line = format!("{who} {pid} received [{data}]");
+                if let Some(son) = son {
+                    line.push_str(&format!(" from son {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" with priority {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} left in the queue)"));
+                }
+                line.push_str(&format!(" at {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (partial: the writer left without a newline)")
@@ -70,7 +102,17 @@ impl Words for En {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+            } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+            } => format!(
+                "{who} {pid} sent [{}] with priority {priority} at {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
             Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
             Event::Answered { data, rtt_us } => format!(
@@ -186,6 +228,64 @@ impl Words for En {
                 self.error_prefix(),
                 self.error(error)
             ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "father: created the queue {name} (mode 0600); mq_getattr(3) says mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlimits: without CAP_SYS_RESOURCE a queue holds at \
+                 most msg_max {} messages of at most msgsize_max {} bytes, and the system at most \
+                 queues_max {} queues (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit -q`) allows \
+                 {} for all of your queues together, root's too",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "father: replaced the stale queue {name}: nobody held its lock {}, so the father \
+                 that made it died without removing it (killed with -9?); the {} in it went \
+                 with it",
+                lock.display(),
+                count(left, "message", "messages")
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "father: waiting {} before the first mq_receive(3): meanwhile the messages pile \
+                 up in {name} (at most {max_messages}, then mq_send(3) blocks), each placed after \
+                 those of its own priority and before all of a lower one",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "father: ready on {name}: run `{}` in another terminal; mq_receive(3) sleeps \
+                 while the queue is empty",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "son: sending to {name}: mq_maxmsg {}, mq_msgsize {}, {} waiting now",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "warning: no father holds the lock {}: {name} was left by a father that died; \
+                 messages wait in it for a receiver, and the next `ipcdemo mq` replaces the \
+                 queue, losing them",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "son: {name} is full ({} messages, mq_maxmsg): mq_send(3) would sleep here until \
+                 the father receives one; this son waits for room in poll(2), since a queue \
+                 descriptor is a file descriptor on Linux (--no-wait fails with EAGAIN instead)",
+                max_messages
+            ),
         }
     }
 
@@ -299,6 +399,85 @@ impl Words for En {
                 "--zero-copy needs Linux (vmsplice and splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "POSIX message queues need Linux here (macOS has none)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "there is no queue {name} (ENOENT): only a father creates it; start `{}` first",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "refusing to use the queue {name}: it belongs to uid {owner}, not to you (uid \
+                 {me}); it was left untouched; pass another --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "refusing to use the queue {name}: it exists and you may not open it (EACCES), \
+                 so it is another user's; it was left untouched; pass another --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "another father{} is already receiving on {name}: two fathers would each take \
+                 part of the messages; stop it or pass another --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} is full ({max_messages} messages, mq_maxmsg) after {} from this son: \
+                 with --no-wait, mq_send(3) fails with EAGAIN instead of sleeping until the \
+                 father receives one; drop --no-wait to wait for room",
+                count(*sent, "message", "messages")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "a message of {} does not fit in {name}, whose messages are at most {} \
+                 (mq_msgsize, fixed when the father created it): mq_send(3) refused it whole \
+                 with EMSGSIZE; start the father with a larger --message-size",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("the kernel refused to create {name} with {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): without CAP_SYS_RESOURCE a queue may hold at most \
+                         msg_max {} messages of at most msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); ask for less with --max-messages and \
+                         --message-size (root may go up to 65536 messages of 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, plus the kernel's bookkeeping, \
+                         would pass your RLIMIT_MSGQUEUE ({}, `ulimit -q`), which counts all of \
+                         your queues and binds root too (or you are out of file descriptors); \
+                         ask for less",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): the system already has queues_max ({}) queues \
+                         (/proc/sys/fs/mqueue/queues_max); remove some (`ls /dev/mqueue` lists \
+                         them where the mqueue file system is mounted)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "the queue {name} was removed (its father ended) after {} from this son: the \
+                 son still holds the old queue, which nobody can open any more; start a father, \
+                 then a son",
+                count(*sent, "message", "messages")
+            ),
         }
     }
 
@@ -355,6 +534,15 @@ impl Words for En {
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
             Doing::Locking => format!("locking {p}"),
+            Doing::OpeningQueue => format!("opening the queue {}", queue(path)),
+            Doing::CreatingQueue => format!("creating the queue {}", queue(path)),
+            Doing::RemovingQueue => format!("removing the queue {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("reading the attributes of {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("sending to {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("receiving from {}", queue(path)),
+            Doing::WaitingForRoom => format!("waiting for room in {} (poll)", queue(path)),
         }
     }
 
@@ -477,11 +665,40 @@ impl Words for En {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = if r.left_in_queue == 0 {
+            "it was empty when it was removed".to_string()
+        } else {
+            format!(
+                "{} still in it went with it when it was removed",
+                count(r.left_in_queue, "message", "messages")
+            )
+        };
+        format!(
+            "summary: {}, {} in {}: each mq_receive(3) returned exactly one whole message, {} at \
+             a priority above 0; {} held at most {} of at most {} (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "message", "messages"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "receive", "receives"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "message", "messages"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
                                 message boundaries; read(2) returns whatever has arrived, up to \
                                 the size asked (pipe(7), unix(7))"
+                .into(),
+            Why::MessageQueue => "why: a message queue keeps every boundary: each \
+                                  mq_receive(3) returns one whole message, never a part and \
+                                  never two, the oldest of the highest priority waiting; \
+                                  messages wait in the kernel until received or until the \
+                                  queue is removed, and nothing says who sent them \
+                                  (mq_overview(7))"
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
@@ -552,11 +769,12 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 8] {
         [
             "mechanism",
             "measure",
             "GiB/s",
+            "messages/s",
             "median µs",
             "p99 µs",
             "round trips/s",
@@ -568,6 +786,14 @@ impl Words for En {
         match part {
             ModePart::ReadWrite => "read/write".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "queues of {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "huge pages".into(),
@@ -585,6 +811,13 @@ impl Words for En {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "messages here are at most {} (/proc/sys/fs/mqueue/msgsize_max, or what \
+                 RLIMIT_MSGQUEUE leaves), so the row sent {} messages, not the {} asked",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
                                               /dev/null without looking at them, so only the \
                                               byte count is checked"
@@ -646,7 +879,8 @@ impl Words for En {
             Lesson::Seqpacket => "the same, but every read is exactly one message",
             Lesson::Capacity => "how much a pipe holds before a writer blocks",
             Lesson::Atomic => "which writes tear when many writers share a pipe",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Mq => "a message queue: whole messages, priorities that overtake",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP and queues: how fast, here",
         }
     }
 

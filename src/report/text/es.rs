@@ -4,13 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, limit, mq_command, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, QueueReport,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -31,6 +32,28 @@ fn article(measure: Measure) -> &'static str {
         Measure::Throughput => "el",
         Measure::Latency => "la",
     }
+}
+
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "la cola".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "ilimitado".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} de {}",
+        count(size.max_messages, "mensaje", "mensajes"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
 }
 
 impl Words for Es {
@@ -56,14 +79,21 @@ impl Words for Es {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
-                    Some(son) => {
-                        format!("{who} {pid} recibió [{data}] del hijo {son} a las {time}")
-                    }
-                    None => format!("{who} {pid} recibió [{data}] a las {time}"),
-                };
+                let mut line = format!("{who} {pid} recibió [{data}]");
+                if let Some(son) = son {
+                    line.push_str(&format!(" del hijo {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" con prioridad {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} aún en la cola)"));
+                }
+                line.push_str(&format!(" a las {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (parcial: el escritor se fue sin un salto de línea)")
@@ -80,7 +110,17 @@ impl Words for Es {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+            } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+            } => format!(
+                "{who} {pid} envió [{}] con prioridad {priority} a las {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
             Event::Left { son } => format!("{who} {pid} vio que el hijo {son} colgó a las {time}"),
             Event::Answered { data, rtt_us } => format!(
@@ -199,6 +239,66 @@ impl Words for Es {
                 "{}: el proceso hijo de la medición: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "padre: creada la cola {name} (modo 0600); mq_getattr(3) dice mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlímites: sin CAP_SYS_RESOURCE una cola guarda como \
+                 máximo msg_max {} mensajes de como máximo msgsize_max {} bytes, y el sistema \
+                 como máximo queues_max {} colas (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit \
+                 -q`) permite {} para todas sus colas juntas, también las de root",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "padre: reemplazada la cola abandonada {name}: nadie tenía su cerrojo {}, así que el \
+                 padre que la creó murió sin eliminarla (¿matado con kill -9?); los mensajes que \
+                 guardaba ({}) se fueron con ella",
+                lock.display(),
+                count(left, "mensaje", "mensajes")
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "padre: esperando {} antes del primer mq_receive(3): mientras tanto los mensajes se \
+                 acumulan en {name} (como máximo {max_messages}; luego mq_send(3) se bloquea), \
+                 cada uno detrás de los de su misma prioridad y delante de todos los de prioridad \
+                 menor",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "padre: listo en {name}: ejecute `{}` en otra terminal; mq_receive(3) duerme \
+                 mientras la cola está vacía",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "hijo: enviando a {name}: mq_maxmsg {}, mq_msgsize {}, {} esperando ahora",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "aviso: ningún padre tiene el cerrojo {}: {name} la dejó un padre que murió; los \
+                 mensajes esperan en ella a un receptor, y el próximo `ipcdemo mq` reemplaza la \
+                 cola, perdiéndolos",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "hijo: {name} está llena ({} mensajes, mq_maxmsg): mq_send(3) dormiría aquí hasta \
+                 que el padre reciba uno; este hijo espera espacio en poll(2), pues en Linux el \
+                 descriptor de una cola es un descriptor de archivo (--no-wait falla con EAGAIN en \
+                 su lugar)",
+                max_messages
             ),
         }
     }
@@ -320,6 +420,84 @@ impl Words for Es {
                 "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin necesita Linux (sched_setaffinity)".into(),
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "las colas de mensajes POSIX necesitan Linux aquí (macOS no las tiene)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "no existe la cola {name} (ENOENT): solo un padre la crea; inicie `{}` primero",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "me niego a usar la cola {name}: pertenece al uid {owner}, no a usted (uid {me}); \
+                 quedó intacta; indique otro --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "me niego a usar la cola {name}: existe y usted no puede abrirla (EACCES), así que \
+                 es de otro usuario; quedó intacta; indique otro --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "otro padre{} ya está recibiendo en {name}: dos padres se llevarían cada uno parte de \
+                 los mensajes; deténgalo o indique otro --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} está llena ({max_messages} mensajes, mq_maxmsg) tras {} de este hijo: con \
+                 --no-wait, mq_send(3) falla con EAGAIN en vez de dormir hasta que el padre \
+                 reciba uno; quite --no-wait para esperar espacio",
+                count(*sent, "mensaje", "mensajes")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "un mensaje de {} no cabe en {name}, cuyos mensajes tienen como máximo {} \
+                 (mq_msgsize, fijado cuando el padre la creó): mq_send(3) lo rechazó entero con \
+                 EMSGSIZE; inicie el padre con un --message-size mayor",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("el núcleo se negó a crear {name} con {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): sin CAP_SYS_RESOURCE una cola puede guardar como máximo \
+                         msg_max {} mensajes de como máximo msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); pida menos con --max-messages y \
+                         --message-size (root puede llegar a 65536 mensajes de 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, más la contabilidad del núcleo, \
+                         superaría su RLIMIT_MSGQUEUE ({}, `ulimit -q`), que suma todas sus \
+                         colas y vale también para root (o se acabaron los descriptores de \
+                         archivo); pida menos",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): el sistema ya tiene queues_max ({}) colas \
+                         (/proc/sys/fs/mqueue/queues_max); elimine algunas (`ls /dev/mqueue` \
+                         las lista donde el sistema de archivos mqueue está montado)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "la cola {name} fue eliminada (su padre terminó) tras {} de este hijo: el hijo aún \
+                 tiene la cola antigua, que ya nadie puede abrir; inicie un padre y luego un hijo",
+                count(*sent, "mensaje", "mensajes")
+            ),
         }
     }
 
@@ -378,6 +556,15 @@ impl Words for Es {
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
             Doing::Locking => format!("bloqueando {p}"),
+            Doing::OpeningQueue => format!("abriendo la cola {}", queue(path)),
+            Doing::CreatingQueue => format!("creando la cola {}", queue(path)),
+            Doing::RemovingQueue => format!("eliminando la cola {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("leyendo los atributos de {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("enviando a {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("recibiendo de {}", queue(path)),
+            Doing::WaitingForRoom => format!("esperando espacio en {} (poll)", queue(path)),
         }
     }
 
@@ -506,12 +693,44 @@ impl Words for Es {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = if r.left_in_queue == 0 {
+            "estaba vacía cuando se eliminó".to_string()
+        } else {
+            format!(
+                "{} que aún quedaban en ella se fueron con ella cuando se eliminó",
+                count(r.left_in_queue, "mensaje", "mensajes")
+            )
+        };
+        format!(
+            "resumen: {}, {} en {}: cada mq_receive(3) devolvió exactamente un mensaje \
+             entero, {} con prioridad mayor que 0; {} guardaba como máximo {} de como máximo \
+             {} (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "mensaje", "mensajes"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "recepción", "recepciones"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "mensaje", "mensajes"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
                                 sin límites entre mensajes; read(2) devuelve lo que haya \
                                 llegado, hasta el tamaño pedido (pipe(7), unix(7))"
                 .into(),
+            Why::MessageQueue => {
+                "por qué: una cola de mensajes conserva cada límite entre mensajes: cada \
+                                  mq_receive(3) devuelve un mensaje entero, nunca un trozo ni \
+                                  dos, el más antiguo de la mayor prioridad en espera; los \
+                                  mensajes esperan en el núcleo hasta ser recibidos o hasta que \
+                                  se elimina la cola, y nada dice quién los envió \
+                                  (mq_overview(7))"
+                    .into()
+            }
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
                 .into(),
@@ -589,11 +808,12 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 8] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
+            "mensajes/s",
             "mediana µs",
             "p99 µs",
             "idas y vueltas/s",
@@ -605,6 +825,14 @@ impl Words for Es {
         match part {
             ModePart::ReadWrite => "lectura/escritura".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "colas de {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
@@ -622,6 +850,14 @@ impl Words for Es {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "aquí los mensajes tienen como máximo {} (/proc/sys/fs/mqueue/msgsize_max, o lo \
+                 que deja RLIMIT_MSGQUEUE), así que la fila envió mensajes de {}, no los de {} \
+                 pedidos",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "copia cero: el lector pasa las páginas a \
                                               /dev/null con splice(2) sin mirarlas, así que \
                                               solo se verifica la cantidad de bytes"
@@ -686,7 +922,8 @@ impl Words for Es {
             Lesson::Seqpacket => "lo mismo, pero cada lectura es exactamente un mensaje",
             Lesson::Capacity => "cuánto contiene un pipe antes de que un escritor se bloquee",
             Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
-            Lesson::Bench => "pipe, FIFO, sockets y TCP: qué tan rápidos son aquí",
+            Lesson::Mq => "una cola de mensajes: mensajes enteros, prioridades que se adelantan",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP y colas: qué tan rápidos son aquí",
         }
     }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, Note, ProcessEnd, QueueReport, ReadCounts, Role, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
@@ -86,13 +86,15 @@ pub trait Words: Sync {
     fn error_prefix(&self) -> &'static str;
     fn reads_summary(&self, counts: &ReadCounts) -> String;
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String;
+    /// The mq father's summary: what it received, and the queue's size.
+    fn queue_summary(&self, report: &QueueReport) -> String;
     fn why(&self, why: Why) -> String;
     fn capacity_summary(&self, report: &CapacityReport) -> String;
     fn capacity_why(&self, report: &CapacityReport) -> String;
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 7];
+    fn bench_header(&self) -> [&'static str; 8];
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
@@ -133,6 +135,13 @@ pub trait Words: Sync {
 pub enum ModePart {
     ReadWrite,
     ZeroCopy,
+    /// mq: `mq_send(3)` and `mq_receive(3)`.
+    SendReceive,
+    /// mq: queues of `max_messages` messages of `message_size` bytes.
+    Queue {
+        max_messages: u64,
+        message_size: usize,
+    },
     PipeSize(usize),
     BusyPoll,
     HugePages,
@@ -201,6 +210,24 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
         ));
     }
     command
+}
+
+/// The exact command for the other side of a message queue: `ipcdemo mq` (the father) or
+/// `ipcdemo mq --son`, with `--name` when the name was chosen (not words: a command line).
+pub fn mq_command(name: &str, given_name: bool, son: bool) -> String {
+    let mut command = String::from("ipcdemo mq");
+    if son {
+        command.push_str(" --son");
+    }
+    if given_name {
+        command.push_str(&format!(" --name {}", shell_quote(name)));
+    }
+    command
+}
+
+/// A limit read from the system: the number, `?` when it could not be read.
+pub fn limit(value: Option<u64>) -> String {
+    value.map_or_else(|| "?".to_string(), |v| v.to_string())
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes.

@@ -4,13 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, limit, mq_command, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, QueueReport,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -23,6 +24,28 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "o arquivo".to_string(), |p| p.display().to_string())
+}
+
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "a fila".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "ilimitado".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} de {}",
+        count(size.max_messages, "mensagem", "mensagens"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
 }
 
 impl Words for Pt {
@@ -48,12 +71,21 @@ impl Words for Pt {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
-                    Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
-                    None => format!("{who} {pid} recebeu [{data}] às {time}"),
-                };
+                let mut line = format!("{who} {pid} recebeu [{data}]");
+                if let Some(son) = son {
+                    line.push_str(&format!(" do filho {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" com prioridade {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} ainda na fila)"));
+                }
+                line.push_str(&format!(" às {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (parcial: o escritor saiu sem quebra de linha)")
@@ -70,7 +102,17 @@ impl Words for Pt {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+            } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+            } => format!(
+                "{who} {pid} enviou [{}] com prioridade {priority} às {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => {
                 format!("{who} {pid} aceitou o filho {son} (uid {uid})")
             }
@@ -191,6 +233,65 @@ impl Words for Pt {
                 "{}: o processo filho da medição: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "pai: criada a fila {name} (modo 0600); mq_getattr(3) diz mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlimites: sem CAP_SYS_RESOURCE uma fila guarda no \
+                 máximo msg_max {} mensagens de no máximo msgsize_max {} bytes, e o sistema no \
+                 máximo queues_max {} filas (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit -q`) \
+                 permite {} para todas as suas filas juntas, também as do root",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "pai: substituída a fila abandonada {name}: ninguém segurava a trava {}, então o pai \
+                 que a criou morreu sem removê-la (morto com kill -9?); as mensagens que ela \
+                 guardava ({}) se foram com ela",
+                lock.display(),
+                count(left, "mensagem", "mensagens")
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "pai: esperando {} antes do primeiro mq_receive(3): enquanto isso as mensagens se \
+                 acumulam em {name} (no máximo {max_messages}; depois mq_send(3) bloqueia), cada \
+                 uma depois das de mesma prioridade e antes de todas as de prioridade menor",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "pai: pronto em {name}: rode `{}` em outro terminal; mq_receive(3) dorme enquanto \
+                 a fila está vazia",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "filho: enviando para {name}: mq_maxmsg {}, mq_msgsize {}, {} esperando agora",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "aviso: nenhum pai segura a trava {}: {name} foi deixada por um pai que morreu; as \
+                 mensagens esperam nela por um receptor, e o próximo `ipcdemo mq` substitui a \
+                 fila, perdendo-as",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "filho: {name} está cheia ({} mensagens, mq_maxmsg): mq_send(3) dormiria aqui até \
+                 o pai receber uma; este filho espera por espaço em poll(2), pois no Linux o \
+                 descritor de uma fila é um descritor de arquivo (--no-wait falha com EAGAIN em \
+                 vez disso)",
+                max_messages
             ),
         }
     }
@@ -313,6 +414,85 @@ impl Words for Pt {
             Error::NeedsLinux(LinuxOnly::Pin) => {
                 "--pin precisa de Linux (sched_setaffinity)".into()
             }
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "filas de mensagens POSIX precisam de Linux aqui (o macOS não as tem)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "não existe a fila {name} (ENOENT): só um pai a cria; inicie `{}` antes",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "recusado usar a fila {name}: ela pertence ao uid {owner}, não a você (uid {me}); \
+                 ficou intocada; passe outro --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "recusado usar a fila {name}: ela existe e você não pode abri-la (EACCES), então \
+                 é de outro usuário; ficou intocada; passe outro --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "outro pai{} já está recebendo em {name}: dois pais levariam cada um parte das \
+                 mensagens; pare-o ou passe outro --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} está cheia ({max_messages} mensagens, mq_maxmsg) depois de {} deste filho: \
+                 com --no-wait, mq_send(3) falha com EAGAIN em vez de dormir até o pai receber \
+                 uma; tire o --no-wait para esperar por espaço",
+                count(*sent, "mensagem", "mensagens")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "uma mensagem de {} não cabe em {name}, cujas mensagens têm no máximo {} \
+                 (mq_msgsize, fixado quando o pai a criou): mq_send(3) a recusou inteira com \
+                 EMSGSIZE; inicie o pai com um --message-size maior",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("o kernel se recusou a criar {name} com {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): sem CAP_SYS_RESOURCE uma fila pode guardar no máximo \
+                         msg_max {} mensagens de no máximo msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); peça menos com --max-messages e \
+                         --message-size (o root pode ir até 65536 mensagens de 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, mais a contabilidade do kernel, \
+                         passaria do seu RLIMIT_MSGQUEUE ({}, `ulimit -q`), que soma todas as \
+                         suas filas e vale também para o root (ou acabaram os descritores de \
+                         arquivo); peça menos",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): o sistema já tem queues_max ({}) filas \
+                         (/proc/sys/fs/mqueue/queues_max); remova algumas (`ls /dev/mqueue` \
+                         as lista onde o sistema de arquivos mqueue está montado)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "a fila {name} foi removida (o pai dela terminou) depois de {} deste filho: o filho \
+                 ainda segura a fila antiga, que ninguém mais consegue abrir; inicie um pai, \
+                 depois um filho",
+                count(*sent, "mensagem", "mensagens")
+            ),
         }
     }
 
@@ -371,6 +551,15 @@ impl Words for Pt {
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
             Doing::Locking => format!("travando {p}"),
+            Doing::OpeningQueue => format!("abrindo a fila {}", queue(path)),
+            Doing::CreatingQueue => format!("criando a fila {}", queue(path)),
+            Doing::RemovingQueue => format!("removendo a fila {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("lendo os atributos de {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("enviando para {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("recebendo de {}", queue(path)),
+            Doing::WaitingForRoom => format!("esperando espaço em {} (poll)", queue(path)),
         }
     }
 
@@ -492,12 +681,43 @@ impl Words for Pt {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = if r.left_in_queue == 0 {
+            "estava vazia quando foi removida".to_string()
+        } else {
+            format!(
+                "{} ainda nela se foram com ela quando foi removida",
+                count(r.left_in_queue, "mensagem", "mensagens")
+            )
+        };
+        format!(
+            "resumo: {}, {} em {}: cada mq_receive(3) devolveu exatamente uma mensagem \
+             inteira, {} com prioridade acima de 0; {} guardava no máximo {} de no máximo {} \
+             (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "mensagem", "mensagens"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "recebimento", "recebimentos"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "mensagem", "mensagens"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
                                 sem fronteiras de mensagem; read(2) devolve o que já chegou, até \
                                 o tamanho pedido (pipe(7), unix(7))"
                 .into(),
+            Why::MessageQueue => {
+                "por quê: uma fila de mensagens preserva cada fronteira: cada mq_receive(3) \
+                                  devolve uma mensagem inteira, nunca um pedaço nem duas, a mais \
+                                  antiga da maior prioridade à espera; as mensagens esperam no \
+                                  kernel até serem recebidas ou até a fila ser removida, e nada \
+                                  diz quem as enviou (mq_overview(7))"
+                    .into()
+            }
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
                 .into(),
@@ -573,11 +793,12 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 8] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
+            "mensagens/s",
             "mediana µs",
             "p99 µs",
             "idas e voltas/s",
@@ -589,6 +810,14 @@ impl Words for Pt {
         match part {
             ModePart::ReadWrite => "leitura/escrita".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "filas de {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
@@ -606,6 +835,14 @@ impl Words for Pt {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "aqui as mensagens têm no máximo {} (/proc/sys/fs/mqueue/msgsize_max, ou o \
+                 que o RLIMIT_MSGQUEUE deixa), então a linha enviou mensagens de {}, não as de \
+                 {} pedidas",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
                                               /dev/null com splice(2) sem olhar para elas, então \
                                               só a contagem de bytes é conferida"
@@ -670,7 +907,8 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
-            Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
+            Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP e filas: a velocidade, aqui",
         }
     }
 

@@ -9,14 +9,44 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial};
+use crate::event::{Data, LinuxOnly, Partial, QueueReport};
+use crate::sys::mqueue::{Attributes, Limits, Size};
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
 }
 
+fn limits() -> Limits {
+    Limits {
+        msg_max: Some(10),
+        msgsize_max: Some(8192),
+        queues_max: Some(256),
+        msg_default: Some(10),
+        msgsize_default: Some(8192),
+        rlimit_bytes: Some(819_200),
+    }
+}
+
+fn attributes() -> Attributes {
+    Attributes {
+        max_messages: 10,
+        message_size: 8192,
+        queued: 3,
+    }
+}
+
 fn errors() -> Vec<Error> {
     let p = path();
+    let q = "/ipcdemo-0-queue".to_string();
+    let refused = |errno| Error::QueueRefused {
+        name: q.clone(),
+        errno,
+        asked: Size {
+            max_messages: 11,
+            message_size: 8192,
+        },
+        limits: Box::new(limits()),
+    };
     let end = ProcessEnd::Signaled(Signal::SIGKILL);
     vec![
         Error::Stopped(Signal::SIGINT),
@@ -83,6 +113,39 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::NeedsLinux(LinuxOnly::MessageQueues),
+        Error::NoQueue {
+            name: q.clone(),
+            given_name: true,
+        },
+        Error::QueueOwner {
+            name: q.clone(),
+            owner: 0,
+            me: 65534,
+        },
+        Error::QueueForbidden(q.clone()),
+        Error::AnotherFatherReceiving {
+            name: q.clone(),
+            pid: Some(42),
+        },
+        Error::QueueFull {
+            name: q.clone(),
+            max_messages: 2,
+            sent: 2,
+        },
+        Error::MessageTooLong {
+            name: q.clone(),
+            bytes: 8,
+            message_size: 4,
+        },
+        refused(Errno::EINVAL),
+        refused(Errno::EMFILE),
+        refused(Errno::ENOSPC),
+        refused(Errno::EIO),
+        Error::QueueRemoved {
+            name: q.clone(),
+            sent: 12,
+        },
     ]
 }
 
@@ -118,6 +181,15 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
         Error::NoAnswer { .. } => 28,
+        Error::NeedsLinux(LinuxOnly::MessageQueues) => 29,
+        Error::NoQueue { .. } => 30,
+        Error::QueueOwner { .. } => 31,
+        Error::QueueForbidden(_) => 32,
+        Error::AnotherFatherReceiving { .. } => 33,
+        Error::QueueFull { .. } => 34,
+        Error::MessageTooLong { .. } => 35,
+        Error::QueueRefused { .. } => 36,
+        Error::QueueRemoved { .. } => 37,
     }
 }
 
@@ -153,6 +225,37 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::QueueCreated {
+            name: "/ipcdemo-0-queue",
+            attributes: attributes(),
+            limits: limits(),
+        },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 3,
+        },
+        Note::ReadingAfter {
+            name: "/ipcdemo-0-queue",
+            after: std::time::Duration::from_secs(2),
+            max_messages: 10,
+        },
+        Note::FatherReceiving {
+            name: "/ipcdemo-0-queue",
+            given_name: false,
+        },
+        Note::SonSendingTo {
+            name: "/ipcdemo-0-queue",
+            attributes: attributes(),
+        },
+        Note::NoFatherHoldsQueue {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+        },
+        Note::QueueFullWaiting {
+            name: "/ipcdemo-0-queue",
+            max_messages: 10,
+        },
     ]
 }
 
@@ -173,10 +276,17 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
         Note::FolderRepaired { .. } => 14,
+        Note::QueueCreated { .. } => 15,
+        Note::StaleQueueReplaced { .. } => 16,
+        Note::ReadingAfter { .. } => 17,
+        Note::FatherReceiving { .. } => 18,
+        Note::SonSendingTo { .. } => 19,
+        Note::NoFatherHoldsQueue { .. } => 20,
+        Note::QueueFullWaiting { .. } => 21,
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 51] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -221,6 +331,13 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::OpeningQueue,
+    Doing::CreatingQueue,
+    Doing::RemovingQueue,
+    Doing::ReadingQueueAttributes,
+    Doing::SendingToQueue,
+    Doing::ReceivingFromQueue,
+    Doing::WaitingForRoom,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -269,6 +386,13 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::OpeningQueue => 44,
+        Doing::CreatingQueue => 45,
+        Doing::RemovingQueue => 46,
+        Doing::ReadingQueueAttributes => 47,
+        Doing::SendingToQueue => 48,
+        Doing::ReceivingFromQueue => 49,
+        Doing::WaitingForRoom => 50,
     }
 }
 
@@ -324,14 +448,33 @@ fn events() -> Vec<Event<'static>> {
             son: Some(9),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            priority: None,
+            queued: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            priority: None,
+            queued: None,
         },
-        Event::Sent { data },
+        Event::Received {
+            data,
+            son: None,
+            partial: None,
+            record_bytes: None,
+            priority: Some(1),
+            queued: Some(3),
+        },
+        Event::Sent {
+            data,
+            priority: None,
+        },
+        Event::Sent {
+            data,
+            priority: Some(1),
+        },
         Event::Accepted { son: 9, uid: 0 },
         Event::Left { son: 9 },
         Event::Answered { data, rtt_us: 12.5 },
@@ -413,7 +556,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket] {
+    for why in [Why::ByteStream, Why::Seqpacket, Why::MessageQueue] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -427,6 +570,19 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
+    for left in [0, 3] {
+        let report = QueueReport {
+            name: "/ipcdemo-0-queue".into(),
+            messages: 12,
+            bytes: 96,
+            receives: 12,
+            priority_messages: 4,
+            max_messages: 10,
+            message_size_bytes: 8192,
+            left_in_queue: left,
+        };
+        said.push((format!("queue {left}"), words.queue_summary(&report)));
+    }
     let report = CapacityReport {
         mechanism: Mechanism::Pipe,
         held_bytes: 65536,
@@ -465,6 +621,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         "zero-copy note".into(),
         words.bench_note(Mechanism::Pipe, &BenchNote::ZeroCopyCountsOnly),
     ));
+    let capped = BenchNote::MessageSizeCapped {
+        asked: 64 << 10,
+        max: 8192,
+    };
+    said.push((
+        "capped note".into(),
+        words.bench_note(Mechanism::Mq, &capped),
+    ));
     let reading = Reading {
         fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
         quickest: Some((Mechanism::Pipe, 42.7)),
@@ -478,6 +642,11 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for part in [
         ModePart::ReadWrite,
         ModePart::ZeroCopy,
+        ModePart::SendReceive,
+        ModePart::Queue {
+            max_messages: 10,
+            message_size: 8192,
+        },
         ModePart::PipeSize(1 << 20),
         ModePart::BusyPoll,
         ModePart::HugePages,

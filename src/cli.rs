@@ -285,11 +285,11 @@ pub struct MqArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// Father: the most messages the queue holds (mq_maxmsg), set at creation (1 to 65536;
-    /// without root at most /proc/sys/fs/mqueue/msg_max) [default: msg_default]
+    /// without CAP_SYS_RESOURCE at most /proc/sys/fs/mqueue/msg_max) [default: msg_default]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=HARD_MAX_MESSAGES), allow_hyphen_values = true, conflicts_with = "son")]
     pub max_messages: Option<u64>,
-    /// Father: the largest message (mq_msgsize), set at creation (1 to 16M; without root at
-    /// most /proc/sys/fs/mqueue/msgsize_max) [default: msgsize_default]
+    /// Father: the largest message (mq_msgsize), set at creation (1 to 16M; without
+    /// CAP_SYS_RESOURCE at most /proc/sys/fs/mqueue/msgsize_max) [default: msgsize_default]
     #[arg(long, value_name = "BYTES", value_parser = bytes_in_range(1, HARD_MAX_MESSAGE_SIZE as u64), conflicts_with = "son")]
     pub message_size: Option<usize>,
     /// Father: wait this long before the first receive, so messages pile up in the queue and

@@ -6,6 +6,7 @@ mod architecture;
 mod bench;
 mod capacity;
 mod endings;
+mod mq;
 mod named;
 mod papercuts;
 mod polish;

@@ -452,7 +452,7 @@ impl Words for En {
                         "{head} (EINVAL): without CAP_SYS_RESOURCE a queue may hold at most \
                          msg_max {} messages of at most msgsize_max {} bytes \
                          (/proc/sys/fs/mqueue); ask for less with --max-messages and \
-                         --message-size (root may go up to 65536 messages of 16 MiB)",
+                         --message-size (with CAP_SYS_RESOURCE, up to 65536 messages of 16 MiB)",
                         limit(l.msg_max),
                         limit(l.msgsize_max)
                     ),

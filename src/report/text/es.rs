@@ -473,7 +473,7 @@ impl Words for Es {
                         "{head} (EINVAL): sin CAP_SYS_RESOURCE una cola puede guardar como máximo \
                          msg_max {} mensajes de como máximo msgsize_max {} bytes \
                          (/proc/sys/fs/mqueue); pida menos con --max-messages y \
-                         --message-size (root puede llegar a 65536 mensajes de 16 MiB)",
+                         --message-size (con CAP_SYS_RESOURCE, hasta 65536 mensajes de 16 MiB)",
                         limit(l.msg_max),
                         limit(l.msgsize_max)
                     ),

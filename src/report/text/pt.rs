@@ -467,7 +467,7 @@ impl Words for Pt {
                         "{head} (EINVAL): sem CAP_SYS_RESOURCE uma fila pode guardar no máximo \
                          msg_max {} mensagens de no máximo msgsize_max {} bytes \
                          (/proc/sys/fs/mqueue); peça menos com --max-messages e \
-                         --message-size (o root pode ir até 65536 mensagens de 16 MiB)",
+                         --message-size (com CAP_SYS_RESOURCE, até 65536 mensagens de 16 MiB)",
                         limit(l.msg_max),
                         limit(l.msgsize_max)
                     ),

@@ -90,14 +90,13 @@ mod linux {
         let mut message_size = wanted.min(size_max).max(1);
         let mut max_messages = limits.msg_max.unwrap_or(10).max(1);
         if let Some(rlimit) = limits.rlimit_bytes {
-            // Two queues share the limit.
+            // Two queues share the limit: first one message each must fit, then as many as
+            // fit beside it.
             let budget = rlimit / 2;
+            let fits = budget.saturating_sub(OVERHEAD_PER_MESSAGE).max(1);
+            message_size = message_size.min(usize::try_from(fits).unwrap_or(usize::MAX));
             let per_message = message_size as u64 + OVERHEAD_PER_MESSAGE;
             max_messages = max_messages.min(budget / per_message).max(1);
-            if per_message > budget {
-                let fits = budget.saturating_sub(OVERHEAD_PER_MESSAGE).max(1);
-                message_size = message_size.min(usize::try_from(fits).unwrap_or(usize::MAX));
-            }
         }
         if message_size < wanted {
             notes.push(BenchNote::MessageSizeCapped {
@@ -283,11 +282,14 @@ mod linux {
     }
 
     /// Closes our ends and reaps the child; after a failure or a stop it is killed first, since
-    /// a queue, unlike a pipe, never tells it that we left.
+    /// a queue, unlike a pipe, never tells it that we left. With SIGKILL: a child so young that
+    /// it still has our stop handler (before `restore_defaults_in_child`) would catch SIGTERM,
+    /// then stream into a full queue for ever while we wait for it. It holds nothing to clean
+    /// up: the queues' names are gone already.
     fn finish(child: Pid, failed: bool, ours: [Queue; 2]) -> Result<()> {
         drop(ours);
         if failed {
-            let _ = kill(child, Signal::SIGTERM);
+            let _ = kill(child, Signal::SIGKILL);
         }
         reap(child)
     }

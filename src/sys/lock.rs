@@ -15,7 +15,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::{Mode, fstat, lstat};
 
-use super::rendezvous::identity;
+use super::rendezvous::{identity, with_umask};
 use super::{Context, Doing, SysError};
 
 /// A name we hold; released (and its file removed) on drop.
@@ -37,11 +37,15 @@ pub enum Locked {
 /// Tries to take the lock at `path` without waiting.
 pub fn try_lock(path: &Path) -> Result<Locked, SysError> {
     loop {
-        let fd: OwnedFd = open(
-            path,
-            OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::S_IRUSR | Mode::S_IWUSR,
-        )
+        // Exactly 0600 whatever the umask: under `umask 777` a lock file left by a killed
+        // owner would be mode 0000, and the next owner could not open it to lock it.
+        let fd: OwnedFd = with_umask(0o177, || {
+            open(
+                path,
+                OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::S_IRUSR | Mode::S_IWUSR,
+            )
+        })
         .doing_on(Doing::Locking, path)?;
         // SAFETY: flock(2) on a descriptor we own; LOCK_NB never blocks.
         let taken =

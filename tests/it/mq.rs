@@ -509,7 +509,19 @@ fn a_queue_left_by_a_father_killed_with_kill_9_is_replaced_and_said_so() {
         "{}",
         son.stderr
     );
+    // The stale queue is there already: wait until the new father has made its own.
+    let stale = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(queue_file(&name)).unwrap());
     let second = world.father(&name, &["--count", "1"]);
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while std::fs::metadata(queue_file(&name))
+        .map_or(true, |m| std::os::unix::fs::MetadataExt::ino(&m) == stale)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stale queue was never replaced"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     assert_eq!(world.son(&name, &["--count", "1"]).finish().code, Some(0));
     let done = second.finish();
     assert_eq!(done.code, Some(0), "{}", done.stderr);
@@ -863,4 +875,64 @@ fn every_stop_signal_stops_an_mq_bench_and_leaves_no_queue() {
         );
         assert_eq!(leftovers(), 0);
     }
+}
+
+#[test]
+fn a_son_stopped_while_it_waits_for_room_dies_by_the_signal_with_its_summary() {
+    if !mqueue_mounted() {
+        return;
+    }
+    let world = World::new();
+    let name = queue_name("son-stop");
+    let father = world.father(&name, &["--max-messages", "2", "--read-after", "60m"]);
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let son = world.son(&name, &["--count", "5"]);
+        // The first son fills the queue; each one then waits for room.
+        wait_for_wchan(son.pid(), "poll");
+        son.signal(signal);
+        let done = son.finish();
+        assert_eq!(done.signal, Some(signal as i32), "{done:?}");
+        let sent = if signal == Signal::SIGINT { 2 } else { 0 };
+        assert!(
+            done.stderr
+                .contains(&format!(": sent {sent} messages, {} bytes", sent * 8)),
+            "{signal}: {}",
+            done.stderr
+        );
+        assert!(!done.stderr.contains("error"), "{}", done.stderr);
+    }
+    father.signal(Signal::SIGTERM);
+    assert_eq!(father.finish().signal, Some(15));
+    assert!(!queue_file(&name).exists());
+}
+
+#[test]
+fn rlimit_msgqueue_binds_root_too_and_is_explained() {
+    let world = World::new();
+    let name = queue_name("rlimit");
+    // One 128-byte message and the kernel's bookkeeping do not fit in 64 bytes.
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -q 64 && exec \"$0\" mq --name \"$1\" --max-messages 1 --message-size 128",
+        ])
+        .arg(assert_cmd::cargo::cargo_bin("ipcdemo"))
+        .arg(&name)
+        .env("XDG_RUNTIME_DIR", world.runtime.path())
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: the kernel refused to create {name} with 1 message of 128 bytes (EMFILE): \
+             mq_maxmsg × mq_msgsize, plus the kernel's bookkeeping, would pass your \
+             RLIMIT_MSGQUEUE (64 bytes, `ulimit -q`), which counts all of your queues and binds \
+             root too"
+        )),
+        "{stderr}"
+    );
 }

@@ -936,3 +936,38 @@ fn rlimit_msgqueue_binds_root_too_and_is_explained() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_father_blocked_on_a_stalled_stdout_ends_on_sigterm_and_removes_its_queue() {
+    if !mqueue_mounted() {
+        return;
+    }
+    let world = World::new();
+    let name = queue_name("stalled");
+    // We hold the read end of the father's stdout and never read it: its lines fill the pipe.
+    let (_keep, stdout) = nix::unistd::pipe().unwrap();
+    let mut cmd = world.command(&["mq", "--name", &name]);
+    cmd.stdout(std::process::Stdio::from(stdout));
+    let father = cmd.spawn().unwrap();
+    let pid = nix::unistd::Pid::from_raw(father.id() as i32);
+    wait_for_path(&queue_file(&name));
+    let son = world.son(&name, &[]);
+    wait_for_wchan(pid, "pipe_write");
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let (status, stderr) = finish_child_status("mq father", father);
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15),
+        "{stderr}"
+    );
+    assert!(stderr.contains("summary: "), "{stderr}");
+    assert!(!queue_file(&name).exists(), "the queue is removed");
+    // Its son, waiting for room in the full queue, learns that it went.
+    let son = son.finish();
+    assert_eq!(son.code, Some(1), "{son:?}");
+    assert!(
+        son.stderr.contains("was removed (its father ended)"),
+        "{}",
+        son.stderr
+    );
+}

@@ -248,10 +248,12 @@ impl Words for En {
             ),
             Note::StaleQueueReplaced { name, lock, left } => format!(
                 "father: replaced the stale queue {name}: nobody held its lock {}, so the father \
-                 that made it died without removing it (killed with -9?); the {} in it went \
-                 with it",
+                 that made it died without removing it (killed with -9?); {}",
                 lock.display(),
-                count(left, "message", "messages")
+                match left {
+                    0 => "it was empty".to_string(),
+                    n => format!("the {} in it went with it", count(n, "message", "messages")),
+                }
             ),
             Note::ReadingAfter {
                 name,

@@ -260,10 +260,15 @@ impl Words for Es {
             ),
             Note::StaleQueueReplaced { name, lock, left } => format!(
                 "padre: reemplazada la cola abandonada {name}: nadie tenía su cerrojo {}, así que el \
-                 padre que la creó murió sin eliminarla (¿matado con kill -9?); los mensajes que \
-                 guardaba ({}) se fueron con ella",
+                 padre que la creó murió sin eliminarla (¿matado con kill -9?); {}",
                 lock.display(),
-                count(left, "mensaje", "mensajes")
+                match left {
+                    0 => "estaba vacía".to_string(),
+                    n => format!(
+                        "los mensajes que guardaba ({}) se fueron con ella",
+                        count(n, "mensaje", "mensajes")
+                    ),
+                }
             ),
             Note::ReadingAfter {
                 name,

@@ -254,10 +254,15 @@ impl Words for Pt {
             ),
             Note::StaleQueueReplaced { name, lock, left } => format!(
                 "pai: substituída a fila abandonada {name}: ninguém segurava a trava {}, então o pai \
-                 que a criou morreu sem removê-la (morto com kill -9?); as mensagens que ela \
-                 guardava ({}) se foram com ela",
+                 que a criou morreu sem removê-la (morto com kill -9?); {}",
                 lock.display(),
-                count(left, "mensagem", "mensagens")
+                match left {
+                    0 => "estava vazia".to_string(),
+                    n => format!(
+                        "as mensagens que ela guardava ({}) se foram com ela",
+                        count(n, "mensagem", "mensagens")
+                    ),
+                }
             ),
             Note::ReadingAfter {
                 name,

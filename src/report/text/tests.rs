@@ -235,6 +235,11 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
             lock: p,
             left: 3,
         },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 0,
+        },
         Note::ReadingAfter {
             name: "/ipcdemo-0-queue",
             after: std::time::Duration::from_secs(2),

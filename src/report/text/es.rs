@@ -264,10 +264,8 @@ impl Words for Es {
                 lock.display(),
                 match left {
                     0 => "estaba vacía".to_string(),
-                    n => format!(
-                        "los mensajes que guardaba ({}) se fueron con ella",
-                        count(n, "mensaje", "mensajes")
-                    ),
+                    1 => "el mensaje que guardaba se fue con ella".to_string(),
+                    n => format!("los {n} mensajes que guardaba se fueron con ella"),
                 }
             ),
             Note::ReadingAfter {
@@ -699,13 +697,12 @@ impl Words for Es {
     }
 
     fn queue_summary(&self, r: &QueueReport) -> String {
-        let left = if r.left_in_queue == 0 {
-            "estaba vacía cuando se eliminó".to_string()
-        } else {
-            format!(
-                "{} que aún quedaban en ella se fueron con ella cuando se eliminó",
-                count(r.left_in_queue, "mensaje", "mensajes")
-            )
+        let left = match r.left_in_queue {
+            0 => "estaba vacía cuando se eliminó".to_string(),
+            1 => "1 mensaje que aún quedaba en ella se fue con ella cuando se eliminó".to_string(),
+            n => format!(
+                "{n} mensajes que aún quedaban en ella se fueron con ella cuando se eliminó"
+            ),
         };
         format!(
             "resumen: {}, {} en {}: cada mq_receive(3) devolvió exactamente un mensaje \

@@ -258,10 +258,8 @@ impl Words for Pt {
                 lock.display(),
                 match left {
                     0 => "estava vazia".to_string(),
-                    n => format!(
-                        "as mensagens que ela guardava ({}) se foram com ela",
-                        count(n, "mensagem", "mensagens")
-                    ),
+                    1 => "a mensagem que ela guardava se foi com ela".to_string(),
+                    n => format!("as {n} mensagens que ela guardava se foram com ela"),
                 }
             ),
             Note::ReadingAfter {
@@ -687,13 +685,10 @@ impl Words for Pt {
     }
 
     fn queue_summary(&self, r: &QueueReport) -> String {
-        let left = if r.left_in_queue == 0 {
-            "estava vazia quando foi removida".to_string()
-        } else {
-            format!(
-                "{} ainda nela se foram com ela quando foi removida",
-                count(r.left_in_queue, "mensagem", "mensagens")
-            )
+        let left = match r.left_in_queue {
+            0 => "estava vazia quando foi removida".to_string(),
+            1 => "1 mensagem ainda nela se foi com ela quando foi removida".to_string(),
+            n => format!("{n} mensagens ainda nela se foram com ela quando foi removida"),
         };
         format!(
             "resumo: {}, {} em {}: cada mq_receive(3) devolveu exatamente uma mensagem \

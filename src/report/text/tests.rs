@@ -240,6 +240,11 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
             lock: p,
             left: 0,
         },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 1,
+        },
         Note::ReadingAfter {
             name: "/ipcdemo-0-queue",
             after: std::time::Duration::from_secs(2),
@@ -575,7 +580,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
-    for left in [0, 3] {
+    for left in [0, 1, 3] {
         let report = QueueReport {
             name: "/ipcdemo-0-queue".into(),
             messages: 12,

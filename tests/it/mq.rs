@@ -971,3 +971,67 @@ fn a_father_blocked_on_a_stalled_stdout_ends_on_sigterm_and_removes_its_queue() 
         son.stderr
     );
 }
+
+#[test]
+fn under_umask_777_a_killed_fathers_lock_still_lets_the_next_father_in() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as an ordinary user (root ignores file modes)");
+        return;
+    }
+    if !mqueue_mounted() {
+        return;
+    }
+    let world = World::shared();
+    let name = queue_name("umask");
+    let with_umask_777 = |args: &[&str]| {
+        let mut cmd = world.as_nobody(args);
+        // SAFETY: umask(2) is async-signal-safe, fine between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o777));
+                Ok(())
+            });
+        }
+        cmd
+    };
+    let first = Running::start("nobody's father", with_umask_777(&["mq", "--name", &name]));
+    wait_for_path(&queue_file(&name));
+    let lock = world.lock_file(&name);
+    let mode = std::fs::metadata(&lock).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the lock file is 0600 whatever the umask"
+    );
+    let queue_mode = std::fs::metadata(queue_file(&name))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(queue_mode & 0o777, 0o600, "and so is the queue");
+    first.signal(Signal::SIGKILL);
+    assert_eq!(first.finish().signal, Some(9));
+    let second = Running::start(
+        "nobody's second father",
+        with_umask_777(&["mq", "--name", &name]),
+    );
+    wait_for_path(&lock);
+    // Replaced once its lock is taken: its queue file is then a new one.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while std::fs::read_to_string(&lock).unwrap_or_default() != second.pid().to_string() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second father never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    second.signal(Signal::SIGTERM);
+    let done = second.finish();
+    assert_eq!(done.signal, Some(15), "{done:?}");
+    assert!(
+        done.stderr
+            .contains(&format!("father: replaced the stale queue {name}")),
+        "{}",
+        done.stderr
+    );
+    assert!(!queue_file(&name).exists());
+}

@@ -190,6 +190,15 @@ pub struct SocketArgs {
     /// Father: answer every message; son: wait for each answer and show the round trip
     #[arg(long)]
     pub ack: bool,
+    /// Meet over TCP instead: the father listens on [HOST:]PORT (loopback when no host; port 0
+    /// picks a free one and says which), a son connects to HOST:PORT; IPv6 in brackets:
+    /// [::1]:5000
+    #[arg(long, value_name = "[HOST:]PORT", value_parser = crate::units::parse_host_port, conflicts_with_all = ["seqpacket", "path"])]
+    pub tcp: Option<crate::sys::net::HostPort>,
+    /// With --tcp: leave Nagle's algorithm on (no TCP_NODELAY), and have the son send each
+    /// message in two writes before it waits: with --ack, watch the ~40 ms delayed ACK appear
+    #[arg(long, requires = "tcp")]
+    pub nagle: bool,
     /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub ack_timeout: Duration,

@@ -48,6 +48,8 @@ pub fn socket(args: &SocketArgs) -> socket::Config {
         seqpacket: args.seqpacket,
         ack: args.ack,
         ack_timeout: args.ack_timeout,
+        tcp: args.tcp.clone(),
+        nagle: args.nagle,
     }
 }
 

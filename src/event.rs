@@ -51,6 +51,15 @@ fn tenths<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((value * 10.0).round() / 10.0)
 }
 
+/// Who a socket son is, as the father can know it: its pid from the kernel (`SO_PEERCRED`,
+/// Unix sockets), or its address and port (TCP carries no credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SonId {
+    Process { son: i32 },
+    Address { peer: std::net::SocketAddr },
+}
+
 /// Something that happened to bytes in flight: one line on stdout.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -59,9 +68,9 @@ pub enum Event<'a> {
     Received {
         #[serde(flatten)]
         data: Data<'a>,
-        /// The son's pid, where the kernel tells us (`SO_PEERCRED`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        son: Option<i32>,
+        /// The son, where a connection tells (a socket): its pid, or its TCP address.
+        #[serde(flatten)]
+        son: Option<SonId>,
         /// A line shown before its end: the writer left, or it is a piece of a long line.
         #[serde(skip_serializing_if = "Option::is_none")]
         partial: Option<Partial>,
@@ -75,10 +84,21 @@ pub enum Event<'a> {
         #[serde(flatten)]
         data: Data<'a>,
     },
-    /// A son connected; its identity comes from the kernel, not from the son.
-    Accepted { son: i32, uid: u32 },
+    /// A son connected; its identity comes from the kernel, not from the son (its uid on a
+    /// Unix socket).
+    Accepted {
+        #[serde(flatten)]
+        son: SonId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
+    },
     /// A son hung up.
-    Left { son: i32 },
+    Left {
+        #[serde(flatten)]
+        son: SonId,
+    },
+    /// A TCP father listens here (the port the kernel chose, for `:0`).
+    Listening { address: std::net::SocketAddr },
     /// The father's answer came back to the son, `rtt_us` microseconds after the send began.
     Answered {
         #[serde(flatten)]
@@ -138,6 +158,14 @@ pub enum Note<'a> {
         given_path: bool,
     },
     StaleSocketReplaced(&'a Path),
+    /// A TCP father listens; the son's exact command follows from the address.
+    TcpListening {
+        address: std::net::SocketAddr,
+    },
+    /// A TCP father bound to an address others on the network can reach.
+    OpenToNetwork {
+        address: std::net::SocketAddr,
+    },
     /// `accept(2)` failed with EMFILE/ENFILE while this many sons were connected.
     TooManySons(usize),
     PipeSizeGranted {
@@ -203,6 +231,16 @@ pub enum Error {
         sent: u64,
     },
     AnotherFatherListening(PathBuf),
+    /// TCP: the address is taken (`EADDRINUSE`).
+    AddressInUse(String),
+    /// TCP: nobody listens there (`ECONNREFUSED`).
+    ConnectionRefused(String),
+    /// TCP: no route to that host or network.
+    Unreachable(String),
+    /// TCP: the host could not be resolved or the address is not one of this machine's.
+    BadAddress(String),
+    /// TCP: a son with port 0 (any port) has nowhere to connect.
+    SonNeedsPort,
     /// named: another father (this pid, if known) already reads this FIFO.
     AnotherFatherReading {
         path: PathBuf,
@@ -353,6 +391,8 @@ pub enum Why {
     ByteStream,
     /// SOCK_SEQPACKET keeps every boundary.
     Seqpacket,
+    /// TCP is a byte stream too, and carries no credentials.
+    Tcp,
 }
 
 /// What the kernel held and how the writes went.

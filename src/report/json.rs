@@ -70,7 +70,7 @@ mod tests {
         let line = event(
             &Event::Received {
                 data: Data(b"Spam 000\n"),
-                son: Some(9),
+                son: Some(crate::event::SonId::Process { son: 9 }),
                 partial: None,
                 record_bytes: None,
             },

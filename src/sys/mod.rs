@@ -4,6 +4,7 @@
 
 pub mod fifo;
 pub mod lock;
+pub mod net;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;

@@ -11,4 +11,5 @@ mod papercuts;
 mod polish;
 mod safety;
 mod socket;
+mod tcp;
 mod util;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -50,7 +50,7 @@ impl Words for En {
                 record_bytes,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
                     None => format!("{who} {pid} received [{data}] at {time}"),
                 };
@@ -71,14 +71,25 @@ impl Words for En {
                 line
             }
             Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} accepted son {son} (uid {uid})"),
+                    None => {
+                        format!("{who} {pid} accepted son {son} (TCP: an address, no credentials)")
+                    }
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} saw son {son} hang up at {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} got the answer [{}] after {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -160,6 +171,14 @@ impl Words for En {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "father: listening on {address} (TCP); run `ipcdemo socket --son --tcp {address}` \
+                 in another terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "warning: {address} is not loopback: others on the network can connect to this \
+                 father and send it anything"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "replaced the stale socket {} (nobody listened: a father killed with -9)",
                 p.display()
@@ -235,6 +254,24 @@ impl Words for En {
                 "another father is listening on {}; stop it or pass another --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} is in use (EADDRINUSE): another program listens there; stop it or pick \
+                 another port (--tcp 0 picks a free one)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "nobody listens on {a} (connection refused): start `ipcdemo socket --tcp PORT` \
+                 first and give the son the port it prints"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} cannot be reached from here (no route): check the address")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} is not an address this machine can use (unknown host, or not one of its \
+                 own addresses to listen on); try 127.0.0.1:PORT"
+            ),
+            Error::SonNeedsPort => "a son needs the father's port: port 0 only means \"any free \
+                                    port\" to a father, which prints the one it got"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) \
                  does not wait; start `ipcdemo socket` first",
@@ -482,6 +519,10 @@ impl Words for En {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
                                 message boundaries; read(2) returns whatever has arrived, up to \
                                 the size asked (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "why: TCP is a byte stream too, and carries no credentials: the \
+                         father knows each son by its address and port, not by who runs it \
+                         (tcp(7))"
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -58,7 +58,7 @@ impl Words for Es {
                 record_bytes,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => {
                         format!("{who} {pid} recibió [{data}] del hijo {son} a las {time}")
                     }
@@ -81,14 +81,25 @@ impl Words for Es {
                 line
             }
             Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} vio que el hijo {son} colgó a las {time}"),
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceptó al hijo {son} (TCP: una dirección, sin credenciales)"
+                    ),
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} vio que el hijo {son} colgó a las {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recibió la respuesta [{}] después de {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -173,6 +184,14 @@ impl Words for Es {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "padre: escuchando en {address} (TCP); ejecute `ipcdemo socket --son --tcp \
+                 {address}` en otra terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "advertencia: {address} no es loopback: otros en la red pueden conectarse a este \
+                 padre y enviarle cualquier cosa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
                  -9)",
@@ -249,6 +268,25 @@ impl Words for Es {
                 "otro padre está escuchando en {}; deténgalo o pase otro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está en uso (EADDRINUSE): otro programa escucha allí; deténgalo o elija otro \
+                 puerto (--tcp 0 elige uno libre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "nadie escucha en {a} (conexión rechazada): ejecute `ipcdemo socket --tcp PUERTO` \
+                 primero y dele al hijo el puerto que muestre"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} no es alcanzable desde aquí (sin ruta): revise la dirección")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} no es una dirección que esta máquina pueda usar (host desconocido, o no es \
+                 una dirección propia para escuchar); pruebe 127.0.0.1:PUERTO"
+            ),
+            Error::SonNeedsPort => "un hijo necesita el puerto del padre: el puerto 0 solo \
+                                    significa \"cualquier puerto libre\" para un padre, que \
+                                    muestra el que obtuvo"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "ningún padre está escuchando en {} (no hay nada ahí): a diferencia de un FIFO, \
                  connect(2) no espera; primero inicie `ipcdemo socket`",
@@ -511,6 +549,10 @@ impl Words for Es {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
                                 sin límites entre mensajes; read(2) devuelve lo que haya \
                                 llegado, hasta el tamaño pedido (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "por qué: TCP también es un flujo de bytes, y no lleva \
+                         credenciales: el padre conoce a cada hijo por su dirección y puerto, no \
+                         por quién lo ejecuta (tcp(7))"
                 .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"

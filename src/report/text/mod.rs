@@ -188,6 +188,14 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 
 pub use crate::units::human_bytes;
 
+/// A socket son as the father names it: its pid, or its TCP address and port.
+pub fn son_name(son: crate::event::SonId) -> String {
+    match son {
+        crate::event::SonId::Process { son } => son.to_string(),
+        crate::event::SonId::Address { peer } => peer.to_string(),
+    }
+}
+
 /// The exact command a socket son needs to reach this father (not words: a command line).
 pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
     let mut command = String::from("ipcdemo socket --son");

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
     AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
@@ -50,7 +50,7 @@ impl Words for Pt {
                 record_bytes,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
                     None => format!("{who} {pid} recebeu [{data}] às {time}"),
                 };
@@ -72,15 +72,24 @@ impl Words for Pt {
             }
             Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
             Event::Accepted { son, uid } => {
-                format!("{who} {pid} aceitou o filho {son} (uid {uid})")
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceitou o filho {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceitou o filho {son} (TCP: um endereço, sem credenciais)"
+                    ),
+                }
             }
-            Event::Left { son } => format!("{who} {pid} viu o filho {son} desligar às {time}"),
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} viu o filho {son} desligar às {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recebeu a resposta [{}] em {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -162,6 +171,14 @@ impl Words for Pt {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "pai: escutando em {address} (TCP); rode `ipcdemo socket --son --tcp {address}` \
+                 em outro terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "aviso: {address} não é loopback: outros na rede podem se conectar a este pai e \
+                 mandar qualquer coisa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
                 p.display()
@@ -241,6 +258,25 @@ impl Words for Pt {
                 "outro pai já está escutando em {}; pare-o ou use outro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está em uso (EADDRINUSE): outro programa escuta lá; pare-o ou escolha outra \
+                 porta (--tcp 0 escolhe uma livre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "ninguém escuta em {a} (conexão recusada): rode `ipcdemo socket --tcp PORTA` \
+                 primeiro e dê ao filho a porta que ele mostrar"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} não é alcançável daqui (sem rota): confira o endereço")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} não é um endereço que esta máquina possa usar (host desconhecido, ou não é \
+                 um endereço seu para escutar); tente 127.0.0.1:PORTA"
+            ),
+            Error::SonNeedsPort => "um filho precisa da porta do pai: porta 0 só quer dizer \
+                                    \"qualquer porta livre\" para um pai, que mostra a que \
+                                    recebeu"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "nenhum pai escutando em {} (não há nada lá): um socket não espera como um FIFO; \
                  rode `ipcdemo socket` primeiro",
@@ -497,6 +533,10 @@ impl Words for Pt {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
                                 sem fronteiras de mensagem; read(2) devolve o que já chegou, até \
                                 o tamanho pedido (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "por quê: TCP também é um fluxo de bytes, e não leva credenciais: \
+                         o pai conhece cada filho pelo endereço e porta, não por quem o roda \
+                         (tcp(7))"
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"

@@ -9,7 +9,7 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial};
+use crate::event::{Data, LinuxOnly, Partial, SonId};
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -52,6 +52,11 @@ fn errors() -> Vec<Error> {
             path: p.clone(),
             waited: std::time::Duration::from_millis(1500),
         },
+        Error::AddressInUse("127.0.0.1:5000".into()),
+        Error::ConnectionRefused("127.0.0.1:5000".into()),
+        Error::Unreachable("10.0.0.1:5000".into()),
+        Error::BadAddress("nowhere:5000".into()),
+        Error::SonNeedsPort,
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
         Error::SocketTypeMismatch(p.clone()),
@@ -118,6 +123,11 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
         Error::NoAnswer { .. } => 28,
+        Error::AddressInUse(_) => 29,
+        Error::ConnectionRefused(_) => 30,
+        Error::Unreachable(_) => 31,
+        Error::BadAddress(_) => 32,
+        Error::SonNeedsPort => 33,
     }
 }
 
@@ -138,6 +148,12 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::FolderRepaired {
             folder: p,
             was: 0o500,
+        },
+        Note::TcpListening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
+        Note::OpenToNetwork {
+            address: "0.0.0.0:5000".parse().unwrap(),
         },
         Note::SocketListening {
             path: p,
@@ -173,6 +189,8 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
         Note::FolderRepaired { .. } => 14,
+        Note::TcpListening { .. } => 15,
+        Note::OpenToNetwork { .. } => 16,
     }
 }
 
@@ -321,7 +339,7 @@ fn events() -> Vec<Event<'static>> {
     vec![
         Event::Received {
             data,
-            son: Some(9),
+            son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
         },
@@ -332,8 +350,22 @@ fn events() -> Vec<Event<'static>> {
             record_bytes: Some(200_000),
         },
         Event::Sent { data },
-        Event::Accepted { son: 9, uid: 0 },
-        Event::Left { son: 9 },
+        Event::Accepted {
+            son: SonId::Process { son: 9 },
+            uid: Some(0),
+        },
+        Event::Accepted {
+            son: SonId::Address {
+                peer: "127.0.0.1:40000".parse().unwrap(),
+            },
+            uid: None,
+        },
+        Event::Left {
+            son: SonId::Process { son: 9 },
+        },
+        Event::Listening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
         Event::Answered { data, rtt_us: 12.5 },
         Event::Eof,
         Event::Filled {
@@ -363,13 +395,15 @@ fn event_index(e: &Event<'_>) -> usize {
         } => 0,
         Event::Received { .. } => 1,
         Event::Sent { .. } => 2,
-        Event::Accepted { .. } => 3,
-        Event::Left { .. } => 4,
-        Event::Answered { .. } => 5,
-        Event::Eof => 6,
-        Event::Filled { partial: false, .. } => 7,
-        Event::Filled { partial: true, .. } => 8,
-        Event::WouldBlock { .. } => 9,
+        Event::Accepted { uid: Some(_), .. } => 3,
+        Event::Accepted { uid: None, .. } => 4,
+        Event::Left { .. } => 5,
+        Event::Answered { .. } => 6,
+        Event::Eof => 7,
+        Event::Filled { partial: false, .. } => 8,
+        Event::Filled { partial: true, .. } => 9,
+        Event::WouldBlock { .. } => 10,
+        Event::Listening { .. } => 11,
     }
 }
 
@@ -413,7 +447,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket] {
+    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {

@@ -342,6 +342,7 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod anon;
 mod architecture;
 mod bench;
 mod capacity;
+mod docs;
 mod endings;
 mod named;
 mod polish;

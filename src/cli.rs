@@ -35,6 +35,7 @@ pub struct Cli {
 
 /// Options every demo understands.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print one JSON object per line on stdout instead of human text
     #[arg(long, global = true)]
@@ -57,7 +58,7 @@ pub enum Command {
     #[command(after_long_help = ANON_EXAMPLES)]
     Anon(AnonArgs),
     /// a named pipe (FIFO): a father and any number of sons in other terminals
-    #[command(after_long_help = NAMED_EXAMPLES)]
+    // Its examples name the real default path: see `command()`.
     Named(NamedArgs),
     /// a Unix domain socket: a connection per son, its identity, answers
     #[command(after_long_help = SOCKET_EXAMPLES)]
@@ -74,9 +75,9 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_long_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on stdout
+    /// Print a manual page (roff) on stdout: ipcdemo's, or one lesson's
     #[command(after_long_help = MAN_EXAMPLES)]
-    Man,
+    Man(ManArgs),
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -88,7 +89,16 @@ Examples:
 const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
-  ipcdemo man > ~/.local/share/man/man1/ipcdemo.1   install it for `man ipcdemo`";
+  ipcdemo man socket | man -l -         the page of one lesson, every option explained
+  for p in '' anon named socket capacity atomic bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+
+/// `ipcdemo man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "bench", "completions"])]
+    pub command: Option<String>,
+}
 
 /// `ipcdemo completions`.
 #[derive(Debug, Args)]
@@ -165,11 +175,11 @@ pub struct SocketArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Father: exit after this many messages (newline-terminated) from all sons; son: send this
-    /// many, then exit [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// many, then exit (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
-    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// Father: the most bytes asked of each read(2) (1 to 1M)
     #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
@@ -180,6 +190,9 @@ pub struct SocketArgs {
     /// Father: answer every message; son: wait for each answer and show the round trip
     #[arg(long)]
     pub ack: bool,
+    /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub ack_timeout: Duration,
 }
 
 const ANON_EXAMPLES: &str = "\
@@ -188,21 +201,29 @@ Examples:
   ipcdemo anon --count 20 --tick 0      twenty messages at once: watch them glue together
   ipcdemo anon --fork --show-son        the son as a child process, its sends shown too";
 
-const NAMED_EXAMPLES: &str = "\
-Examples:
+/// `named --help`'s examples, with the real default path of this user on this machine
+/// (`$XDG_RUNTIME_DIR` is unset under sudo, ssh and in containers).
+fn named_examples() -> String {
+    let fifo = crate::sys::rendezvous::default_dir().join("pipefifo");
+    format!(
+        "Examples:
   ipcdemo named                         terminal 1: the father waits for sons
   ipcdemo named --son                   terminal 2 (and 3, 4 …): a son writes Spam lines
-  echo hello > \"$XDG_RUNTIME_DIR/ipcdemo/pipefifo\"   any program can be a son";
+  echo hello > {}   any program can be a son",
+        crate::report::text::shell_quote(&fifo.display().to_string())
+    )
+}
 
 /// `ipcdemo anon`: the notebook's first demo.
 #[derive(Debug, Args)]
 pub struct AnonArgs {
     /// Send this many messages, then close the pipe; the father reads to end-of-file and exits
-    /// [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
     /// The unit of the son's sleeps: it sleeps 0, 1, 2, 3, 4, 0 … ticks before each message
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// The most bytes the father asks of each read(2) (1 to 1M)
     #[arg(long, value_name = "BYTES", default_value = "32", value_parser = bytes_in_range(1, 1 << 20))]
@@ -225,11 +246,11 @@ pub struct NamedArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Father: exit after this many lines in all; son: send this many lines, then exit
-    /// [default: run until Ctrl-C]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
     pub count: Option<u64>,
-    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tick: Duration,
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
@@ -248,14 +269,16 @@ pub struct BenchArgs {
     /// Which mechanisms to measure, comma-separated [default: all]
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub mechanism: Vec<Mechanism>,
-    /// Bytes to stream in each throughput run, like 256M or 4G [default: 1G; 64M with --quick]
+    /// Bytes to stream in each throughput run, like 256M or 4G (1 to 1T) [default: 1G; 64M
+    /// with --quick]
     #[arg(long, value_name = "BYTES", value_parser = total_bytes)]
     pub total: Option<u64>,
     /// Bytes per write(2) in throughput runs (1 to 16M)
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = bytes_in_range(1, 16 << 20))]
     pub size: usize,
-    /// Timed ping-pong round trips in each latency run [default: 100000; 10000 with --quick]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Timed ping-pong round trips in each latency run (1 to 10000000: each is kept to find the
+    /// percentiles) [default: 100000; 10000 with --quick]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), allow_hyphen_values = true)]
     pub rounds: Option<u64>,
     /// Bytes per ping and per pong (1 to 64K)
     #[arg(long, value_name = "BYTES", default_value = "1", value_parser = bytes_in_range(1, 64 << 10))]
@@ -289,6 +312,9 @@ pub struct BenchArgs {
 fn total_bytes(text: &str) -> Result<u64, String> {
     match crate::units::parse_bytes(text)? {
         0 => Err("a zero-length run measures nothing; give at least 1 byte, like 1M".into()),
+        bytes if bytes > 1 << 40 => Err(format!(
+            "{bytes} bytes is out of range; choose 1 B to 1 TiB"
+        )),
         bytes => Ok(bytes),
     }
 }
@@ -306,6 +332,7 @@ pub fn command() -> clap::Command {
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
+    command = command.mut_subcommand("named", |sub| sub.after_long_help(named_examples()));
     for name in names {
         if let Some(numbers) = lessons::numbers_of(&name) {
             command = command.mut_subcommand(&name, |sub| {
@@ -335,10 +362,21 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
-/// The man page (roff), generated from this very definition.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+/// A man page (roff), generated from this very definition: ipcdemo(1), or ipcdemo-NAME(1) for
+/// one subcommand, which the top page's SUBCOMMANDS section refers to.
+pub fn man_page(subcommand: Option<&str>) -> std::io::Result<Vec<u8>> {
+    let top = command();
+    let page = match subcommand.and_then(|name| top.find_subcommand(name)) {
+        Some(sub) => {
+            let name = format!("ipcdemo-{}", sub.get_name());
+            sub.clone()
+                .name(name)
+                .bin_name(format!("ipcdemo {}", sub.get_name()))
+        }
+        None => top,
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(command()).render(&mut out)?;
+    clap_mangen::Man::new(page).render(&mut out)?;
     Ok(out)
 }
 

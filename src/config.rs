@@ -47,6 +47,7 @@ pub fn socket(args: &SocketArgs) -> socket::Config {
         read_size: args.read_size,
         seqpacket: args.seqpacket,
         ack: args.ack,
+        ack_timeout: args.ack_timeout,
     }
 }
 

@@ -62,9 +62,13 @@ pub enum Event<'a> {
         /// The son's pid, where the kernel tells us (`SO_PEERCRED`).
         #[serde(skip_serializing_if = "Option::is_none")]
         son: Option<i32>,
-        /// The son left before ending this line with `\n`.
-        #[serde(skip_serializing_if = "is_false")]
-        partial: bool,
+        /// A line shown before its end: the writer left, or it is a piece of a long line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        partial: Option<Partial>,
+        /// seqpacket: the record had this many bytes, more than the read kept (the rest was
+        /// discarded).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record_bytes: Option<usize>,
     },
     /// One message handed to one `write(2)`.
     Sent {
@@ -97,6 +101,16 @@ pub enum Event<'a> {
     WouldBlock { asked: usize, held: u64 },
 }
 
+/// Why a FIFO line is shown before its newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partial {
+    /// Every writer left without ending the line.
+    WriterLeft,
+    /// The line is longer than the father holds at once; this is one piece, more follows.
+    LongLine,
+}
+
 /// A diagnostic on the way: waiting, warnings, explanations (stderr, never JSON).
 #[derive(Debug)]
 pub enum Note<'a> {
@@ -106,14 +120,22 @@ pub enum Note<'a> {
     SonWaitingForFather(&'a Path),
     AllSonsGone(&'a Path),
     CreatedFifo(&'a Path),
+    /// The per-user folder was ours but unusable (mode `was`, owner bits cleared by an odd
+    /// umask): set back to 0700.
+    FolderRepaired {
+        folder: &'a Path,
+        was: u32,
+    },
     /// The father found a FIFO it did not make (a waiting son's, or one a killed run left):
     /// it will not remove it.
     FifoAlreadyThere(&'a Path),
     /// Others may read the FIFO (and steal lines).
     FifoReadableByOthers(&'a Path),
+    /// The father listens; `given_path`: the user chose the path (so the son must be told).
     SocketListening {
         path: &'a Path,
         seqpacket: bool,
+        given_path: bool,
     },
     StaleSocketReplaced(&'a Path),
     /// `accept(2)` failed with EMFILE/ENFILE while this many sons were connected.
@@ -170,12 +192,22 @@ pub enum Error {
         path: PathBuf,
         sent: u64,
     },
+    /// socket `--ack`: no answer came within `waited`.
+    NoAnswer {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
     /// socket `--ack`: the father hung up before answering.
     FatherHungUp {
         path: PathBuf,
         sent: u64,
     },
     AnotherFatherListening(PathBuf),
+    /// named: another father (this pid, if known) already reads this FIFO.
+    AnotherFatherReading {
+        path: PathBuf,
+        pid: Option<i32>,
+    },
     NoFatherAtPath(PathBuf),
     StaleSocket(PathBuf),
     SocketTypeMismatch(PathBuf),
@@ -290,6 +322,13 @@ pub struct ReadCounts {
     pub reads_several_messages: u64,
     /// Reads that returned only part of one message.
     pub reads_part_message: u64,
+    /// Bytes of seqpacket records beyond the read size, which the kernel discarded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bytes_discarded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl std::ops::Add for ReadCounts {
@@ -302,6 +341,7 @@ impl std::ops::Add for ReadCounts {
             reads_one_message: self.reads_one_message + b.reads_one_message,
             reads_several_messages: self.reads_several_messages + b.reads_several_messages,
             reads_part_message: self.reads_part_message + b.reads_part_message,
+            bytes_discarded: self.bytes_discarded + b.bytes_discarded,
         }
     }
 }
@@ -418,6 +458,12 @@ pub enum Progress {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+    },
+    /// `atomic`: record size `step` of `steps` is running.
+    Atomic {
+        step: usize,
+        steps: usize,
+        record_size: usize,
     },
     Done,
 }

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command, reporter: &Reporter) -> Ending {
     let installed = match command {
-        Command::Completions(_) | Command::Man => Ok(()),
+        Command::Completions(_) | Command::Man(_) => Ok(()),
         // The bench stays single-threaded: see signals::install_without_thread.
         Command::Bench(_) => signals::install_without_thread(),
         _ => signals::install(),
@@ -48,10 +48,10 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Named(args) => named::run(&config::named(&args), reporter),
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
-        Command::Atomic(args) => atomic::run(&config::atomic(&args)),
+        Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
-        Command::Man => match cli::man_page() {
+        Command::Man(args) => match cli::man_page(args.command.as_deref()) {
             Ok(page) => return reporter.raw(&page),
             Err(e) => Outcome::from(Err(event::Error::call(
                 sys::Doing::WritingStdout,

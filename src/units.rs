@@ -2,10 +2,18 @@
 
 use std::time::Duration;
 
+/// The longest duration any option takes: a tick of an hour already makes a lesson of hours.
+pub const LONGEST: Duration = Duration::from_secs(3600);
+
 /// Parses `0`, `250ms`, `1.5s`, `2m`, `100us`; a bare number means seconds, as in the seed's
-/// `time.sleep(zzz)`.
+/// `time.sleep(zzz)`. At most [`LONGEST`], so no sleep or deadline can overflow a clock.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
+    if text.starts_with('-') {
+        return Err(format!(
+            "`{text}` is negative; a duration is 0 or more, like 0, 10ms or 1.5s"
+        ));
+    }
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
@@ -25,8 +33,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
-    Duration::try_from_secs_f64(value * seconds_per_unit)
-        .map_err(|_| format!("`{text}` is too long a duration"))
+    match Duration::try_from_secs_f64(value * seconds_per_unit) {
+        Ok(duration) if duration <= LONGEST => Ok(duration),
+        _ => Err(format!("`{text}` is too long; give at most 1h (3600s)")),
+    }
 }
 
 /// Parses `32`, `64K`, `64KiB`, `1M`, `4G` (binary multiples, as `pipe(7)` counts pages).
@@ -36,17 +46,22 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size in bytes; write it like 32, 64K, 1M or 4G"))?;
+    let value: u64 = number.parse().map_err(|_| {
+        if number.is_empty() {
+            format!("`{text}` is not a size in bytes; write it like 32, 64K, 1M or 4G")
+        } else {
+            format!("`{text}` is too many bytes")
+        }
+    })?;
     let multiplier: u64 = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 1,
         "K" | "KB" | "KIB" => 1 << 10,
         "M" | "MB" | "MIB" => 1 << 20,
         "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
         _ => {
             return Err(format!(
-                "unknown unit in `{text}`; use K, M or G (powers of 1024)"
+                "unknown unit in `{text}`; use K, M, G or T (powers of 1024)"
             ));
         }
     };
@@ -72,7 +87,7 @@ pub fn bytes_in_range(min: u64, max: u64) -> impl Fn(&str) -> Result<usize, Stri
 
 /// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
 pub fn human_bytes(bytes: u64) -> String {
-    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+    for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
         if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", bytes >> shift);
         }
@@ -93,7 +108,18 @@ mod tests {
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("-1s").unwrap_err().contains("negative"));
+        assert_eq!(
+            parse_duration("1h"),
+            Err("unknown unit `h` in `1h`; use ns, us, ms, s or m".into())
+        );
+        assert_eq!(parse_duration("60m"), Ok(LONGEST));
+        assert!(
+            parse_duration("10000000000000000000s")
+                .unwrap_err()
+                .contains("at most 1h")
+        );
+        assert!(parse_duration("61m").is_err());
     }
 
     #[test]

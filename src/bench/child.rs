@@ -97,18 +97,34 @@ fn pin_to(cpu: Option<usize>) -> Result<()> {
 }
 
 /// The CPUs for (parent, child).
+/// Chosen among the CPUs this process may use (`taskset -c 1 ipcdemo bench --pin same` runs
+/// on CPU 1, not outside the set on CPU 0).
 pub(super) fn cpus(pin: Pin) -> Result<(Option<usize>, Option<usize>)> {
-    match pin {
-        Pin::None => Ok((None, None)),
-        Pin::Same => Ok((Some(0), Some(0))),
-        Pin::Split => {
-            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-            if n < 2 {
-                return Err(Error::PinNeedsTwoCpus { cpus: n, pin });
-            }
-            Ok((Some(0), Some(1)))
-        }
+    let allowed = allowed_cpus()?;
+    match (pin, allowed.as_slice()) {
+        (Pin::None, _) => Ok((None, None)),
+        (Pin::Same, [first, ..]) => Ok((Some(*first), Some(*first))),
+        (Pin::Split, [first, second, ..]) => Ok((Some(*first), Some(*second))),
+        (Pin::Same | Pin::Split, _) => Err(Error::PinNeedsTwoCpus {
+            cpus: allowed.len(),
+            pin,
+        }),
     }
+}
+
+/// The CPUs this process may run on, in order.
+#[cfg(target_os = "linux")]
+fn allowed_cpus() -> Result<Vec<usize>> {
+    use nix::sched::{CpuSet, sched_getaffinity};
+    let set = sched_getaffinity(Pid::from_raw(0)).doing(Doing::ReadingAffinity)?;
+    Ok((0..CpuSet::count())
+        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .collect())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn allowed_cpus() -> Result<Vec<usize>> {
+    Ok((0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect())
 }
 
 /// Restores the parent's CPU affinity when a measurement ends.

@@ -32,7 +32,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
         ..
     } = channel;
     let (size, busy) = (config.msg_size, config.busy_poll);
-    let all_rounds = config.warmup + config.rounds;
+    let all_rounds = config.warmup.saturating_add(config.rounds);
     let mut echo = vec![0u8; size];
     let (child, (parent_read, parent_write)) =
         spawn_child((parent_read, parent_write), child_cpu, sink, move || {
@@ -79,7 +79,8 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     reaped?;
     nanos.sort_unstable();
     let percentile = |p: usize| nanos[(nanos.len() * p / 100).min(nanos.len() - 1)] as f64 / 1000.0;
-    result.bytes = 2 * config.rounds * size as u64;
+    // At most 2 × 10^7 rounds × 64 KiB: far inside a u64, but say so with checked arithmetic.
+    result.bytes = config.rounds.saturating_mul(2).saturating_mul(size as u64);
     result.seconds = seconds;
     result.rounds = Some(config.rounds);
     result.rtt_median_us = Some(percentile(50));

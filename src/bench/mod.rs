@@ -83,7 +83,13 @@ impl Config {
         self.warmup = (rounds / 10).min(1000);
     }
 
-    fn mode(&self, mechanism: Mechanism, measure: Measure, pipe_size: Option<usize>) -> Mode {
+    fn mode(
+        &self,
+        mechanism: Mechanism,
+        measure: Measure,
+        pipe_size: Option<usize>,
+        cpus: Option<(usize, usize)>,
+    ) -> Mode {
         let zero_copy = self.zero_copy && mechanism.is_pipe() && measure == Measure::Throughput;
         Mode {
             zero_copy,
@@ -91,6 +97,7 @@ impl Config {
             busy_poll: self.busy_poll,
             huge_pages: self.huge_pages && zero_copy,
             pin: self.pin,
+            cpus,
         }
     }
 }
@@ -103,7 +110,11 @@ pub fn measure(
     sink: &dyn Sink,
 ) -> Result<Measurement> {
     let channel = open_channel(mechanism, config)?;
-    let mode = config.mode(mechanism, measure, channel.pipe_size);
+    let cpus = match child::cpus(config.pin)? {
+        (Some(parent), Some(child)) => Some((parent, child)),
+        _ => None,
+    };
+    let mode = config.mode(mechanism, measure, channel.pipe_size, cpus);
     let mut result = match measure {
         Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
         Measure::Latency => latency::measure(channel, config, sink)?,
@@ -123,6 +134,7 @@ fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measuremen
             busy_poll: false,
             huge_pages: false,
             pin: Pin::None,
+            cpus: None,
         },
         bytes: 0,
         seconds: 0.0,

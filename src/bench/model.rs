@@ -98,6 +98,8 @@ pub struct Mode {
     pub huge_pages: bool,
     /// Where the processes ran.
     pub pin: Pin,
+    /// The parent's and the child's CPU, when pinned.
+    pub cpus: Option<(usize, usize)>,
 }
 
 /// Something the reader of a row should know.

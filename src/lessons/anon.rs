@@ -164,7 +164,14 @@ fn son_writes(
         let Some(message) = message else {
             return Ok(());
         };
-        let stamp = sink.now();
+        if config.show_son {
+            // Said just before the write(2), stamped then: the father's receipt can never
+            // appear before it.
+            let event = Event::Sent {
+                data: Data(message),
+            };
+            sink.event_now(Role::Son, pid, event)?;
+        }
         match write_message(&write_end, message) {
             Ok(()) => {}
             // The father stopped reading (it was stopped, or its stdout closed): that is its
@@ -175,12 +182,6 @@ fn son_writes(
             Err(e) => return Err(Error::call(Doing::WritingPipe, e)),
         }
         sent += 1;
-        if config.show_son {
-            let event = Event::Sent {
-                data: Data(message),
-            };
-            sink.event(stamp, Role::Son, pid, event)?;
-        }
     }
     Ok(())
 }
@@ -195,15 +196,21 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
         }
         match read(&read_end, &mut buffer) {
             Ok(0) => {
-                sink.note(&Note::EndOfFile);
-                break sink.event_now(Role::Father, pid, Event::Eof);
+                // The event first: if the son stopped because stdout closed, it fails and
+                // the run ends quietly instead of explaining an end of file nobody caused.
+                let eof = sink.event_now(Role::Father, pid, Event::Eof);
+                if eof.is_ok() {
+                    sink.note(&Note::EndOfFile);
+                }
+                break eof;
             }
             Ok(n) => {
                 counter.record(&buffer[..n]);
                 let event = Event::Received {
                     data: Data(&buffer[..n]),
                     son: None,
-                    partial: false,
+                    partial: None,
+                    record_bytes: None,
                 };
                 if let Err(e) = sink.event_now(Role::Father, pid, event) {
                     break Err(e);

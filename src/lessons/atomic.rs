@@ -20,7 +20,7 @@ use nix::errno::Errno;
 use nix::unistd::{pipe, read};
 
 use super::spam::write_message;
-use crate::event::{AtomicRun, Error, Outcome, Result, Summary};
+use crate::event::{AtomicRun, Error, Outcome, Progress, Result, Sink, Summary};
 use crate::sys::{Context, Doing, pipe_buf, signals};
 
 /// What `ipcdemo atomic` was asked to do.
@@ -42,10 +42,17 @@ pub fn sweep_sizes() -> Vec<usize> {
     vec![pipe_buf / 8, pipe_buf, pipe_buf + 1, 65536]
 }
 
-pub fn run(config: &Config) -> Outcome {
+pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     let mut runs = Vec::new();
     let mut end = Ok(());
-    for &record_size in &config.record_sizes {
+    let steps = config.record_sizes.len();
+    for (step, &record_size) in config.record_sizes.iter().enumerate() {
+        // A sweep with --slow-reader takes half a minute: a sign of life on a terminal.
+        sink.progress(Progress::Atomic {
+            step: step + 1,
+            steps,
+            record_size,
+        });
         match measure(config, record_size) {
             Ok((run, stopped)) => {
                 runs.push(Summary::Atomic(run));
@@ -72,6 +79,7 @@ pub fn run(config: &Config) -> Outcome {
             }
         }
     }
+    sink.progress(Progress::Done);
     Outcome::new(runs, end)
 }
 

@@ -10,6 +10,8 @@ pub enum Framing {
     Fixed(usize),
     /// Every message ends with `\n`.
     Newline,
+    /// Every read is one whole record (`SOCK_SEQPACKET`), perhaps cut short by the reader.
+    Record,
 }
 
 /// Follows a byte stream read by read and classifies each read.
@@ -30,8 +32,31 @@ impl BoundaryCounter {
         }
     }
 
+    /// A read that kept `data` of `full` bytes: all of it on a stream, where nothing is
+    /// discarded; on a seqpacket socket one record, perhaps cut short by a smaller read size
+    /// (`MSG_TRUNC` tells the real length), one message either way.
+    pub fn record_of(&mut self, data: &[u8], full: usize) -> u64 {
+        if self.framing != Framing::Record {
+            return self.record(data);
+        }
+        let s = &mut self.counts;
+        s.reads += 1;
+        s.messages += 1;
+        s.bytes += data.len() as u64;
+        if full > data.len() {
+            s.reads_part_message += 1;
+            s.bytes_discarded += (full - data.len()) as u64;
+        } else {
+            s.reads_one_message += 1;
+        }
+        1
+    }
+
     /// Records the bytes one `read(2)` returned; returns how many messages it completed.
     pub fn record(&mut self, data: &[u8]) -> u64 {
+        if self.framing == Framing::Record {
+            return self.record_of(data, data.len());
+        }
         if data.is_empty() {
             return 0;
         }
@@ -50,6 +75,7 @@ impl BoundaryCounter {
                 };
                 newlines
             }
+            Framing::Record => 0,
         } as u64;
         let ends_at_boundary = self.into_message == 0;
         let pieces = completed + u64::from(!ends_at_boundary);

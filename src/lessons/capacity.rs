@@ -118,8 +118,8 @@ fn open_fifo_pair(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<(OwnedFd, OwnedFd, Option<RemoveOnExit>)> {
-    let (path, created) = super::named::prepare(config.path.as_deref(), "capacity-fifo", sink)?;
-    let remove = created.then(|| RemoveOnExit::new(&path));
+    let (path, remove) = super::named::prepare(config.path.as_deref(), "capacity-fifo", sink)?;
+    let created = remove.is_some();
     let read_end = fifo::open_checked(&path, OFlag::O_RDONLY | OFlag::O_NONBLOCK, created)?;
     let write_end = fifo::open_checked(&path, OFlag::O_WRONLY | OFlag::O_NONBLOCK, false)?;
     Ok((read_end, write_end, remove))

@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl, open};
-use nix::sys::stat::{Mode, fstat};
+use nix::sys::stat::{Mode, fstat, lstat};
 use nix::unistd::{getpid, read};
 
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{self, write_message};
-use crate::event::{Data, Error, Event, Note, Outcome, Result, Role, Sink, Summary};
+use crate::event::{Data, Error, Event, Note, Outcome, Partial, Result, Role, Sink, Summary};
+use crate::sys::lock::{self, Lock, Locked};
 use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
 use crate::sys::{Context, Doing, fifo, signals};
 
@@ -48,49 +49,81 @@ pub struct Config {
 }
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
-    let (path, created) = match prepare(config.path.as_deref(), "pipefifo", sink) {
+    let (path, made) = match prepare(config.path.as_deref(), "pipefifo", sink) {
         Ok(prepared) => prepared,
         Err(e) => return Outcome::from(Err(e)),
     };
+    let created = made.is_some();
     if config.son {
-        son(config, &path, created, sink)
+        son(config, &path, made, sink)
     } else {
         if !created {
             sink.note(&Note::FifoAlreadyThere(&path));
         }
-        // Only the process that made the FIFO removes it, and only if it is still that FIFO.
-        let remove = created.then(|| RemoveOnExit::new(&path));
+        // Only the process that made the FIFO removes it, and only if it is still that FIFO:
+        // `made` holds it until the father is done.
         let outcome = father(config, &path, created, sink);
-        drop(remove);
+        drop(made);
         outcome
     }
 }
 
-/// Resolves the path, checks what is there and makes the FIFO if nothing is; true if we made
-/// it.
-pub fn prepare(path: Option<&Path>, name: &str, sink: &dyn Sink) -> Result<(PathBuf, bool)> {
-    let path = rendezvous::resolve(path, name)?;
+/// Resolves the path, checks what is there and makes the FIFO if nothing is; the guard that
+/// removes it if we made it.
+pub fn prepare(
+    path: Option<&Path>,
+    name: &str,
+    sink: &dyn Sink,
+) -> Result<(PathBuf, Option<RemoveOnExit>)> {
+    let resolved = rendezvous::resolve(path, name)?;
+    if let Some((folder, was)) = &resolved.repaired {
+        sink.note(&Note::FolderRepaired { folder, was: *was });
+    }
+    let path = resolved.path;
     let (existing, stat) = rendezvous::inspect(&path, Object::Fifo)?;
-    let created = match existing {
+    let made = match existing {
         Existing::Usable => {
             if stat.as_ref().is_some_and(rendezvous::readable_by_others) {
                 sink.note(&Note::FifoReadableByOthers(&path));
             }
-            false
+            None
         }
         Existing::Nothing => {
             let made = fifo::make(&path)?;
-            if made {
+            if made.is_some() {
                 sink.note(&Note::CreatedFifo(&path));
             }
             made
         }
     };
-    Ok((path, created))
+    Ok((path, made))
+}
+
+/// One father per FIFO: a second one would silently take half of every son's lines. The lock
+/// lives in the per-user folder, named after the FIFO's device and inode, and the kernel
+/// releases it when the father dies, however it dies. Without a usable per-user folder (the
+/// user passed --path to avoid it) there is no lock, and no refusal.
+fn one_father(path: &Path) -> Result<Option<Lock>> {
+    let stat = lstat(path).doing_on(Doing::Examining, path)?;
+    let (dev, ino) = rendezvous::identity(&stat);
+    let Ok((folder, _)) = rendezvous::private_folder() else {
+        return Ok(None);
+    };
+    match lock::try_lock(&folder.join(format!("fifo-{dev}-{ino}.lock")))? {
+        Locked::Ours(lock) => Ok(Some(lock)),
+        Locked::HeldBy(pid) => Err(Error::AnotherFatherReading {
+            path: path.to_path_buf(),
+            pid,
+        }),
+    }
 }
 
 fn father(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outcome {
     let pid = getpid().as_raw();
+    let _lock = match one_father(path) {
+        Ok(lock) => lock,
+        Err(e) => return Outcome::from(Err(e)),
+    };
     sink.note(&Note::FatherWaitingForSon(path));
     let mut lines = LineReader::new(config.count);
     let end = fifo::open_checked(path, OFlag::O_RDONLY, created)
@@ -154,7 +187,7 @@ impl LineReader {
         while let Some(end) = data.iter().position(|&b| b == b'\n') {
             self.pending.extend_from_slice(&data[..end]);
             data = &data[end + 1..];
-            self.emit(pid, false, sink)?;
+            self.emit(pid, None, sink)?;
             self.lines_seen += 1;
             if self.done() {
                 return Ok(());
@@ -162,7 +195,7 @@ impl LineReader {
         }
         self.pending.extend_from_slice(data);
         if self.pending.len() >= LONGEST_LINE {
-            self.emit(pid, true, sink)?;
+            self.emit(pid, Some(Partial::LongLine), sink)?;
         }
         Ok(())
     }
@@ -171,14 +204,15 @@ impl LineReader {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.emit(pid, true, sink)
+        self.emit(pid, Some(Partial::WriterLeft), sink)
     }
 
-    fn emit(&mut self, pid: i32, partial: bool, sink: &dyn Sink) -> Result<()> {
+    fn emit(&mut self, pid: i32, partial: Option<Partial>, sink: &dyn Sink) -> Result<()> {
         let event = Event::Received {
             data: Data(&self.pending),
             son: None,
             partial,
+            record_bytes: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();
@@ -203,14 +237,14 @@ impl LineReader {
     }
 }
 
-fn son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outcome {
-    let fifo = match open_as_son(config, path, created, sink) {
+fn son(config: &Config, path: &Path, made: Option<RemoveOnExit>, sink: &dyn Sink) -> Outcome {
+    let fifo = match open_as_son(config, path, made, sink) {
         Ok(fifo) => fifo,
         Err(e) => return Outcome::from(Err(e)),
     };
     spam::run_son(config.count, config.tick, sink, |out| {
         match write_message(&fifo, out.message) {
-            Ok(()) => spam::report_sent(sink, &out),
+            Ok(()) => Ok(()),
             Err(Errno::EPIPE) => Err(Error::FatherWentAway {
                 path: path.to_path_buf(),
                 sent: out.sent_before,
@@ -224,12 +258,18 @@ fn son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outcome 
     })
 }
 
-fn open_as_son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Result<OwnedFd> {
+fn open_as_son(
+    config: &Config,
+    path: &Path,
+    made: Option<RemoveOnExit>,
+    sink: &dyn Sink,
+) -> Result<OwnedFd> {
+    let created = made.is_some();
     let fifo = if config.no_wait {
         match fifo::open_checked(path, OFlag::O_WRONLY | OFlag::O_NONBLOCK, created) {
             Err(e) if e.errno() == Some(Errno::ENXIO) => {
                 // Nobody can be using a FIFO we just made and nobody reads: do not leave it.
-                drop(created.then(|| RemoveOnExit::new(path)));
+                drop(made);
                 return Err(Error::NoFatherReading(path.to_path_buf()));
             }
             other => other?,
@@ -240,5 +280,10 @@ fn open_as_son(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> 
     };
     // The open needed O_NONBLOCK to fail fast; the writes should block like the seed's.
     fcntl(fifo.as_fd(), FcntlArg::F_SETFL(OFlag::empty())).doing_on(Doing::MakingBlocking, path)?;
+    // A FIFO a son made stays: a father may already hold it, and only a father removes the
+    // FIFO it made.
+    if let Some(made) = made {
+        made.keep();
+    }
     Ok(fifo)
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::socket::{Backlog, SockType, UnixAddr, bind, connect, listen};
+use nix::sys::socket::{Backlog, MsgFlags, SockType, UnixAddr, bind, connect, listen, recv};
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{getpid, read};
 
@@ -46,11 +46,18 @@ pub struct Config {
     pub seqpacket: bool,
     /// Father: answer every message; son: wait for each answer.
     pub ack: bool,
+    /// Son with `ack`: how long to wait for an answer before saying none came.
+    pub ack_timeout: Duration,
 }
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     let path = match rendezvous::resolve(config.path.as_deref(), "socket") {
-        Ok(path) => path,
+        Ok(resolved) => {
+            if let Some((folder, was)) = &resolved.repaired {
+                sink.note(&Note::FolderRepaired { folder, was: *was });
+            }
+            resolved.path
+        }
         Err(e) => return Outcome::from(Err(e.into())),
     };
     if config.son {
@@ -180,6 +187,7 @@ fn father(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
     sink.note(&Note::SocketListening {
         path,
         seqpacket: config.seqpacket,
+        given_path: config.path.is_some(),
     });
     let mut sons: Vec<Connection> = Vec::new();
     let mut finished = ReadCounts::default();
@@ -215,7 +223,7 @@ fn serve(
     let mut accepting = true;
     loop {
         signals::check()?;
-        let ready: Vec<bool> = {
+        let ready: Vec<PollFlags> = {
             let mut fds = Vec::with_capacity(sons.len() + 1);
             let listen_for = if accepting {
                 PollFlags::POLLIN
@@ -233,21 +241,33 @@ fn serve(
                 Err(e) => return Err(Error::call(Doing::WaitingForSons, e)),
             }
             fds.iter()
-                .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+                .map(|fd| fd.revents().unwrap_or(PollFlags::empty()))
                 .collect()
         };
-        if ready[0] {
-            accepting = accept_sons(listener, sons, pid, sink)?;
+        if !ready[0].is_empty() {
+            let framing = if config.seqpacket {
+                Framing::Record
+            } else {
+                Framing::Newline
+            };
+            accepting = accept_sons(listener, sons, framing, pid, sink)?;
         }
         // One read per ready son per round: a son that floods cannot starve the others.
         let mut index = 0;
-        for is_ready in &ready[1..] {
-            if !is_ready {
+        for revents in &ready[1..] {
+            if revents.is_empty() {
                 index += 1;
                 continue;
             }
             let son = &mut sons[index];
-            let n = match read(&son.fd, &mut buffer) {
+            // On a seqpacket socket MSG_TRUNC makes recv(2) return the record's real length
+            // even when the buffer is smaller (the rest of the record is discarded).
+            let flags = if config.seqpacket {
+                MsgFlags::MSG_TRUNC
+            } else {
+                MsgFlags::empty()
+            };
+            let n = match recv(son.fd.as_raw_fd(), &mut buffer, flags) {
                 Ok(n) => n,
                 Err(Errno::EAGAIN | Errno::EINTR) => {
                     index += 1;
@@ -257,15 +277,19 @@ fn serve(
                 Err(Errno::ECONNRESET) => 0,
                 Err(e) => return Err(Error::call(Doing::ReadingFromSon, e)),
             };
-            if n == 0 {
+            // A zero-length record from a son still connected is a message, not a hang-up:
+            // only poll(2)'s POLLHUP tells the two apart.
+            let hung_up = revents.intersects(PollFlags::POLLHUP | PollFlags::POLLERR);
+            if n == 0 && (!config.seqpacket || hung_up) {
                 sink.event_now(Role::Father, pid, Event::Left { son: son.son })?;
                 accepting = true;
                 let gone = sons.remove(index);
                 *finished = *finished + gone.counter.counts();
                 continue;
             }
-            let data = &buffer[..n];
-            let completed = son.counter.record(data);
+            let kept = n.min(buffer.len());
+            let data = &buffer[..kept];
+            let completed = son.counter.record_of(data, n);
             if config.ack {
                 // Answer before printing, so the son's round trip is the socket's, not ours.
                 answer(&son.fd, data, config.seqpacket);
@@ -273,7 +297,8 @@ fn serve(
             let event = Event::Received {
                 data: Data(data),
                 son: Some(son.son),
-                partial: false,
+                partial: None,
+                record_bytes: (n > kept).then_some(n),
             };
             sink.event_now(Role::Father, pid, event)?;
             messages += completed;
@@ -289,6 +314,7 @@ fn serve(
 fn accept_sons(
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
+    framing: Framing,
     pid: i32,
     sink: &dyn Sink,
 ) -> Result<bool> {
@@ -307,7 +333,7 @@ fn accept_sons(
         sons.push(Connection {
             fd,
             son,
-            counter: BoundaryCounter::new(Framing::Newline),
+            counter: BoundaryCounter::new(framing),
         });
     }
 }
@@ -370,15 +396,21 @@ fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
             return Err(father_gone(e, path, out.sent_before));
         }
         let sent = out.sent_before + 1;
-        // With --ack, wait for the answer before printing anything: the round trip measures
-        // the socket, not our terminal.
+        // With --ack, the clock runs from just before the write to the answer, and nothing is
+        // printed in between: the round trip measures the socket, not our terminal.
         let answered = if config.ack {
-            match read_answer(&fd, &mut answer, config.seqpacket) {
-                Ok(Some(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
-                Ok(None) => {
+            match read_answer(&fd, &mut answer, config.seqpacket, config.ack_timeout) {
+                Ok(Answer::Got(n)) => Some((n, started.elapsed().as_secs_f64() * 1e6)),
+                Ok(Answer::HungUp) => {
                     return Err(Error::FatherHungUp {
                         path: path.into(),
                         sent,
+                    });
+                }
+                Ok(Answer::None) => {
+                    return Err(Error::NoAnswer {
+                        path: path.into(),
+                        waited: config.ack_timeout,
                     });
                 }
                 Err(errno) => return Err(father_gone(errno, path, sent)),
@@ -386,7 +418,6 @@ fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
         } else {
             None
         };
-        spam::report_sent(sink, &out)?;
         if let Some((n, rtt_us)) = answered {
             let event = Event::Answered {
                 data: Data(&answer[..n]),
@@ -398,19 +429,45 @@ fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
     })
 }
 
-/// Reads one answer: one record on a seqpacket socket, one line on a stream. `None` at end of
-/// file.
-fn read_answer(fd: &OwnedFd, buffer: &mut [u8], seqpacket: bool) -> Result<Option<usize>, Errno> {
+/// What waiting for an answer found.
+enum Answer {
+    /// This many bytes: one record on a seqpacket socket, one line on a stream.
+    Got(usize),
+    HungUp,
+    /// Nothing within the timeout: a father without --ack never answers.
+    None,
+}
+
+/// Reads one answer, waiting at most `timeout` for each piece of it.
+fn read_answer(
+    fd: &OwnedFd,
+    buffer: &mut [u8],
+    seqpacket: bool,
+    timeout: Duration,
+) -> Result<Answer, Errno> {
     let mut filled = 0;
+    let deadline = Instant::now() + timeout;
     loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let millis = i32::try_from(left.as_millis()).unwrap_or(i32::MAX);
+        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
+        ) {
+            Ok(0) => return Ok(Answer::None),
+            Ok(_) => {}
+            Err(Errno::EINTR) if signals::received().is_none() => continue,
+            Err(e) => return Err(e),
+        }
         match read(fd, &mut buffer[filled..]) {
-            Ok(0) => return Ok(None),
+            Ok(0) => return Ok(Answer::HungUp),
             Ok(n) => filled += n,
             Err(Errno::EINTR) if signals::received().is_none() => continue,
             Err(e) => return Err(e),
         }
         if seqpacket || buffer[..filled].ends_with(b"\n") || filled == buffer.len() {
-            return Ok(Some(filled));
+            return Ok(Answer::Got(filled));
         }
     }
 }

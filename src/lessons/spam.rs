@@ -77,14 +77,12 @@ fn format_zzz(zzz: u32) -> [u8; 3] {
 /// What a son's `send` step is told about the message it must send.
 pub struct Outgoing<'a> {
     pub message: &'a [u8],
-    /// When the send started, on the sink's clock (for its `sent` line).
-    pub stamp: f64,
     /// Messages sent before this one (for "the father went away after N").
     pub sent_before: u64,
 }
 
-/// The loop every son process runs: sleep the seed's pause, hand the message to `send` (which
-/// writes it and reports its `sent` event, and whatever follows, such as an answer), until
+/// The loop every son process runs: sleep the seed's pause, report the `sent` event, hand the
+/// message to `send` (which writes it, and reports whatever follows, such as an answer), until
 /// `count` messages or a stop signal; then the son's summary.
 pub fn run_son(
     count: Option<u64>,
@@ -92,6 +90,7 @@ pub fn run_son(
     sink: &dyn Sink,
     mut send: impl FnMut(Outgoing<'_>) -> Result<()>,
 ) -> Outcome {
+    let pid = nix::unistd::getpid().as_raw();
     let mut schedule = SpamSchedule::new(tick, true);
     let (mut sent, mut bytes) = (0u64, 0u64);
     let outcome = loop {
@@ -102,11 +101,18 @@ pub fn run_son(
             Ok(message) => message,
             Err(stop) => break Err(stop.into()),
         };
+        // The `sent` line goes out just before the write(2), stamped then: the father's
+        // `received` line can never appear before it on screen, even in two terminals.
         let stamp = sink.now();
         let len = message.len() as u64;
+        let event = Event::Sent {
+            data: Data(message),
+        };
+        if let Err(e) = sink.event(stamp, Role::Son, pid, event) {
+            break Err(e);
+        }
         if let Err(e) = send(Outgoing {
             message,
-            stamp,
             sent_before: sent,
         }) {
             break Err(e);
@@ -123,15 +129,6 @@ pub fn run_son(
         Err(_) => Vec::new(),
     };
     Outcome::new(summaries, outcome)
-}
-
-/// Reports a son's `sent` event, stamped when the send began.
-pub fn report_sent(sink: &dyn Sink, out: &Outgoing<'_>) -> Result<()> {
-    let pid = nix::unistd::getpid().as_raw();
-    let event = Event::Sent {
-        data: Data(out.message),
-    };
-    sink.event(out.stamp, Role::Son, pid, event)
 }
 
 /// Writes one message with one `write(2)`.

@@ -72,7 +72,8 @@ mod tests {
             &Event::Received {
                 data: Data(b"Spam 000\n"),
                 son: Some(9),
-                partial: false,
+                partial: None,
+                record_bytes: None,
             },
             Role::Father,
             7,

@@ -14,6 +14,7 @@ mod out;
 pub mod text;
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use nix::sys::signal::Signal;
@@ -60,6 +61,9 @@ pub struct Reporter {
     started: Instant,
     /// The terminal's width, when stderr is a terminal: prose wraps to it.
     width: Option<usize>,
+    /// The reader of stdout left: every later event fails at once (whichever thread reports
+    /// it), and nothing more is said on stderr, since the run only ends because of that.
+    stdout_closed: AtomicBool,
 }
 
 impl Reporter {
@@ -81,6 +85,7 @@ impl Reporter {
             color,
             started: Instant::now(),
             width: terminal_width(),
+            stdout_closed: AtomicBool::new(false),
         }
     }
 
@@ -272,7 +277,11 @@ impl Reporter {
     }
 
     fn stdout_line(&self, line: &str) -> Result<()> {
-        out::write_all(out::stdout(), line.as_bytes(), Patience::UntilStopped).map_err(write_error)
+        let written = out::write_all(out::stdout(), line.as_bytes(), Patience::UntilStopped);
+        if written == Err(WriteError::Closed) {
+            self.stdout_closed.store(true, Ordering::SeqCst);
+        }
+        written.map_err(write_error)
     }
 }
 
@@ -287,6 +296,9 @@ impl Sink for Reporter {
     }
 
     fn event(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
+        if self.stdout_closed.load(Ordering::SeqCst) {
+            return Err(Error::StdoutClosed);
+        }
         let line = if self.json {
             json::event(&event, role, pid, time)
         } else {
@@ -300,6 +312,9 @@ impl Sink for Reporter {
     }
 
     fn note(&self, note: &Note<'_>) {
+        if self.stdout_closed.load(Ordering::SeqCst) {
+            return;
+        }
         let text = self.prose(&self.words.note(note));
         // A note that cannot be written (stderr closed or stalled and a stop asked for) is
         // dropped: the run goes on, and the stop is seen at the next check.
@@ -319,6 +334,14 @@ impl Sink for Reporter {
             } => format!(
                 "\r\x1b[2K{}",
                 self.words.progress(step, steps, mechanism, measure)
+            ),
+            Progress::Atomic {
+                step,
+                steps,
+                record_size,
+            } => format!(
+                "\r\x1b[2K{}",
+                self.words.atomic_progress(step, steps, record_size)
             ),
             Progress::Done => "\r\x1b[2K".to_string(),
         };
@@ -352,10 +375,10 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     if mode.huge_pages {
         parts.push(ModePart::HugePages);
     }
-    match mode.pin {
-        Pin::None => {}
-        Pin::Same => parts.push(ModePart::SameCpu),
-        Pin::Split => parts.push(ModePart::SplitCpus),
+    match (mode.pin, mode.cpus) {
+        (Pin::Same, Some((cpu, _))) => parts.push(ModePart::SameCpu(cpu)),
+        (Pin::Split, Some((parent, child))) => parts.push(ModePart::SplitCpus(parent, child)),
+        (Pin::None | Pin::Same | Pin::Split, _) => {}
     }
     parts
 }

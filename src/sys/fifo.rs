@@ -10,17 +10,19 @@ use nix::fcntl::{OFlag, open};
 use nix::sys::stat::{Mode, fchmod, fstat};
 use nix::unistd::mkfifo;
 
-use super::rendezvous::{self, FileKind, Object, Refusal};
+use super::rendezvous::{self, FileKind, Object, Refusal, RemoveOnExit};
 use super::{Context, Doing, SysError, signals};
 
-/// Creates the FIFO; false if another process got there first (that race is fine, and what is
+/// Creates the FIFO, exactly 0600 whatever the umask, and adopts it at once for removal (see
+/// [`RemoveOnExit`]); `None` if another process got there first (that race is fine, and what is
 /// there is checked like any existing file).
-pub fn make(path: &Path) -> Result<bool, SysError> {
-    match mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR) {
-        Ok(()) => Ok(true),
+pub fn make(path: &Path) -> Result<Option<RemoveOnExit>, SysError> {
+    let made = rendezvous::with_umask(0o177, || mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR));
+    match made {
+        Ok(()) => Ok(Some(RemoveOnExit::new(path))),
         Err(Errno::EEXIST) => {
             rendezvous::inspect(path, Object::Fifo)?;
-            Ok(false)
+            Ok(None)
         }
         Err(e) => Err(e).doing_on(Doing::CreatingFifo, path),
     }

@@ -3,6 +3,7 @@
 //! words for it live in `report`.
 
 pub mod fifo;
+pub mod lock;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;
@@ -62,6 +63,7 @@ pub enum Doing {
     Draining,
     PingPong,
     OpeningDevNull,
+    Locking,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

@@ -7,8 +7,10 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use std::os::fd::OwnedFd;
+
 use nix::errno::Errno;
-use nix::sys::stat::{FileStat, SFlag, lstat};
+use nix::sys::stat::{FileStat, SFlag, fstat, lstat};
 use nix::unistd::geteuid;
 
 use super::{Context, Doing, SysError};
@@ -98,36 +100,71 @@ pub fn default_dir() -> PathBuf {
     }
 }
 
+/// A path resolved, and the repair made on the way.
+#[derive(Debug)]
+pub struct Resolved {
+    pub path: PathBuf,
+    /// The per-user folder was ours but its owner bits were missing (an earlier run under an
+    /// odd umask made it so): its mode before we set it back to 0700.
+    pub repaired: Option<(PathBuf, u32)>,
+}
+
 /// The path to use: `--path` as given, or `name` in the checked per-user folder. Missing
-/// folders are created with mode 0700 (the notebook died with FileNotFoundError here).
-pub fn resolve(path: Option<&Path>, name: &str) -> Result<PathBuf> {
+/// folders are created with mode 0700 exactly, whatever the umask (the notebook died with
+/// FileNotFoundError here).
+pub fn resolve(path: Option<&Path>, name: &str) -> Result<Resolved> {
     match path {
         Some(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 create_private_dirs(parent)?;
             }
-            Ok(path.to_path_buf())
+            Ok(Resolved {
+                path: path.to_path_buf(),
+                repaired: None,
+            })
         }
         None => {
-            let dir = default_dir();
-            create_private_dirs(&dir)?;
-            check_private_dir(&dir)?;
-            Ok(dir.join(name))
+            let (dir, repaired) = private_folder()?;
+            Ok(Resolved {
+                path: dir.join(name),
+                repaired: repaired.map(|mode| (dir, mode)),
+            })
         }
     }
 }
 
+/// The per-user folder, created if missing and checked; the mode it had if it was repaired.
+pub fn private_folder() -> Result<(PathBuf, Option<u32>)> {
+    let dir = default_dir();
+    create_private_dirs(&dir)?;
+    let repaired = check_private_dir(&dir)?;
+    Ok((dir, repaired))
+}
+
+/// Runs `make` with the umask at `mask`, then puts the old one back. The umask belongs to the
+/// whole process; nothing else here creates files while it runs (the only other thread waits
+/// for signals).
+pub fn with_umask<T>(mask: u32, make: impl FnOnce() -> T) -> T {
+    use nix::sys::stat::{Mode, umask};
+    let old = umask(Mode::from_bits_truncate(mask));
+    let made = make();
+    umask(old);
+    made
+}
+
+/// Creates the missing folders of `dir`, each 0700: a umask that clears owner bits (`umask
+/// 277` would give 0500, where not even we could make the FIFO) does not apply.
 fn create_private_dirs(dir: &Path) -> Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .doing_on(Doing::CreatingFolder, dir)
+    with_umask(0o077, || {
+        DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    })
+    .doing_on(Doing::CreatingFolder, dir)
 }
 
 /// The default folder must be ours and closed to others, or someone who made
-/// `/tmp/ipcdemo-<uid>` first could read, inject or replace what we put there.
-fn check_private_dir(dir: &Path) -> Result<()> {
+/// `/tmp/ipcdemo-<uid>` first could read, inject or replace what we put there. One that is ours
+/// but lacks owner bits is repaired; returns the mode it had then.
+fn check_private_dir(dir: &Path) -> Result<Option<u32>> {
     let stat = lstat(dir).doing_on(Doing::Examining, dir)?;
     if !is_kind(&stat, SFlag::S_IFDIR) {
         return Err(refuse(dir, Refusal::FolderIsNot(kind_of(&stat))));
@@ -141,7 +178,15 @@ fn check_private_dir(dir: &Path) -> Result<()> {
     if mode & 0o077 != 0 {
         return Err(refuse(dir, Refusal::FolderMode(mode)));
     }
-    Ok(())
+    if mode != 0o700 {
+        // Ours and closed to others, but we could not use it: give ourselves our bits back
+        // (lstat above showed the path is our folder itself, not a link).
+        use std::os::unix::fs::PermissionsExt;
+        let changed = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        changed.doing_on(Doing::SettingMode, dir)?;
+        return Ok(Some(mode));
+    }
+    Ok(None)
 }
 
 /// What is at the path before we open it.
@@ -198,27 +243,74 @@ pub fn identity(stat: &FileStat) -> (u64, u64) {
     (stat.st_dev as u64, stat.st_ino as u64)
 }
 
-/// Removes the file at `path` on drop, if it is still the very one we created (same device and
-/// inode): a file someone put there since is never touched.
+/// Removes the file at `path` on drop, if it is still the very one we created: same device,
+/// inode and owner. A file someone put there since is never touched.
+///
+/// The identity is taken from the object itself, through a descriptor opened right after we
+/// made it, and that descriptor stays open until the unlink, so the inode cannot be freed and
+/// given to another file in the meantime (on ext4 a freed inode number is soon reused). On
+/// Linux it is an `O_PATH` descriptor: it neither reads nor writes, so a FIFO sees no extra
+/// reader. What remains is the moment between the last check and `unlink(2)`, which Linux
+/// cannot close (there is no "unlink this inode"): someone able to rename entries in the folder
+/// could swap the file then. Other users cannot do that in a sticky folder such as /tmp, nor
+/// enter our 0700 per-user folder at all; only we (or root) could race ourselves.
 pub struct RemoveOnExit {
     path: PathBuf,
-    identity: Option<(u64, u64)>,
+    identity: Option<(u64, u64, u32)>,
+    _held: Option<OwnedFd>,
 }
 
 impl RemoveOnExit {
+    /// Adopts what is at `path` now, which we just created; nothing is adopted if it is not
+    /// ours (someone swapped it already).
     pub fn new(path: &Path) -> Self {
-        let identity = lstat(path).ok().map(|s| identity(&s));
+        let held = hold(path);
+        let stat = match &held {
+            Some(fd) => fstat(fd).ok(),
+            None => lstat(path).ok(),
+        };
+        let me = geteuid().as_raw();
+        let identity = stat.filter(|s| s.st_uid == me).map(|s| {
+            let (dev, ino) = identity(&s);
+            (dev, ino, s.st_uid)
+        });
         RemoveOnExit {
             path: path.to_path_buf(),
             identity,
+            _held: held,
         }
     }
+
+    /// Leaves the file in place after all (a son's FIFO, which a father may already hold).
+    pub fn keep(mut self) {
+        self.identity = None;
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn hold(path: &Path) -> Option<OwnedFd> {
+    use nix::fcntl::{OFlag, open};
+    open(
+        path,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn hold(_path: &Path) -> Option<OwnedFd> {
+    None
 }
 
 impl Drop for RemoveOnExit {
     fn drop(&mut self) {
-        let now = lstat(&self.path).ok().map(|s| identity(&s));
-        if now.is_some() && now == self.identity {
+        let Some(ours) = self.identity else { return };
+        let now = lstat(&self.path).ok().map(|s| {
+            let (dev, ino) = identity(&s);
+            (dev, ino, s.st_uid)
+        });
+        if now == Some(ours) {
             let _ = std::fs::remove_file(&self.path);
         }
     }

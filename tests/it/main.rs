@@ -11,6 +11,8 @@ mod capacity;
 mod docs;
 mod endings;
 mod named;
+mod papercuts;
 mod polish;
+mod safety;
 mod socket;
 mod util;

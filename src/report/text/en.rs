@@ -4,10 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -42,14 +43,30 @@ impl Words for En {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
                     None => format!("{who} {pid} received [{data}] at {time}"),
                 };
-                if partial {
-                    line.push_str(" (partial: the writer left without a newline)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (partial: the writer left without a newline)")
+                    }
+                    Some(Partial::LongLine) => {
+                        line.push_str(" (partial: a piece of a longer line; the rest follows)")
+                    }
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (cut short: the record had {full} bytes; the kernel discarded the rest)"
+                    ));
                 }
                 line
             }
@@ -110,6 +127,11 @@ impl Words for En {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("created the FIFO {} (mode 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "repaired {}: its mode was {was:04o}, which locked even you out (an odd umask?); \
+                 it is 0700 again",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "father: {} was already there (made by a son that waits, or left by a run that \
                  was killed); it is not ours, so it stays after this run: `rm {}` removes it",
@@ -121,14 +143,19 @@ impl Words for En {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "father: listening on {} ({kind}); run `ipcdemo socket --son{flag}` in \
+                    "father: listening on {} ({kind}); run `{flag}` in \
                      another terminal",
                     path.display()
                 )
@@ -187,10 +214,22 @@ impl Words for En {
                 count(*sent, "message", "messages"),
                 path.display()
             ),
+            Error::NoAnswer { path, waited } => format!(
+                "no answer from the father on {} within {}: is it running with --ack? (or give \
+                 it longer with --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
+            ),
             Error::FatherHungUp { path, sent } => format!(
                 "the father hung up on {} before answering (end of file), after {}",
                 path.display(),
                 count(*sent, "message", "messages")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "another father{} is already reading {}: two fathers would each get part of \
+                 every son's lines; stop it or pass another --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "another father is listening on {}; stop it or pass another --path",
@@ -315,6 +354,7 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::Locking => format!("locking {p}"),
         }
     }
 
@@ -410,7 +450,7 @@ impl Words for En {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "summary: {}, {} in {}: {} held exactly one message, {} held several glued \
              together, {} held part of one",
             count(c.messages, "message", "messages"),
@@ -419,7 +459,14 @@ impl Words for En {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} beyond the read size were discarded (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
@@ -524,8 +571,8 @@ impl Words for En {
             ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "huge pages".into(),
-            ModePart::SameCpu => "same CPU".into(),
-            ModePart::SplitCpus => "split CPUs".into(),
+            ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
         }
     }
 
@@ -587,6 +634,9 @@ impl Words for En {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!("atomic [{step}/{steps}] {}-byte records…", record_size)
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",

@@ -4,10 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -50,7 +51,12 @@ impl Words for Es {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => {
@@ -58,8 +64,19 @@ impl Words for Es {
                     }
                     None => format!("{who} {pid} recibió [{data}] a las {time}"),
                 };
-                if partial {
-                    line.push_str(" (parcial: el escritor se fue sin un salto de línea)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (parcial: el escritor se fue sin un salto de línea)")
+                    }
+                    Some(Partial::LongLine) => {
+                        line.push_str(" (parcial: un trozo de una línea más larga; el resto sigue)")
+                    }
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (recortado: el registro tenía {full} bytes; el núcleo descartó el resto)"
+                    ));
                 }
                 line
             }
@@ -121,6 +138,11 @@ impl Words for Es {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("se creó el FIFO {} (modo 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "reparada {}: su modo era {was:04o}, que le cerraba el paso incluso a usted (¿un \
+                 umask extraño?); vuelve a ser 0700",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "padre: {} ya existía (creado por un hijo que espera, o dejado por una ejecución \
                  que fue terminada); no es nuestro, así que queda después de esta ejecución: \
@@ -134,14 +156,19 @@ impl Words for Es {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "padre: escuchando en {} ({kind}); ejecute `ipcdemo socket --son{flag}` en \
+                    "padre: escuchando en {} ({kind}); ejecute `{flag}` en \
                      otra terminal",
                     path.display()
                 )
@@ -201,10 +228,22 @@ impl Words for Es {
                 count(*sent, "mensaje", "mensajes"),
                 path.display()
             ),
+            Error::NoAnswer { path, waited } => format!(
+                "ninguna respuesta del padre en {} dentro de {}: ¿se ejecuta con --ack? (o dele \
+                 más tiempo con --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
+            ),
             Error::FatherHungUp { path, sent } => format!(
                 "el padre colgó en {} antes de responder (fin de archivo), después de {}",
                 path.display(),
                 count(*sent, "mensaje", "mensajes")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "otro padre{} ya está leyendo {}: dos padres recibirían cada uno una parte de \
+                 las líneas de cada hijo; deténgalo o pase otro --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "otro padre está escuchando en {}; deténgalo o pase otro --path",
@@ -338,6 +377,7 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::Locking => format!("bloqueando {p}"),
         }
     }
 
@@ -439,7 +479,7 @@ impl Words for Es {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "resumen: {}, {} en {}: {} con exactamente un mensaje, {} con varios pegados, {} \
              con un trozo de uno",
             count(c.messages, "mensaje", "mensajes"),
@@ -448,7 +488,14 @@ impl Words for Es {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} más allá del tamaño de lectura se descartaron (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
@@ -561,8 +608,8 @@ impl Words for Es {
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
-            ModePart::SameCpu => "misma CPU".into(),
-            ModePart::SplitCpus => "CPUs separadas".into(),
+            ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
         }
     }
 
@@ -624,6 +671,12 @@ impl Words for Es {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!(
+            "atomic [{step}/{steps}] registros de {} bytes…",
+            record_size
+        )
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "un pipe(2) entre un hilo hijo y su padre: los mensajes se pegan",

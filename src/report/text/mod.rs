@@ -100,9 +100,23 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// `atomic`'s sign of life: record size `step` of `steps`.
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
     fn lessons_intro(&self) -> &'static str;
     fn lessons_outro(&self) -> &'static str;
+
+    /// A duration as a person reads it: `2 s`, `1,5 s`, `250 ms`.
+    fn duration(&self, d: std::time::Duration) -> String {
+        let seconds = d.as_secs_f64();
+        if seconds >= 1.0 {
+            let text = self.num(seconds, 3);
+            let text = text.trim_end_matches('0');
+            format!("{} s", text.trim_end_matches(['.', ',']))
+        } else {
+            format!("{} ms", d.as_millis())
+        }
+    }
 
     /// A figure with `decimals` decimals and this language's decimal mark.
     fn num(&self, value: f64, decimals: usize) -> String {
@@ -122,8 +136,8 @@ pub enum ModePart {
     PipeSize(usize),
     BusyPoll,
     HugePages,
-    SameCpu,
-    SplitCpus,
+    SameCpu(usize),
+    SplitCpus(usize, usize),
 }
 
 /// What the bench table's closing line says.
@@ -172,14 +186,31 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `1048576` → `1 MiB`, `4097` → `4097 B`: exact, never rounded.
-pub fn human_bytes(bytes: u64) -> String {
-    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
-            return format!("{} {unit}", bytes >> shift);
-        }
+pub use crate::units::human_bytes;
+
+/// The exact command a socket son needs to reach this father (not words: a command line).
+pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
+    let mut command = String::from("ipcdemo socket --son");
+    if seqpacket {
+        command.push_str(" --seqpacket");
     }
-    format!("{bytes} B")
+    if given_path {
+        command.push_str(&format!(
+            " --path {}",
+            shell_quote(&path.display().to_string())
+        ));
+    }
+    command
+}
+
+/// `text` as one shell word: as is when it is plain, else in single quotes.
+pub fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// How a column lines up.

@@ -4,10 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes};
+use super::{ModePart, Reading, Words, count, human_bytes, son_command};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
+    Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -42,14 +43,30 @@ impl Words for Pt {
 
     fn event(&self, who: &str, pid: i32, time: &str, event: &Event<'_>) -> Option<String> {
         Some(match *event {
-            Event::Received { data, son, partial } => {
+            Event::Received {
+                data,
+                son,
+                partial,
+                record_bytes,
+            } => {
                 let data = data.escaped();
                 let mut line = match son {
                     Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
                     None => format!("{who} {pid} recebeu [{data}] às {time}"),
                 };
-                if partial {
-                    line.push_str(" (parcial: o escritor saiu sem quebra de linha)");
+                match partial {
+                    Some(Partial::WriterLeft) => {
+                        line.push_str(" (parcial: o escritor saiu sem quebra de linha)")
+                    }
+                    Some(Partial::LongLine) => line.push_str(
+                        " (parcial: um pedaço de uma linha mais longa; o resto vem a seguir)",
+                    ),
+                    None => {}
+                }
+                if let Some(full) = record_bytes {
+                    line.push_str(&format!(
+                        " (cortado: o registro tinha {full} bytes; o kernel descartou o resto)"
+                    ));
                 }
                 line
             }
@@ -112,6 +129,11 @@ impl Words for Pt {
                 p.display()
             ),
             Note::CreatedFifo(p) => format!("criado o FIFO {} (modo 0600)", p.display()),
+            Note::FolderRepaired { folder, was } => format!(
+                "consertada {}: o modo era {was:04o}, que trancava até você (um umask estranho?); \
+                 é 0700 de novo",
+                folder.display()
+            ),
             Note::FifoAlreadyThere(p) => format!(
                 "pai: {} já existia (criado por um filho que espera, ou deixado por uma execução \
                  que foi morta); não é nosso, então fica depois desta execução: `rm {}` o remove",
@@ -123,14 +145,19 @@ impl Words for Pt {
                 p.display(),
                 p.display()
             ),
-            Note::SocketListening { path, seqpacket } => {
-                let (kind, flag) = if seqpacket {
-                    ("SOCK_SEQPACKET", " --seqpacket")
+            Note::SocketListening {
+                path,
+                seqpacket,
+                given_path,
+            } => {
+                let kind = if seqpacket {
+                    "SOCK_SEQPACKET"
                 } else {
-                    ("SOCK_STREAM", "")
+                    "SOCK_STREAM"
                 };
+                let flag = son_command(path, seqpacket, given_path);
                 format!(
-                    "pai: escutando em {} ({kind}); rode `ipcdemo socket --son{flag}` em outro \
+                    "pai: escutando em {} ({kind}); rode `{flag}` em outro \
                      terminal",
                     path.display()
                 )
@@ -193,10 +220,22 @@ impl Words for Pt {
                 count(*sent, "mensagem", "mensagens"),
                 path.display()
             ),
+            Error::NoAnswer { path, waited } => format!(
+                "nenhuma resposta do pai em {} dentro de {}: ele está rodando com --ack? (ou dê \
+                 mais tempo com --ack-timeout)",
+                path.display(),
+                self.duration(*waited)
+            ),
             Error::FatherHungUp { path, sent } => format!(
                 "o pai desligou antes de responder em {} (fim de arquivo), depois de {}",
                 path.display(),
                 count(*sent, "mensagem", "mensagens")
+            ),
+            Error::AnotherFatherReading { path, pid } => format!(
+                "outro pai{} já está lendo {}: dois pais receberiam cada um parte das linhas de \
+                 cada filho; pare-o ou passe outro --path",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})")),
+                path.display()
             ),
             Error::AnotherFatherListening(p) => format!(
                 "outro pai já está escutando em {}; pare-o ou use outro --path",
@@ -331,6 +370,7 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::Locking => format!("travando {p}"),
         }
     }
 
@@ -425,7 +465,7 @@ impl Words for Pt {
     }
 
     fn reads_summary(&self, c: &ReadCounts) -> String {
-        format!(
+        let mut line = format!(
             "resumo: {}, {} em {}: {} com exatamente uma mensagem, {} com várias coladas, {} \
              com um pedaço de uma",
             count(c.messages, "mensagem", "mensagens"),
@@ -434,7 +474,14 @@ impl Words for Pt {
             c.reads_one_message,
             c.reads_several_messages,
             c.reads_part_message
-        )
+        );
+        if c.bytes_discarded > 0 {
+            let n = count(c.bytes_discarded, "byte", "bytes");
+            line.push_str(&format!(
+                "; {n} além do tamanho de leitura foram descartados (MSG_TRUNC)"
+            ));
+        }
+        line
     }
 
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String {
@@ -545,8 +592,8 @@ impl Words for Pt {
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
-            ModePart::SameCpu => "mesma CPU".into(),
-            ModePart::SplitCpus => "CPUs separadas".into(),
+            ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
+            ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
         }
     }
 
@@ -608,6 +655,12 @@ impl Words for Pt {
         )
     }
 
+    fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
+        format!(
+            "atomic [{step}/{steps}] registros de {} bytes…",
+            record_size
+        )
+    }
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "um pipe(2) entre uma thread filho e o pai: mensagens se colam",

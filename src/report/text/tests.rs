@@ -9,7 +9,7 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly};
+use crate::event::{Data, LinuxOnly, Partial};
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -44,6 +44,14 @@ fn errors() -> Vec<Error> {
             sent: 0,
         },
         Error::AnotherFatherListening(p.clone()),
+        Error::AnotherFatherReading {
+            path: p.clone(),
+            pid: Some(42),
+        },
+        Error::NoAnswer {
+            path: p.clone(),
+            waited: std::time::Duration::from_millis(1500),
+        },
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
         Error::SocketTypeMismatch(p.clone()),
@@ -108,6 +116,8 @@ fn error_index(e: &Error) -> usize {
         Error::PinNeedsTwoCpus { .. } => 24,
         Error::NeedsLinux(LinuxOnly::ZeroCopy) => 25,
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
+        Error::AnotherFatherReading { .. } => 27,
+        Error::NoAnswer { .. } => 28,
     }
 }
 
@@ -125,9 +135,14 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::CreatedFifo(p),
         Note::FifoReadableByOthers(p),
         Note::FifoAlreadyThere(p),
+        Note::FolderRepaired {
+            folder: p,
+            was: 0o500,
+        },
         Note::SocketListening {
             path: p,
             seqpacket: true,
+            given_path: true,
         },
         Note::StaleSocketReplaced(p),
         Note::TooManySons(3),
@@ -157,10 +172,11 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::SonFailed { .. } => 11,
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
+        Note::FolderRepaired { .. } => 14,
     }
 }
 
-const DOINGS: [Doing; 43] = [
+const DOINGS: [Doing; 44] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -204,6 +220,7 @@ const DOINGS: [Doing; 43] = [
     Doing::Draining,
     Doing::PingPong,
     Doing::OpeningDevNull,
+    Doing::Locking,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -251,6 +268,7 @@ fn doing_index(d: Doing) -> usize {
         Doing::Draining => 40,
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
+        Doing::Locking => 43,
     }
 }
 
@@ -304,7 +322,14 @@ fn events() -> Vec<Event<'static>> {
         Event::Received {
             data,
             son: Some(9),
-            partial: true,
+            partial: Some(Partial::WriterLeft),
+            record_bytes: None,
+        },
+        Event::Received {
+            data,
+            son: None,
+            partial: Some(Partial::LongLine),
+            record_bytes: Some(200_000),
         },
         Event::Sent { data },
         Event::Accepted { son: 9, uid: 0 },
@@ -332,15 +357,19 @@ fn events() -> Vec<Event<'static>> {
 
 fn event_index(e: &Event<'_>) -> usize {
     match e {
-        Event::Received { .. } => 0,
-        Event::Sent { .. } => 1,
-        Event::Accepted { .. } => 2,
-        Event::Left { .. } => 3,
-        Event::Answered { .. } => 4,
-        Event::Eof => 5,
-        Event::Filled { partial: false, .. } => 6,
-        Event::Filled { partial: true, .. } => 7,
-        Event::WouldBlock { .. } => 8,
+        Event::Received {
+            partial: Some(Partial::WriterLeft),
+            ..
+        } => 0,
+        Event::Received { .. } => 1,
+        Event::Sent { .. } => 2,
+        Event::Accepted { .. } => 3,
+        Event::Left { .. } => 4,
+        Event::Answered { .. } => 5,
+        Event::Eof => 6,
+        Event::Filled { partial: false, .. } => 7,
+        Event::Filled { partial: true, .. } => 8,
+        Event::WouldBlock { .. } => 9,
     }
 }
 
@@ -394,6 +423,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         reads_one_message: 0,
         reads_several_messages: 1,
         reads_part_message: 0,
+        bytes_discarded: 5,
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
@@ -451,8 +481,8 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::PipeSize(1 << 20),
         ModePart::BusyPoll,
         ModePart::HugePages,
-        ModePart::SameCpu,
-        ModePart::SplitCpus,
+        ModePart::SameCpu(0),
+        ModePart::SplitCpus(0, 1),
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -463,6 +493,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     ] {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
+    said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -582,6 +613,34 @@ fn plurals_agree_with_their_count() {
             .words()
             .reads_summary(&two)
             .starts_with("resumo: 2 mensagens, 2 bytes em 2 leituras:")
+    );
+}
+
+#[test]
+fn the_son_command_is_exact_and_quoted() {
+    let plain = Path::new("/tmp/x/socket");
+    assert_eq!(son_command(plain, false, false), "ipcdemo socket --son");
+    assert_eq!(
+        son_command(plain, true, true),
+        "ipcdemo socket --son --seqpacket --path /tmp/x/socket"
+    );
+    assert_eq!(
+        son_command(Path::new("/tmp/it's here"), false, true),
+        "ipcdemo socket --son --path '/tmp/it'\\''s here'"
+    );
+}
+
+#[test]
+fn durations_read_as_people_say_them() {
+    use std::time::Duration;
+    assert_eq!(Lang::En.words().duration(Duration::from_secs(2)), "2 s");
+    assert_eq!(
+        Lang::Pt.words().duration(Duration::from_millis(1500)),
+        "1,5 s"
+    );
+    assert_eq!(
+        Lang::En.words().duration(Duration::from_millis(250)),
+        "250 ms"
     );
 }
 

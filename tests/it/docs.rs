@@ -388,3 +388,98 @@ fn a_command_block_without_a_marker_is_refused() {
     );
     assert_eq!(marker("<!-- skip: -->"), None, "a skip gives its reason");
 }
+
+/// Every key of `value`, and of the objects inside it; `event` and `kind` values too, since
+/// they name what the page must describe.
+fn names_in(value: &serde_json::Value, names: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, inner) in fields {
+                names.insert(key.clone());
+                if key == "event" || key == "kind" {
+                    names.extend(inner.as_str().map(str::to_string));
+                }
+                names_in(inner, names);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                names_in(item, names);
+            }
+        }
+        serde_json::Value::String(text) if text.chars().all(|c| c == '_' || c.is_lowercase()) => {
+            // A bare note such as "zero_copy_counts_only".
+            names.insert(text.clone());
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_json_field_the_lessons_print_is_in_json_md() {
+    let page = read_page("docs/json.md");
+    let mut names = std::collections::BTreeSet::new();
+    let runs: [&[&str]; 5] = [
+        &[
+            "--json",
+            "anon",
+            "--count",
+            "3",
+            "--tick",
+            "0",
+            "--show-son",
+        ],
+        &["--json", "capacity", "--write-size", "10000"],
+        &["--json", "atomic", "--records", "20"],
+        &[
+            "--json",
+            "bench",
+            "--total",
+            "1M",
+            "--rounds",
+            "100",
+            "--mechanism",
+            "pipe",
+        ],
+        &[
+            "--json",
+            "bench",
+            "--mechanism",
+            "pipe",
+            "--throughput-only",
+            "--zero-copy",
+            "--total",
+            "1M",
+        ],
+    ];
+    for args in runs {
+        let out = ipcdemo(args).assert().success();
+        for line in json_lines(stdout_text(&out).lines()) {
+            names_in(&line, &mut names);
+        }
+    }
+    // A socket father and a son with --ack: accepted, received from a son, answered, sent.
+    let dir = temp_dir();
+    let path = dir.path().join("socket");
+    let father = start_father("socket", &path, &["--json", "--count", "1", "--ack"]);
+    let son = start_son("socket", &path, &["--json", "--ack", "--count", "1"]).finish();
+    for line in json_lines(son.stdout.iter().chain(&father.finish().stdout)) {
+        names_in(&line, &mut names);
+    }
+    for wanted in ["accepted", "answered", "rtt_us", "uid", "sent", "data"] {
+        assert!(
+            names.contains(wanted),
+            "{wanted} was not printed: {names:?}"
+        );
+    }
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|name| {
+            !page.contains(&format!("`{name}`")) && !page.contains(&format!("\"{name}\""))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/json.md does not describe {missing:?}"
+    );
+}

@@ -389,6 +389,7 @@ pub fn man_page(subcommand: Option<&str>) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

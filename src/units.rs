@@ -123,6 +123,7 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{bytes} B")
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

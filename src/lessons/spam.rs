@@ -150,6 +150,7 @@ pub fn write_message(fd: impl AsFd, message: &[u8]) -> nix::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

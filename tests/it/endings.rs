@@ -12,37 +12,6 @@ use nix::unistd::Pid;
 
 use crate::util::*;
 
-/// What the process sleeps in, from /proc/<pid>/wchan (main thread) or any of its threads.
-fn wchan(pid: Pid) -> String {
-    let mut found = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.flatten() {
-            let path = task.path().join("wchan");
-            found.push(' ');
-            found.push_str(&std::fs::read_to_string(path).unwrap_or_default());
-        }
-    }
-    found
-}
-
-/// Waits until the main thread of `pid` sleeps in a function whose name contains `what`
-/// (`pipe_write` and `anon_pipe_write` both occur across kernels).
-pub fn wait_for_wchan(pid: Pid, what: &str) {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let main = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-        if main.contains(what) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{pid} never blocked in {what}: {}",
-            wchan(pid)
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// A pipe whose read end we hold and never read: a writer fills it (64 KiB) and blocks.
 fn stalled_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     nix::unistd::pipe().unwrap()
@@ -141,35 +110,24 @@ fn ctrl_c_stops_a_shell_loop_of_demos() {
         let mut job = shell_job(&script);
         let group = Pid::from_raw(job.id() as i32);
         // Wait until the first ipcdemo of the loop runs (its stdout or the atomic table
-        // header would come too late for atomic: look for the process itself).
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let children = std::fs::read_to_string(format!("/proc/{group}/task/{group}/children"))
-                .unwrap_or_default();
-            if let Some(child) = children.split_whitespace().next() {
-                let cmdline =
-                    std::fs::read_to_string(format!("/proc/{child}/cmdline")).unwrap_or_default();
-                if cmdline.contains(what) {
-                    // Its signal handling is in place once it sleeps somewhere.
-                    let status = std::fs::read_to_string(format!("/proc/{child}/status"))
-                        .unwrap_or_default();
-                    if status.contains("Threads:\t") && !status.contains("Threads:\t1\n") {
-                        break;
-                    }
-                }
-            }
-            assert!(Instant::now() < deadline, "{what}: the loop never started");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // header would come too late for atomic: look for the process itself), with its
+        // signal thread started: then its signal handling is in place.
+        wait_until(
+            || format!("{what}: the loop never started"),
+            || {
+                let children =
+                    std::fs::read_to_string(format!("/proc/{group}/task/{group}/children")).ok()?;
+                let child = children.split_whitespace().next()?;
+                let cmdline = std::fs::read_to_string(format!("/proc/{child}/cmdline")).ok()?;
+                let status = std::fs::read_to_string(format!("/proc/{child}/status")).ok()?;
+                (cmdline.contains(what)
+                    && status.contains("Threads:\t")
+                    && !status.contains("Threads:\t1\n"))
+                .then_some(())
+            },
+        );
         killpg(group, Signal::SIGINT).unwrap();
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = job.try_wait().unwrap() {
-                break status;
-            }
-            assert!(started.elapsed() < DEADLINE, "{what}: the loop went on");
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let status = wait_for_exit(&format!("{what}: the loop"), &mut job);
         let mut out = String::new();
         use std::io::Read;
         job.stdout.take().unwrap().read_to_string(&mut out).unwrap();
@@ -200,19 +158,11 @@ fn atomic_stopped_by_ctrl_c_dies_by_it_with_the_counts_it_has() {
     let done = running.finish();
     assert_eq!(done.signal, Some(2), "{done:?}");
     assert!(!done.stderr.contains("bug"), "{}", done.stderr);
-    let row: serde_json::Value = serde_json::from_str(&done.stdout[0]).unwrap();
+    let row = &json_lines(&done.stdout)[0];
     assert_eq!(row["kind"], "atomic");
     let written = row["records_written"].as_u64().unwrap();
     assert!(written > 0 && written < 8_000_000, "{row}");
     assert_eq!(row["bytes_lost"], 0, "{row}");
-}
-
-fn wait_for_any_thread(pid: Pid, what: &str) {
-    let deadline = Instant::now() + DEADLINE;
-    while !wchan(pid).contains(what) {
-        assert!(Instant::now() < deadline, "{pid}: no thread in {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[test]

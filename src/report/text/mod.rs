@@ -318,5 +318,6 @@ fn push_line(out: &mut String, line: &str, indent: usize) {
     out.push_str(line);
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests;

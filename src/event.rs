@@ -414,6 +414,9 @@ pub struct CapacityReport {
     pub partial_writes: u64,
     /// `PIPE_BUF` here, in bytes: the largest write promised to be all-or-nothing.
     pub pipe_buf_bytes: usize,
+    /// The kernel refused a write (`EAGAIN`): the pipe was full. False when the run was
+    /// stopped before.
+    pub full: bool,
 }
 
 /// What one run of one record size found.

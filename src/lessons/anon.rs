@@ -72,6 +72,8 @@ fn with_son_thread(
         let son = thread::Builder::new()
             .name("son".into())
             .spawn_scoped(scope, || {
+                // A son blocked writing to a stalled stdout must yield to a stop too.
+                let _kick = signals::kick_this_thread();
                 son_writes(write_end, config, sink, Some(&father_done))
             });
         let son = match son.doing(Doing::StartingThread) {
@@ -140,7 +142,8 @@ fn son_process(write_end: OwnedFd, config: &Config, sink: &dyn Sink, father: Pid
     #[cfg(target_os = "linux")]
     {
         // If the father dies without a word (kill -9), take us with it: no orphan left writing.
-        nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).doing(Doing::SettingParentDeathSignal)?;
+        // SIGKILL, since SIGTERM may be one the parent of us all left ignored.
+        nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).doing(Doing::SettingParentDeathSignal)?;
         if nix::unistd::getppid() != father {
             return Ok(());
         }
@@ -233,7 +236,8 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
 /// Waits for the son process; stops it first unless the father saw it finish (end of file).
 fn reap(child: Pid, saw_end_of_file: bool) -> Result<()> {
     if !saw_end_of_file {
-        let _ = kill(child, Signal::SIGTERM);
+        // The son has nothing to clean up; SIGKILL, since SIGTERM may be inherited ignored.
+        let _ = kill(child, Signal::SIGKILL);
     }
     let status = signals::restarting(|| waitpid(child, None)).doing(Doing::WaitingForSon)?;
     match status {

@@ -240,11 +240,14 @@ impl LineReader {
 fn son(config: &Config, path: &Path, made: Option<RemoveOnExit>, sink: &dyn Sink) -> Outcome {
     let fifo = match open_as_son(config, path, made, sink) {
         Ok(fifo) => fifo,
-        Err(e) => return Outcome::from(Err(e)),
+        Err(e) => return spam::son_never_started(e),
     };
     spam::run_son(config.count, config.tick, sink, |out| {
         match write_message(&fifo, out.message) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                out.written.set(true);
+                Ok(())
+            }
             Err(Errno::EPIPE) => Err(Error::FatherWentAway {
                 path: path.to_path_buf(),
                 sent: out.sent_before,

@@ -537,7 +537,7 @@ fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
     let path = path.as_path();
     let fd = match fd {
         Ok(fd) => fd,
-        Err(e) => return Outcome::from(Err(e)),
+        Err(e) => return spam::son_never_started(e),
     };
     let mut answer = vec![0u8; 4096];
     spam::run_son(config.count, config.tick, sink, |out| {
@@ -557,6 +557,7 @@ fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
                 return Err(father_gone(e, path, out.sent_before));
             }
         }
+        out.written.set(true);
         let sent = out.sent_before + 1;
         // With --ack, the clock runs from just before the write to the answer, and nothing is
         // printed in between: the round trip measures the socket, not our terminal.

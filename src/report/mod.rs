@@ -64,6 +64,8 @@ pub struct Reporter {
     /// The reader of stdout left: every later event fails at once (whichever thread reports
     /// it), and nothing more is said on stderr, since the run only ends because of that.
     stdout_closed: AtomicBool,
+    /// See [`Reporter::last_words`].
+    deadline: std::sync::OnceLock<Instant>,
 }
 
 impl Reporter {
@@ -86,12 +88,30 @@ impl Reporter {
             started: Instant::now(),
             width: terminal_width(),
             stdout_closed: AtomicBool::new(false),
+            deadline: std::sync::OnceLock::new(),
         }
     }
 
     /// The map of the lessons, on stdout.
     pub fn lesson_map(&self) -> Ending {
-        let map = format!("{}\n", lessons::map(self.words));
+        let map = if self.json {
+            lessons::MAP
+                .iter()
+                .enumerate()
+                .map(|(i, (lesson, command, _))| {
+                    format!(
+                        "{}\n",
+                        serde_json::json!({
+                            "lesson": i + 1,
+                            "command": command,
+                            "about": self.words.lesson(*lesson),
+                        })
+                    )
+                })
+                .collect()
+        } else {
+            format!("{}\n", lessons::map(self.words))
+        };
         self.ending_of_raw(&map)
     }
 
@@ -116,12 +136,21 @@ impl Reporter {
             // The reader of stdout left: nobody is listening for a summary.
             return Ending::Success;
         }
-        let said = if self.json {
-            self.json_summaries(&outcome)
-        } else {
-            self.text_summaries(&outcome)
+        // A stop signal decides how the run ends, whatever it caused on the way: a forked son
+        // killed by the same Ctrl-C, a pipe closed under a writer.
+        let stopped = |end: Result<()>| match crate::sys::signals::received_or_pending() {
+            Some(signal) => Err(Error::Stopped(signal)),
+            None => end,
         };
-        match (outcome.end, said) {
+        let end = stopped(outcome.end);
+        let said = if self.json {
+            self.json_summaries(&outcome.summaries, &outcome.measurements)
+        } else {
+            self.text_summaries(&outcome.summaries, &outcome.measurements)
+        };
+        // And one that came while we said it too.
+        let end = stopped(end);
+        match (end, said) {
             (Ok(()), Ok(())) => Ending::Success,
             (Err(Error::Stopped(signal)), _) => Ending::Signal(signal),
             (Ok(()), Err(WriteError::Closed)) => Ending::Success,
@@ -136,22 +165,30 @@ impl Reporter {
         Ending::Failure
     }
 
-    fn json_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+    fn json_summaries(
+        &self,
+        summaries: &[Summary],
+        measurements: &[Measurement],
+    ) -> Result<(), WriteError> {
         let pid = std::process::id() as i32;
-        for summary in &outcome.summaries {
+        for summary in summaries {
             self.last_stdout(&json::summary(summary, pid, self.now()))?;
         }
-        for measurement in &outcome.measurements {
+        for measurement in measurements {
             self.last_stdout(&json::measurement(measurement))?;
         }
         Ok(())
     }
 
-    fn text_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+    fn text_summaries(
+        &self,
+        summaries: &[Summary],
+        measurements: &[Measurement],
+    ) -> Result<(), WriteError> {
         let words = self.words;
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
-        for summary in &outcome.summaries {
+        for summary in summaries {
             match summary {
                 Summary::Reads { counts, why } => {
                     self.say_last(&words.reads_summary(counts));
@@ -165,7 +202,10 @@ impl Reporter {
                 }
                 Summary::Capacity(report) => {
                     self.say_last(&words.capacity_summary(report));
-                    self.say_last(&words.capacity_why(report));
+                    // The lesson's "why" is about a full pipe: only once the kernel said so.
+                    if report.full {
+                        self.say_last(&words.capacity_why(report));
+                    }
                 }
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
@@ -188,8 +228,8 @@ impl Reporter {
                 self.last_stdout(&line)?;
             }
         }
-        if !outcome.measurements.is_empty() {
-            self.bench_table(&outcome.measurements)?;
+        if !measurements.is_empty() {
+            self.bench_table(measurements)?;
         }
         Ok(())
     }
@@ -240,12 +280,22 @@ impl Reporter {
         self.last_stdout(&words.bench_reading(&Reading::of(results)))
     }
 
+    /// How long the last words may wait for a stalled stdout or stderr: one second in all,
+    /// from the first of them, not a second per line.
+    fn last_words(&self) -> Patience {
+        Patience::Until(
+            *self
+                .deadline
+                .get_or_init(|| Instant::now() + std::time::Duration::from_secs(1)),
+        )
+    }
+
     /// One line on stdout among a run's last words.
     fn last_stdout(&self, line: &str) -> Result<(), WriteError> {
         out::write_all(
             out::stdout(),
             format!("{line}\n").as_bytes(),
-            Patience::last_words(),
+            self.last_words(),
         )
     }
 
@@ -254,7 +304,7 @@ impl Reporter {
         let _ = out::write_all(
             out::stderr(),
             self.prose(text).as_bytes(),
-            Patience::last_words(),
+            self.last_words(),
         );
     }
 

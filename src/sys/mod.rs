@@ -2,6 +2,7 @@
 //! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
 //! words for it live in `report`.
 
+pub mod cleanup;
 pub mod fifo;
 pub mod lock;
 pub mod net;

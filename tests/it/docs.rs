@@ -466,7 +466,37 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
     for line in json_lines(son.stdout.iter().chain(&father.finish().stdout)) {
         names_in(&line, &mut names);
     }
-    for wanted in ["accepted", "answered", "rtt_us", "uid", "sent", "data"] {
+    // A TCP father and son: listening, peer.
+    let mut father = Running::start(
+        "tcp father",
+        ipcdemo_std(&["--json", "socket", "--tcp", "0", "--count", "1"]),
+    );
+    let listening = father.next_line();
+    let address = json_lines([&listening])[0]["address"]
+        .as_str()
+        .expect("a TCP father says where it listens")
+        .to_string();
+    let son = Running::start(
+        "tcp son",
+        ipcdemo_std(&[
+            "--json", "socket", "--son", "--tcp", &address, "--count", "1", "--tick", "0",
+        ]),
+    )
+    .finish();
+    let done = father.finish();
+    for line in json_lines(son.stdout.iter().chain([&listening]).chain(&done.stdout)) {
+        names_in(&line, &mut names);
+    }
+    for wanted in [
+        "accepted",
+        "answered",
+        "rtt_us",
+        "uid",
+        "sent",
+        "data",
+        "peer",
+        "listening",
+    ] {
         assert!(
             names.contains(wanted),
             "{wanted} was not printed: {names:?}"

@@ -50,7 +50,7 @@ fn four_sons_over_tcp_each_arrive_whole_keyed_by_port() {
     }
     let done = father.finish();
     assert_eq!(done.code, Some(0), "{}", done.stderr);
-    let events = json(&done.stdout);
+    let events = json_lines(&done.stdout);
     let mut by_peer: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for e in events.iter().filter(|e| e["event"] == "received") {
         let peer = e["peer"]
@@ -98,7 +98,7 @@ fn ipv6_loopback_works_when_the_machine_has_it() {
     .finish();
     assert_eq!(son.code, Some(0), "{}", son.stderr);
     let done = father.finish();
-    let received: Vec<Value> = json(&done.stdout)
+    let received: Vec<Value> = json_lines(&done.stdout)
         .into_iter()
         .filter(|e| e["event"] == "received")
         .collect();
@@ -111,7 +111,7 @@ fn ipv6_loopback_works_when_the_machine_has_it() {
 
 /// The round trips a son with --ack reports, in µs.
 fn round_trips(son: &Finished) -> Vec<f64> {
-    json(&son.stdout)
+    json_lines(&son.stdout)
         .iter()
         .filter(|e| e["event"] == "answered")
         .map(|e| e["rtt_us"].as_f64().unwrap())
@@ -131,7 +131,7 @@ fn ack_round_trips_over_tcp_with_and_without_nagle() {
         assert_eq!(rtts.len(), 3, "{extra:?}: {:?}", son.stdout);
         assert!(rtts.iter().all(|&r| r > 0.0), "{rtts:?}");
         // Every answer is the whole line, even when --nagle split it in two writes.
-        let answers: Vec<String> = json(&son.stdout)
+        let answers: Vec<String> = json_lines(&son.stdout)
             .iter()
             .filter(|e| e["event"] == "answered")
             .map(|e| e["data"].as_str().unwrap().to_string())
@@ -151,9 +151,9 @@ fn tcp_errors_are_explained() {
     let port = taken.local_addr().unwrap().to_string();
     let out = ipcdemo(&["socket", "--tcp", &port]).assert().code(1);
     assert!(
-        stderr_of(&out).contains(&format!("{port} is in use (EADDRINUSE)")),
+        stderr_text(&out).contains(&format!("{port} is in use (EADDRINUSE)")),
         "{}",
-        stderr_of(&out)
+        stderr_text(&out)
     );
     // Nobody listening.
     drop(taken);
@@ -161,24 +161,24 @@ fn tcp_errors_are_explained() {
         .assert()
         .code(1);
     assert!(
-        stderr_of(&out).contains(&format!("nobody listens on {port} (connection refused)")),
+        stderr_text(&out).contains(&format!("nobody listens on {port} (connection refused)")),
         "{}",
-        stderr_of(&out)
+        stderr_text(&out)
     );
     // A son without a port, an unknown host, and what clap rejects.
     let out = ipcdemo(&["socket", "--son", "--tcp", "0"]).assert().code(1);
     assert!(
-        stderr_of(&out).contains("a son needs the father's port"),
+        stderr_text(&out).contains("a son needs the father's port"),
         "{}",
-        stderr_of(&out)
+        stderr_text(&out)
     );
     let out = ipcdemo(&["socket", "--son", "--tcp", "no-such-host.invalid:5000"])
         .assert()
         .code(1);
     assert!(
-        stderr_of(&out).contains("is not an address this machine can use"),
+        stderr_text(&out).contains("is not an address this machine can use"),
         "{}",
-        stderr_of(&out)
+        stderr_text(&out)
     );
     for args in [
         vec!["socket", "--tcp", "::1:5000"],
@@ -189,10 +189,6 @@ fn tcp_errors_are_explained() {
     ] {
         ipcdemo(&args).assert().code(2);
     }
-}
-
-fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&out.get_output().stderr).to_string()
 }
 
 #[test]
@@ -226,7 +222,7 @@ fn socat_is_a_tcp_son_and_a_tcp_father() {
     });
     assert_eq!(code, Some(0), "{stderr}");
     let done = father.finish();
-    let data: Vec<u8> = json(&done.stdout)
+    let data: Vec<u8> = json_lines(&done.stdout)
         .iter()
         .filter(|e| e["event"] == "received")
         .flat_map(|e| unescape(e["data"].as_str().unwrap()))

@@ -189,9 +189,13 @@ impl Words for En {
                 count(n as u64, "son", "sons")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} (it rounds up to a \
-                 power-of-two number of pages)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exactly: a power-of-two number of pages already)"
+                } else {
+                    "(it rounds up to a power-of-two number of pages)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "warning: {}; going on with the size the pipe has",

@@ -203,9 +203,13 @@ impl Words for Es {
                 count(n as u64, "hijo", "hijos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} (redondea hacia \
-                 arriba a un número de páginas que sea potencia de dos)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exactamente: ya es un número de páginas potencia de dos)"
+                } else {
+                    "(redondea hacia arriba a un número de páginas que sea potencia de dos)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",

@@ -189,9 +189,13 @@ impl Words for Pt {
                 count(n as u64, "filho", "filhos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} (arredonda para cima, para \
-                 uma potência de 2 de páginas)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exatamente: já é uma potência de 2 de páginas)"
+                } else {
+                    "(arredonda para cima, para uma potência de 2 de páginas)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "aviso: {}; seguindo com o tamanho atual",

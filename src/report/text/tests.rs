@@ -470,6 +470,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         writes: 7,
         partial_writes: 1,
         pipe_buf_bytes: 4096,
+        full: true,
     };
     said.push(("capacity".into(), words.capacity_summary(&report)));
     said.push(("capacity why".into(), words.capacity_why(&report)));

@@ -20,13 +20,6 @@ fn tcp_father(address: &str, extra: &[&str]) -> (Running, String) {
     (father, listening)
 }
 
-fn json(lines: &[String]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn four_sons_over_tcp_each_arrive_whole_keyed_by_port() {
     let (father, address) = tcp_father("0", &["--count", "1200"]);

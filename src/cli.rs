@@ -82,7 +82,7 @@ pub enum Command {
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
-  ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
+  mkdir -p ~/.local/share/bash-completion/completions && ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
   ipcdemo completions zsh > \"${fpath[1]}/_ipcdemo\"
   ipcdemo completions fish > ~/.config/fish/completions/ipcdemo.fish";
 

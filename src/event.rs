@@ -60,6 +60,56 @@ pub enum SonId {
     Address { peer: std::net::SocketAddr },
 }
 
+fn micros<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+/// When a `read(2)` was called and how long it waited, and which bytes of the stream it
+/// returned. Stamps come just before the call and just after it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReadTiming {
+    /// When the call began, on the run's clock.
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// How long it waited before returning, in microseconds.
+    #[serde(serialize_with = "tenths")]
+    pub waited_us: f64,
+    /// The stream offsets it returned: bytes `[from, to)`.
+    pub from: u64,
+    pub to: u64,
+    /// Bytes in the pipe or socket: for anon, after this read (written so far minus read so
+    /// far, an upper bound at any instant); for named and socket, `FIONREAD` just before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_pipe: Option<u64>,
+    /// How many of the son's writes these bytes came from (anon, where the father knows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writes: Option<u64>,
+}
+
+/// When a `write(2)` was called and returned, and which bytes of the stream it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WriteTiming {
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// When it returned (unknown for a forked son's write the father tells of too early).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_at: Option<f64>,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// What a timeline's middle column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An anonymous pipe whose every write the father knows.
+    Pipe,
+    /// A FIFO: bytes waiting before each read (FIONREAD), from sons it cannot tell apart.
+    Fifo,
+    /// A socket: bytes waiting on a son's connection before each read (FIONREAD).
+    Socket,
+}
+
 /// Something that happened to bytes in flight: one line on stdout.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -78,11 +128,17 @@ pub enum Event<'a> {
         /// discarded).
         #[serde(skip_serializing_if = "Option::is_none")]
         record_bytes: Option<usize>,
+        /// When the read was called, how long it waited, which bytes.
+        #[serde(flatten)]
+        timing: Option<ReadTiming>,
     },
     /// One message handed to one `write(2)`.
     Sent {
         #[serde(flatten)]
         data: Data<'a>,
+        /// When the write was called and returned, which bytes.
+        #[serde(flatten)]
+        timing: Option<WriteTiming>,
     },
     /// A son connected; its identity comes from the kernel, not from the son (its uid on a
     /// Unix socket).
@@ -96,6 +152,14 @@ pub enum Event<'a> {
     Left {
         #[serde(flatten)]
         son: SonId,
+    },
+    /// The sides a timeline draws: anon's father knows its son too; a FIFO or socket father
+    /// draws only its own lane.
+    Lanes {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        son: Option<i32>,
+        father: i32,
+        channel: Channel,
     },
     /// A TCP father listens here (the port the kernel chose, for `:0`).
     Listening { address: std::net::SocketAddr },
@@ -384,6 +448,17 @@ impl std::ops::Add for ReadCounts {
     }
 }
 
+/// How much of a father's run went into waiting in `read(2)` (or `poll(2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Waiting {
+    /// Seconds spent blocked, waiting for bytes.
+    #[serde(serialize_with = "micros")]
+    pub waited_s: f64,
+    /// Seconds from the first read's call to the last read's return.
+    #[serde(serialize_with = "micros")]
+    pub reading_s: f64,
+}
+
 /// The kernel guarantee a summary ends by explaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
@@ -452,11 +527,15 @@ pub enum Summary {
         counts: ReadCounts,
         #[serde(skip)]
         why: Option<Why>,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// The FIFO father's lines.
     Lines {
         #[serde(flatten)]
         counts: ReadCounts,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// What a son sent.
     Sent {
@@ -524,4 +603,10 @@ pub trait Sink: Sync {
     fn event_now(&self, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         self.event(self.now(), role, pid, event)
     }
+    /// A moment on CLOCK_MONOTONIC (see `sys::clock`), on the clock the run reports in.
+    fn time_of(&self, monotonic_ns: u64) -> f64;
+    /// An event the father tells on another's behalf (a son's write it learned of from the
+    /// shared log): drawn on a timeline and kept for a trace; printed as a line only if `show`.
+    fn narrated(&self, time: f64, role: Role, pid: i32, event: Event<'_>, show: bool)
+    -> Result<()>;
 }

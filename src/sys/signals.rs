@@ -174,18 +174,9 @@ fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
 /// When the first stop signal came, in ns on CLOCK_MONOTONIC (0: none yet).
 static FIRST_AT_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn monotonic_ns() -> u64 {
-    let mut now = nix::libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime(2) fills a timespec we own; it is async-signal-safe.
-    unsafe { nix::libc::clock_gettime(nix::libc::CLOCK_MONOTONIC, &mut now) };
-    (now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64
-}
-
 extern "C" fn record_stop(signal: nix::libc::c_int) {
-    let now = monotonic_ns();
+    // clock_gettime(2) is async-signal-safe.
+    let now = super::clock::monotonic_ns();
     let first = FIRST_AT_NS.load(Ordering::SeqCst);
     if first != 0 && now.saturating_sub(first) < SAME_REQUEST.as_nanos() as u64 {
         return; // the same request, delivered twice

@@ -16,4 +16,5 @@ mod polish;
 mod safety;
 mod socket;
 mod tcp;
+mod timeline;
 mod util;

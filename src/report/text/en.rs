@@ -4,11 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
+use super::{ModePart, Reading, TimelineWord, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -48,6 +48,7 @@ impl Words for En {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -70,7 +71,7 @@ impl Words for En {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent { data, .. } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -89,7 +90,7 @@ impl Words for En {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -395,6 +396,8 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
+            Doing::WritingTrace => format!("writing the trace {p}"),
             Doing::Locking => format!("locking {p}"),
         }
     }
@@ -679,6 +682,40 @@ impl Words for En {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "the father spent {} % of the time waiting in read(2) ({} of {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "son".into(),
+            TimelineWord::Father => "father".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "write".into(),
+            TimelineWord::Writes(n) => count(n, "write", "writes"),
+            TimelineWord::Waited(ms) => format!("waited {} ms", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "end of file".into(),
+            TimelineWord::Legend(Channel::Pipe) => "timeline: pipe = bytes written and not \
+                                                   yet read, counted from each write's call to \
+                                                   each read's return, so at any instant an \
+                                                   upper bound"
+                .into(),
+            TimelineWord::Legend(Channel::Fifo) => "timeline: pipe = bytes waiting in the FIFO \
+                                                   just before each read (FIONREAD); with \
+                                                   several sons writing, a FIFO cannot tell \
+                                                   whose bytes they are, so no write is drawn"
+                .into(),
+            TimelineWord::Legend(Channel::Socket) => "timeline: pipe = bytes waiting on that \
+                                                     son's connection just before each read \
+                                                     (FIONREAD)"
+                .into(),
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!("atomic [{step}/{steps}] {}-byte records…", record_size)
     }

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
+use super::{ModePart, Reading, TimelineWord, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -56,6 +56,7 @@ impl Words for Es {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -80,7 +81,9 @@ impl Words for Es {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} envió [{}] a las {time}", data.escaped())
+            }
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -99,7 +102,7 @@ impl Words for Es {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -419,6 +422,8 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
+            Doing::WritingTrace => format!("escribiendo la traza {p}"),
             Doing::Locking => format!("bloqueando {p}"),
         }
     }
@@ -717,6 +722,42 @@ impl Words for Es {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "el padre pasó el {} % del tiempo esperando en read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "hijo".into(),
+            TimelineWord::Father => "padre".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escribe".into(),
+            TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
+            TimelineWord::Waited(ms) => format!("esperó {} ms", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fin de archivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => "línea de tiempo: pipe = bytes escritos y \
+                                                   aún no leídos, contados desde la llamada de \
+                                                   cada escritura hasta el retorno de cada \
+                                                   lectura, así que en cada instante una cota \
+                                                   superior"
+                .into(),
+            TimelineWord::Legend(Channel::Fifo) => "línea de tiempo: pipe = bytes esperando en \
+                                                   el FIFO justo antes de cada lectura \
+                                                   (FIONREAD); con varios hijos escribiendo, un \
+                                                   FIFO no sabe de quién son los bytes, así que \
+                                                   no se dibuja ninguna escritura"
+                .into(),
+            TimelineWord::Legend(Channel::Socket) => "línea de tiempo: pipe = bytes esperando en \
+                                                     la conexión de ese hijo justo antes de cada \
+                                                     lectura (FIONREAD)"
+                .into(),
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

@@ -100,6 +100,10 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// "the father spent 87 % of the time waiting".
+    fn waiting(&self, waiting: &crate::event::Waiting) -> String;
+    /// The words of the timeline.
+    fn timeline(&self, word: TimelineWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
@@ -126,6 +130,22 @@ pub trait Words: Sync {
             mark => text.replace('.', &mark.to_string()),
         }
     }
+}
+
+/// The words a timeline needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineWord {
+    Son,
+    Father,
+    Pipe,
+    Write,
+    /// How many writes a read carried.
+    Writes(u64),
+    /// How long a read waited, in ms.
+    Waited(f64),
+    EndOfFile,
+    /// What the middle column means.
+    Legend(crate::event::Channel),
 }
 
 /// One part of a bench row's mode.

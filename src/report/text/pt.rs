@@ -4,11 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
+use super::{ModePart, Reading, TimelineWord, Words, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
+    ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -48,6 +48,7 @@ impl Words for Pt {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -70,7 +71,9 @@ impl Words for Pt {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} enviou [{}] às {time}", data.escaped())
+            }
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -89,7 +92,7 @@ impl Words for Pt {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -410,6 +413,8 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
+            Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
         }
     }
@@ -699,6 +704,41 @@ impl Words for Pt {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "o pai passou {} % do tempo esperando em read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "filho".into(),
+            TimelineWord::Father => "pai".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escreve".into(),
+            TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
+            TimelineWord::Waited(ms) => format!("esperou {} ms", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fim de arquivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => "linha do tempo: pipe = bytes escritos e \
+                                                   ainda não lidos, contados da chamada de cada \
+                                                   escrita ao retorno de cada leitura, então a \
+                                                   cada instante um limite superior"
+                .into(),
+            TimelineWord::Legend(Channel::Fifo) => "linha do tempo: pipe = bytes esperando no \
+                                                   FIFO logo antes de cada leitura (FIONREAD); \
+                                                   com vários filhos escrevendo, um FIFO não \
+                                                   sabe de quem são os bytes, então nenhuma \
+                                                   escrita é desenhada"
+                .into(),
+            TimelineWord::Legend(Channel::Socket) => "linha do tempo: pipe = bytes esperando na \
+                                                     conexão daquele filho logo antes de cada \
+                                                     leitura (FIONREAD)"
+                .into(),
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

@@ -194,7 +194,7 @@ fn note_index(n: &Note<'_>) -> usize {
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 46] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -239,6 +239,8 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::SharingMemory,
+    Doing::WritingTrace,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -287,6 +289,8 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::SharingMemory => 44,
+        Doing::WritingTrace => 45,
     }
 }
 
@@ -342,14 +346,21 @@ fn events() -> Vec<Event<'static>> {
             son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            timing: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            timing: None,
         },
-        Event::Sent { data },
+        Event::Sent { data, timing: None },
+        Event::Lanes {
+            son: Some(1),
+            father: 2,
+            channel: crate::event::Channel::Pipe,
+        },
         Event::Accepted {
             son: SonId::Process { son: 9 },
             uid: Some(0),
@@ -404,6 +415,7 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
+        Event::Lanes { .. } => 12,
     }
 }
 
@@ -529,6 +541,26 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    said.push((
+        "waiting".into(),
+        words.waiting(&crate::event::Waiting {
+            waited_s: 0.9,
+            reading_s: 1.0,
+        }),
+    ));
+    for word in [
+        TimelineWord::Son,
+        TimelineWord::Father,
+        TimelineWord::Write,
+        TimelineWord::Writes(2),
+        TimelineWord::Waited(12.0),
+        TimelineWord::EndOfFile,
+        TimelineWord::Legend(crate::event::Channel::Pipe),
+        TimelineWord::Legend(crate::event::Channel::Fifo),
+        TimelineWord::Legend(crate::event::Channel::Socket),
+    ] {
+        said.push((format!("{word:?}"), words.timeline(word)));
+    }
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said

@@ -15,8 +15,8 @@ pub struct TimelineStyle {
 }
 
 const WIDTH: usize = 80;
-const TIME: usize = 7;
-const SON: usize = 24;
+const TIME: usize = 6;
+const SON: usize = 22;
 const PIPE: usize = 5;
 
 /// What the timeline remembers between rows.

@@ -255,6 +255,20 @@ fn page(calls: &[Call]) -> String {
             (call.end - call.start) * 1e6
         );
     }
+    // The bytes of each read written on the page where there is room: the glued reads show.
+    for call in calls.iter().filter(|c| !c.write) {
+        let (from, to) = (x(call.start), x(call.end));
+        let label = format!("[{}]", call.data);
+        if to - from >= 7.5 * label.chars().count() as f64 {
+            let _ = write!(
+                svg,
+                r##"<text class="data" x="{:.1}" y="{:.1}" font-size="12" fill="#fff">{}</text>"##,
+                from + 4.0,
+                y(call.pid, call.role) + 30.0,
+                xml(&label)
+            );
+        }
+    }
     let _ = write!(
         svg,
         r#"<text x="{left}" y="{}">0 s</text><text x="{}" y="{}" text-anchor="end">{:.3} s</text></svg>"#,

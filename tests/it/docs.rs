@@ -214,13 +214,22 @@ fn elide(line: &str) -> String {
 fn number_len(text: &str) -> usize {
     let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
     let whole = digits(text);
+    let mut len = whole;
     if whole > 0 && text[whole..].starts_with('.') {
         let fraction = digits(&text[whole + 1..]);
         if fraction > 0 {
-            return whole + 1 + fraction;
+            len = whole + 1 + fraction;
         }
     }
-    whole
+    // JSON writes a tiny number with an exponent: 5e-6.
+    if len > 0 && text[len..].starts_with(['e', 'E']) {
+        let sign = usize::from(text[len + 1..].starts_with(['-', '+']));
+        let exponent = digits(&text[len + 1 + sign..]);
+        if exponent > 0 {
+            len += 1 + sign + exponent;
+        }
+    }
+    len
 }
 
 /// True when `actual` matches `expected`, where an expected line `...` matches any number of

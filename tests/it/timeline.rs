@@ -60,7 +60,7 @@ fn a_timeline_shows_every_write_and_read_in_80_columns_and_how_long_reads_waited
         .expect("a read starting with Spam 004");
     let waited: f64 = after_four
         .2
-        .split("waited ")
+        .split(" (")
         .nth(1)
         .and_then(|w| w.split(" ms").next())
         .and_then(|w| w.parse().ok())
@@ -68,7 +68,7 @@ fn a_timeline_shows_every_write_and_read_in_80_columns_and_how_long_reads_waited
     assert!(waited >= 0.9 * 4.0 * 50.0, "{waited} ms: {stdout}");
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("timeline: pipe = bytes written and not yet read"),
+        stderr.contains("pipe = bytes written and not yet read"),
         "{stderr}"
     );
     assert!(

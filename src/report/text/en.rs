@@ -698,22 +698,28 @@ impl Words for En {
             TimelineWord::Pipe => "pipe".into(),
             TimelineWord::Write => "write".into(),
             TimelineWord::Writes(n) => count(n, "write", "writes"),
-            TimelineWord::Waited(ms) => format!("waited {} ms", self.num(ms, 0)),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
             TimelineWord::EndOfFile => "end of file".into(),
-            TimelineWord::Legend(Channel::Pipe) => "timeline: pipe = bytes written and not \
+            TimelineWord::Legend(Channel::Pipe) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes written and not \
                                                    yet read, counted from each write's call to \
                                                    each read's return, so at any instant an \
                                                    upper bound"
-                .into(),
-            TimelineWord::Legend(Channel::Fifo) => "timeline: pipe = bytes waiting in the FIFO \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting in the FIFO \
                                                    just before each read (FIONREAD); with \
                                                    several sons writing, a FIFO cannot tell \
                                                    whose bytes they are, so no write is drawn"
-                .into(),
-            TimelineWord::Legend(Channel::Socket) => "timeline: pipe = bytes waiting on that \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting on that \
                                                      son's connection just before each read \
                                                      (FIONREAD)"
-                .into(),
+                    .into()
+            }
         }
     }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {

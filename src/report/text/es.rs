@@ -738,24 +738,30 @@ impl Words for Es {
             TimelineWord::Pipe => "pipe".into(),
             TimelineWord::Write => "escribe".into(),
             TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
-            TimelineWord::Waited(ms) => format!("esperó {} ms", self.num(ms, 0)),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
             TimelineWord::EndOfFile => "fin de archivo".into(),
-            TimelineWord::Legend(Channel::Pipe) => "línea de tiempo: pipe = bytes escritos y \
+            TimelineWord::Legend(Channel::Pipe) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes escritos y \
                                                    aún no leídos, contados desde la llamada de \
                                                    cada escritura hasta el retorno de cada \
                                                    lectura, así que en cada instante una cota \
                                                    superior"
-                .into(),
-            TimelineWord::Legend(Channel::Fifo) => "línea de tiempo: pipe = bytes esperando en \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
                                                    el FIFO justo antes de cada lectura \
                                                    (FIONREAD); con varios hijos escribiendo, un \
                                                    FIFO no sabe de quién son los bytes, así que \
                                                    no se dibuja ninguna escritura"
-                .into(),
-            TimelineWord::Legend(Channel::Socket) => "línea de tiempo: pipe = bytes esperando en \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
                                                      la conexión de ese hijo justo antes de cada \
                                                      lectura (FIONREAD)"
-                .into(),
+                    .into()
+            }
         }
     }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {

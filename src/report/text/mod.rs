@@ -117,8 +117,10 @@ pub trait Words: Sync {
             let text = self.num(seconds, 3);
             let text = text.trim_end_matches('0');
             format!("{} s", text.trim_end_matches(['.', ',']))
-        } else {
+        } else if d.as_millis() > 0 {
             format!("{} ms", d.as_millis())
+        } else {
+            format!("{} µs", d.as_micros())
         }
     }
 

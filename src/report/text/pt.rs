@@ -720,23 +720,29 @@ impl Words for Pt {
             TimelineWord::Pipe => "pipe".into(),
             TimelineWord::Write => "escreve".into(),
             TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
-            TimelineWord::Waited(ms) => format!("esperou {} ms", self.num(ms, 0)),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
             TimelineWord::EndOfFile => "fim de arquivo".into(),
-            TimelineWord::Legend(Channel::Pipe) => "linha do tempo: pipe = bytes escritos e \
+            TimelineWord::Legend(Channel::Pipe) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes escritos e \
                                                    ainda não lidos, contados da chamada de cada \
                                                    escrita ao retorno de cada leitura, então a \
                                                    cada instante um limite superior"
-                .into(),
-            TimelineWord::Legend(Channel::Fifo) => "linha do tempo: pipe = bytes esperando no \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando no \
                                                    FIFO logo antes de cada leitura (FIONREAD); \
                                                    com vários filhos escrevendo, um FIFO não \
                                                    sabe de quem são os bytes, então nenhuma \
                                                    escrita é desenhada"
-                .into(),
-            TimelineWord::Legend(Channel::Socket) => "linha do tempo: pipe = bytes esperando na \
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando na \
                                                      conexão daquele filho logo antes de cada \
                                                      leitura (FIONREAD)"
-                .into(),
+                    .into()
+            }
         }
     }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {

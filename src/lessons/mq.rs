@@ -323,6 +323,7 @@ mod linux {
                 record_bytes: None,
                 priority: Some(priority),
                 queued,
+                timing: None,
             };
             sink.event_now(Role::Father, pid, event)?;
         }

@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-use crate::endings::wait_for_wchan;
 use crate::util::*;
 
 /// Whether /dev/mqueue shows the queues, mounting it once if we may.
@@ -122,13 +121,6 @@ impl World {
         }
         Running::start("mq son", self.command(&args))
     }
-}
-
-fn json_lines(lines: &[String]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
 }
 
 fn received(events: &[Value]) -> Vec<&Value> {

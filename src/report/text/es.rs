@@ -4,11 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, limit, mq_command, son_command};
+use super::{
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command, son_command,
+    son_name,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, QueueReport,
-    ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
+    QueueReport, ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -81,10 +84,11 @@ impl Words for Es {
                 record_bytes,
                 priority,
                 queued,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = format!("{who} {pid} recibió [{data}]");
-                if let Some(son) = son {
+                if let Some(son) = son.map(son_name) {
                     line.push_str(&format!(" del hijo {son}"));
                 }
                 if let Some(priority) = priority {
@@ -113,22 +117,35 @@ impl Words for Es {
             Event::Sent {
                 data,
                 priority: None,
+                ..
             } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
             Event::Sent {
                 data,
                 priority: Some(priority),
+                ..
             } => format!(
                 "{who} {pid} envió [{}] con prioridad {priority} a las {time}",
                 data.escaped()
             ),
-            Event::Accepted { son, uid } => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} vio que el hijo {son} colgó a las {time}"),
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceptó al hijo {son} (TCP: una dirección, sin credenciales)"
+                    ),
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} vio que el hijo {son} colgó a las {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recibió la respuesta [{}] después de {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -213,6 +230,14 @@ impl Words for Es {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "padre: escuchando en {address} (TCP); ejecute `ipcdemo socket --son --tcp \
+                 {address}` en otra terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "advertencia: {address} no es loopback: otros en la red pueden conectarse a este \
+                 padre y enviarle cualquier cosa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
                  -9)",
@@ -224,9 +249,13 @@ impl Words for Es {
                 count(n as u64, "hijo", "hijos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} (redondea hacia \
-                 arriba a un número de páginas que sea potencia de dos)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exactamente: ya es un número de páginas potencia de dos)"
+                } else {
+                    "(redondea hacia arriba a un número de páginas que sea potencia de dos)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",
@@ -352,6 +381,25 @@ impl Words for Es {
                 "otro padre está escuchando en {}; deténgalo o pase otro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está en uso (EADDRINUSE): otro programa escucha allí; deténgalo o elija otro \
+                 puerto (--tcp 0 elige uno libre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "nadie escucha en {a} (conexión rechazada): ejecute `ipcdemo socket --tcp PUERTO` \
+                 primero y dele al hijo el puerto que muestre"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} no es alcanzable desde aquí (sin ruta): revise la dirección")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} no es una dirección que esta máquina pueda usar (host desconocido, o no es \
+                 una dirección propia para escuchar); pruebe 127.0.0.1:PUERTO"
+            ),
+            Error::SonNeedsPort => "un hijo necesita el puerto del padre: el puerto 0 solo \
+                                    significa \"cualquier puerto libre\" para un padre, que \
+                                    muestra el que obtuvo"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "ningún padre está escuchando en {} (no hay nada ahí): a diferencia de un FIFO, \
                  connect(2) no espera; primero inicie `ipcdemo socket`",
@@ -558,6 +606,8 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
+            Doing::WritingTrace => format!("escribiendo la traza {p}"),
             Doing::Locking => format!("bloqueando {p}"),
             Doing::OpeningQueue => format!("abriendo la cola {}", queue(path)),
             Doing::CreatingQueue => format!("creando la cola {}", queue(path)),
@@ -733,6 +783,10 @@ impl Words for Es {
                                   (mq_overview(7))"
                     .into()
             }
+            Why::Tcp => "por qué: TCP también es un flujo de bytes, y no lleva \
+                         credenciales: el padre conoce a cada hijo por su dirección y puerto, no \
+                         por quién lo ejecuta (tcp(7))"
+                .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
                 .into(),
@@ -909,6 +963,48 @@ impl Words for Es {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "el padre pasó el {} % del tiempo esperando en read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "hijo".into(),
+            TimelineWord::Father => "padre".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escribe".into(),
+            TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fin de archivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes escritos y \
+                                                   aún no leídos, contados desde la llamada de \
+                                                   cada escritura hasta el retorno de cada \
+                                                   lectura, así que en cada instante una cota \
+                                                   superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                   el FIFO justo antes de cada lectura \
+                                                   (FIONREAD); con varios hijos escribiendo, un \
+                                                   FIFO no sabe de quién son los bytes, así que \
+                                                   no se dibuja ninguna escritura"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                     la conexión de ese hijo justo antes de cada \
+                                                     lectura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

@@ -4,11 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, limit, mq_command, son_command};
+use super::{
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command, son_command,
+    son_name,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, QueueReport,
-    ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
+    QueueReport, ReadCounts, Role, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -73,10 +76,11 @@ impl Words for Pt {
                 record_bytes,
                 priority,
                 queued,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = format!("{who} {pid} recebeu [{data}]");
-                if let Some(son) = son {
+                if let Some(son) = son.map(son_name) {
                     line.push_str(&format!(" do filho {son}"));
                 }
                 if let Some(priority) = priority {
@@ -105,24 +109,35 @@ impl Words for Pt {
             Event::Sent {
                 data,
                 priority: None,
+                ..
             } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
             Event::Sent {
                 data,
                 priority: Some(priority),
+                ..
             } => format!(
                 "{who} {pid} enviou [{}] com prioridade {priority} às {time}",
                 data.escaped()
             ),
             Event::Accepted { son, uid } => {
-                format!("{who} {pid} aceitou o filho {son} (uid {uid})")
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceitou o filho {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceitou o filho {son} (TCP: um endereço, sem credenciais)"
+                    ),
+                }
             }
-            Event::Left { son } => format!("{who} {pid} viu o filho {son} desligar às {time}"),
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} viu o filho {son} desligar às {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recebeu a resposta [{}] em {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -204,6 +219,14 @@ impl Words for Pt {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "pai: escutando em {address} (TCP); rode `ipcdemo socket --son --tcp {address}` \
+                 em outro terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "aviso: {address} não é loopback: outros na rede podem se conectar a este pai e \
+                 mandar qualquer coisa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
                 p.display()
@@ -214,9 +237,13 @@ impl Words for Pt {
                 count(n as u64, "filho", "filhos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} (arredonda para cima, para \
-                 uma potência de 2 de páginas)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exatamente: já é uma potência de 2 de páginas)"
+                } else {
+                    "(arredonda para cima, para uma potência de 2 de páginas)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "aviso: {}; seguindo com o tamanho atual",
@@ -345,6 +372,25 @@ impl Words for Pt {
                 "outro pai já está escutando em {}; pare-o ou use outro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está em uso (EADDRINUSE): outro programa escuta lá; pare-o ou escolha outra \
+                 porta (--tcp 0 escolhe uma livre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "ninguém escuta em {a} (conexão recusada): rode `ipcdemo socket --tcp PORTA` \
+                 primeiro e dê ao filho a porta que ele mostrar"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} não é alcançável daqui (sem rota): confira o endereço")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} não é um endereço que esta máquina possa usar (host desconhecido, ou não é \
+                 um endereço seu para escutar); tente 127.0.0.1:PORTA"
+            ),
+            Error::SonNeedsPort => "um filho precisa da porta do pai: porta 0 só quer dizer \
+                                    \"qualquer porta livre\" para um pai, que mostra a que \
+                                    recebeu"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "nenhum pai escutando em {} (não há nada lá): um socket não espera como um FIFO; \
                  rode `ipcdemo socket` primeiro",
@@ -553,6 +599,8 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
+            Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
             Doing::OpeningQueue => format!("abrindo a fila {}", queue(path)),
             Doing::CreatingQueue => format!("criando a fila {}", queue(path)),
@@ -718,6 +766,10 @@ impl Words for Pt {
                                   diz quem as enviou (mq_overview(7))"
                     .into()
             }
+            Why::Tcp => "por quê: TCP também é um fluxo de bytes, e não leva credenciais: \
+                         o pai conhece cada filho pelo endereço e porta, não por quem o roda \
+                         (tcp(7))"
+                .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
                 .into(),
@@ -892,6 +944,47 @@ impl Words for Pt {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "o pai passou {} % do tempo esperando em read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "filho".into(),
+            TimelineWord::Father => "pai".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escreve".into(),
+            TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fim de arquivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes escritos e \
+                                                   ainda não lidos, contados da chamada de cada \
+                                                   escrita ao retorno de cada leitura, então a \
+                                                   cada instante um limite superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando no \
+                                                   FIFO logo antes de cada leitura (FIONREAD); \
+                                                   com vários filhos escrevendo, um FIFO não \
+                                                   sabe de quem são os bytes, então nenhuma \
+                                                   escrita é desenhada"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando na \
+                                                     conexão daquele filho logo antes de cada \
+                                                     leitura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

@@ -9,7 +9,7 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial, QueueReport};
+use crate::event::{Data, LinuxOnly, Partial, QueueReport, SonId};
 use crate::sys::mqueue::{Attributes, Limits, Size};
 
 fn path() -> PathBuf {
@@ -82,6 +82,11 @@ fn errors() -> Vec<Error> {
             path: p.clone(),
             waited: std::time::Duration::from_millis(1500),
         },
+        Error::AddressInUse("127.0.0.1:5000".into()),
+        Error::ConnectionRefused("127.0.0.1:5000".into()),
+        Error::Unreachable("10.0.0.1:5000".into()),
+        Error::BadAddress("nowhere:5000".into()),
+        Error::SonNeedsPort,
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
         Error::SocketTypeMismatch(p.clone()),
@@ -181,15 +186,20 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
         Error::NoAnswer { .. } => 28,
-        Error::NeedsLinux(LinuxOnly::MessageQueues) => 29,
-        Error::NoQueue { .. } => 30,
-        Error::QueueOwner { .. } => 31,
-        Error::QueueForbidden(_) => 32,
-        Error::AnotherFatherReceiving { .. } => 33,
-        Error::QueueFull { .. } => 34,
-        Error::MessageTooLong { .. } => 35,
-        Error::QueueRefused { .. } => 36,
-        Error::QueueRemoved { .. } => 37,
+        Error::AddressInUse(_) => 29,
+        Error::ConnectionRefused(_) => 30,
+        Error::Unreachable(_) => 31,
+        Error::BadAddress(_) => 32,
+        Error::SonNeedsPort => 33,
+        Error::NeedsLinux(LinuxOnly::MessageQueues) => 34,
+        Error::NoQueue { .. } => 35,
+        Error::QueueOwner { .. } => 36,
+        Error::QueueForbidden(_) => 37,
+        Error::AnotherFatherReceiving { .. } => 38,
+        Error::QueueFull { .. } => 39,
+        Error::MessageTooLong { .. } => 40,
+        Error::QueueRefused { .. } => 41,
+        Error::QueueRemoved { .. } => 42,
     }
 }
 
@@ -210,6 +220,12 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::FolderRepaired {
             folder: p,
             was: 0o500,
+        },
+        Note::TcpListening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
+        Note::OpenToNetwork {
+            address: "0.0.0.0:5000".parse().unwrap(),
         },
         Note::SocketListening {
             path: p,
@@ -286,17 +302,19 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
         Note::FolderRepaired { .. } => 14,
-        Note::QueueCreated { .. } => 15,
-        Note::StaleQueueReplaced { .. } => 16,
-        Note::ReadingAfter { .. } => 17,
-        Note::FatherReceiving { .. } => 18,
-        Note::SonSendingTo { .. } => 19,
-        Note::NoFatherHoldsQueue { .. } => 20,
-        Note::QueueFullWaiting { .. } => 21,
+        Note::TcpListening { .. } => 15,
+        Note::OpenToNetwork { .. } => 16,
+        Note::QueueCreated { .. } => 17,
+        Note::StaleQueueReplaced { .. } => 18,
+        Note::ReadingAfter { .. } => 19,
+        Note::FatherReceiving { .. } => 20,
+        Note::SonSendingTo { .. } => 21,
+        Note::NoFatherHoldsQueue { .. } => 22,
+        Note::QueueFullWaiting { .. } => 23,
     }
 }
 
-const DOINGS: [Doing; 51] = [
+const DOINGS: [Doing; 53] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -341,6 +359,8 @@ const DOINGS: [Doing; 51] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::SharingMemory,
+    Doing::WritingTrace,
     Doing::OpeningQueue,
     Doing::CreatingQueue,
     Doing::RemovingQueue,
@@ -396,13 +416,15 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
-        Doing::OpeningQueue => 44,
-        Doing::CreatingQueue => 45,
-        Doing::RemovingQueue => 46,
-        Doing::ReadingQueueAttributes => 47,
-        Doing::SendingToQueue => 48,
-        Doing::ReceivingFromQueue => 49,
-        Doing::WaitingForRoom => 50,
+        Doing::SharingMemory => 44,
+        Doing::WritingTrace => 45,
+        Doing::OpeningQueue => 46,
+        Doing::CreatingQueue => 47,
+        Doing::RemovingQueue => 48,
+        Doing::ReadingQueueAttributes => 49,
+        Doing::SendingToQueue => 50,
+        Doing::ReceivingFromQueue => 51,
+        Doing::WaitingForRoom => 52,
     }
 }
 
@@ -455,11 +477,12 @@ fn events() -> Vec<Event<'static>> {
     vec![
         Event::Received {
             data,
-            son: Some(9),
+            son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
             priority: None,
             queued: None,
+            timing: None,
         },
         Event::Received {
             data,
@@ -468,6 +491,7 @@ fn events() -> Vec<Event<'static>> {
             record_bytes: Some(200_000),
             priority: None,
             queued: None,
+            timing: None,
         },
         Event::Received {
             data,
@@ -476,17 +500,39 @@ fn events() -> Vec<Event<'static>> {
             record_bytes: None,
             priority: Some(1),
             queued: Some(3),
+            timing: None,
         },
         Event::Sent {
             data,
             priority: None,
+            timing: None,
         },
         Event::Sent {
             data,
             priority: Some(1),
+            timing: None,
         },
-        Event::Accepted { son: 9, uid: 0 },
-        Event::Left { son: 9 },
+        Event::Lanes {
+            son: Some(1),
+            father: 2,
+            channel: crate::event::Channel::Pipe,
+        },
+        Event::Accepted {
+            son: SonId::Process { son: 9 },
+            uid: Some(0),
+        },
+        Event::Accepted {
+            son: SonId::Address {
+                peer: "127.0.0.1:40000".parse().unwrap(),
+            },
+            uid: None,
+        },
+        Event::Left {
+            son: SonId::Process { son: 9 },
+        },
+        Event::Listening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
         Event::Answered { data, rtt_us: 12.5 },
         Event::Eof,
         Event::Filled {
@@ -516,13 +562,16 @@ fn event_index(e: &Event<'_>) -> usize {
         } => 0,
         Event::Received { .. } => 1,
         Event::Sent { .. } => 2,
-        Event::Accepted { .. } => 3,
-        Event::Left { .. } => 4,
-        Event::Answered { .. } => 5,
-        Event::Eof => 6,
-        Event::Filled { partial: false, .. } => 7,
-        Event::Filled { partial: true, .. } => 8,
-        Event::WouldBlock { .. } => 9,
+        Event::Accepted { uid: Some(_), .. } => 3,
+        Event::Accepted { uid: None, .. } => 4,
+        Event::Left { .. } => 5,
+        Event::Answered { .. } => 6,
+        Event::Eof => 7,
+        Event::Filled { partial: false, .. } => 8,
+        Event::Filled { partial: true, .. } => 9,
+        Event::WouldBlock { .. } => 10,
+        Event::Listening { .. } => 11,
+        Event::Lanes { .. } => 12,
     }
 }
 
@@ -566,7 +615,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket, Why::MessageQueue] {
+    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp, Why::MessageQueue] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -602,6 +651,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         writes: 7,
         partial_writes: 1,
         pipe_buf_bytes: 4096,
+        full: true,
     };
     said.push(("capacity".into(), words.capacity_summary(&report)));
     said.push(("capacity why".into(), words.capacity_why(&report)));
@@ -673,6 +723,26 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    said.push((
+        "waiting".into(),
+        words.waiting(&crate::event::Waiting {
+            waited_s: 0.9,
+            reading_s: 1.0,
+        }),
+    ));
+    for word in [
+        TimelineWord::Son,
+        TimelineWord::Father,
+        TimelineWord::Write,
+        TimelineWord::Writes(2),
+        TimelineWord::Waited(12.0),
+        TimelineWord::EndOfFile,
+        TimelineWord::Legend(crate::event::Channel::Pipe),
+        TimelineWord::Legend(crate::event::Channel::Fifo),
+        TimelineWord::Legend(crate::event::Channel::Socket),
+    ] {
+        said.push((format!("{word:?}"), words.timeline(word)));
+    }
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -732,7 +802,9 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str());
+                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str())
+                // A duration in parentheses reads the same everywhere.
+                || what.starts_with("Waited");
             if theirs == ours && !same_by_nature {
                 // Names such as "vmsplice/splice" may read the same in every language.
                 assert!(

@@ -3,9 +3,9 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SignalArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, named, socket};
+use crate::lessons::{anon, atomic, capacity, named, signal, socket};
 use crate::report::Settings;
 use crate::report::text::Lang;
 
@@ -70,6 +70,29 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn signal(args: &SignalArgs) -> signal::Config {
+    let act = if let Some(seconds) = args.alarm {
+        signal::Act::Alarm(seconds)
+    } else if args.ping_pong {
+        signal::Act::PingPong
+    } else if let Some(pid) = args.son {
+        signal::Act::Son(pid)
+    } else if args.father {
+        signal::Act::Father
+    } else {
+        signal::Act::Both
+    };
+    signal::Config {
+        act,
+        count: args.count,
+        realtime: args.realtime,
+        // --queue-limit shows the queue filling: the father must hold what arrives.
+        held: args.blocked || args.queue_limit.is_some(),
+        queue_limit: args.queue_limit,
+        show_son: args.show_son,
     }
 }
 

@@ -8,5 +8,6 @@ pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
 pub mod named;
+pub mod signal;
 pub mod socket;
 pub mod spam;

@@ -1,4 +1,4 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets. They make the system calls
+//! System helpers: signals (as a stop and as a channel), pipe sizes, safe paths, FIFOs, sockets. They make the system calls
 //! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
 //! words for it live in `report`.
 
@@ -7,6 +7,7 @@ pub mod lock;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;
+pub mod sigqueue;
 pub mod socket_setup;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +65,12 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    BlockingSignals,
+    SettingQueueLimit,
+    ReadingProcess,
+    SendingSignal,
+    WaitingForSignal,
+    OpeningPidfd,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

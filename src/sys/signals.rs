@@ -72,6 +72,16 @@ fn stop_set() -> SigSet {
 
 /// Call once, from the main thread, before any other thread or child exists.
 pub fn install() -> Result<(), SysError> {
+    install_blocking(&SigSet::empty())
+}
+
+/// [`install`], with `extra` signals blocked too, in the main thread and the signal thread
+/// alike (it inherits the mask): a lesson that takes them with `sigtimedwait(2)` gets every
+/// one, and none is ever delivered to a thread that leaves it at its default action (for
+/// SIGUSR2 or a realtime signal, death).
+pub fn install_blocking(extra: &SigSet) -> Result<(), SysError> {
+    // Before anything else: a signal that came now would still find them blocked.
+    extra.thread_block().doing(Doing::BlockingSignals)?;
     let kick = SigAction::new(
         SigHandler::Handler(kick_handler),
         SaFlags::empty(), // no SA_RESTART: the point is to make blocked calls return EINTR

@@ -4,11 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{
+    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
+    son_command,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
+    ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -106,6 +109,39 @@ impl Words for En {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
+            Event::SignalSent { signal, to, value } => match value {
+                Some(v) => format!(
+                    "{who} {pid} sent {} with value {v} to {to} at {time}",
+                    signal.name()
+                ),
+                None => format!("{who} {pid} sent {} to {to} at {time}", signal.name()),
+            },
+            Event::SignalReceived {
+                signal,
+                from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} received {} with value {v} from {from} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} received {} from {from} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused { signal, to, value } => format!(
+                "{who} {pid} was refused {} with value {value} for {to} (sigqueue(3) failed with \
+                 EAGAIN: the queue is full) at {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} called alarm({seconds}) and pauses until SIGALRM at {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} woke: SIGALRM came {} s after alarm({seconds}) at {time}",
+                self.num(waited_s, 3)
+            ),
         })
     }
 
@@ -185,6 +221,29 @@ impl Words for En {
                 "{}: the benchmark's child: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "father: {} stays blocked and pending while the son sends {n}; the father takes \
+                 nothing until the son has exited",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "father: son {son} has exited (SIGCHLD); taking what is pending now, as \
+                 unblocking would deliver it"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING is now {limit}: at most {limit} signals may be pending \
+                 for uid {uid}, counting every process of that user, not just this one"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "father {pid}: waiting for {}; run `{}` (or `{}`) in another terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -299,6 +358,50 @@ impl Words for En {
                 "--zero-copy needs Linux (vmsplice and splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::NotAStream(mechanism) => format!(
+                "{} moves no bytes: there is no stream to measure",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "there is no process {pid}; start `ipcdemo signal --father` in another terminal \
+                 and pass the pid it prints"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "refusing to signal process {pid}: it is not an `ipcdemo signal` father (its \
+                 command line is `{cmdline}`), and a signal it does not expect could kill it"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "refusing to signal process {pid}: it neither blocks nor catches {}, whose \
+                 default action would kill it; start the father with the same --realtime as the \
+                 son",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "refusing to signal process {pid}: it ignores {}, so nothing would arrive; start \
+                 the father with the same --realtime as the son",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "the kernel does not let you send {} to process {pid} (EPERM): it belongs to \
+                 another user",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "the father {pid} went away after {} (ESRCH)",
+                count(*sent, "signal", "signals")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} is above your hard RLIMIT_SIGPENDING ({hard}), which only \
+                 a privileged user may raise; ask for at most {hard}"
+            ),
         }
     }
 
@@ -355,6 +458,12 @@ impl Words for En {
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
             Doing::Locking => format!("locking {p}"),
+            Doing::BlockingSignals => "blocking the lesson's signals".into(),
+            Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("reading {p}"),
+            Doing::SendingSignal => "sending a signal".into(),
+            Doing::WaitingForSignal => "waiting for a signal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "opening a pidfd for the father".into(),
         }
     }
 
@@ -477,6 +586,98 @@ impl Words for En {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, sent) => format!(
+                "son {pid}: {} {signal} sent to {}",
+                sent.unwrap_or(0),
+                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
+            ),
+            (Role::Father, Some(sent)) if !r.realtime => format!(
+                "summary: the son sent {sent} {signal}; the father received {}: {} merged into \
+                 one already pending",
+                r.received.unwrap_or(0),
+                r.merged.unwrap_or(0)
+            ),
+            (Role::Father, Some(sent)) => {
+                let mut line = format!("summary: the son queued {sent} {signal}");
+                if r.refused > 0 {
+                    line += &format!(
+                        ", and {} more were refused (EAGAIN: the queue was full)",
+                        r.refused
+                    );
+                }
+                line += &format!("; the father received {}", r.received.unwrap_or(0));
+                line
+            }
+            (Role::Father, None) => format!(
+                "summary: the father received {} {signal}; how many were sent, only the sender \
+                 knows",
+                r.received.unwrap_or(0)
+            ),
+        };
+        if r.role == Role::Father && r.realtime {
+            line += &match r.out_of_order {
+                0 => ", every value in order".to_string(),
+                n => format!(", {n} out of order"),
+            };
+            if let Some(lost) = r.merged.filter(|&n| n > 0) {
+                line += &format!("; {lost} never arrived");
+            }
+        }
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; the limit of {limit} was reached after {after} (other processes of your \
+                 user held {} of it)",
+                limit - after
+            );
+        }
+        if r.role == Role::Son && r.refused > 0 {
+            line += &format!("; {} refused (EAGAIN: the queue was full)", r.refused);
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; the queue was full {} and the son waited for room",
+                count(r.waits, "time", "times")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "summary: {} of {} between father and son: median {} µs, p99 {} µs, {} round \
+                 trips/s",
+                count(r.rounds, "round trip", "round trips"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "summary: no round trip was timed".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "summary: alarm({}) rang after {waited} s: the pause ended when SIGALRM's handler \
+                 had run (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "summary: stopped after {waited} s, before alarm({}) rang",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
@@ -485,6 +686,23 @@ impl Words for En {
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
+                .into(),
+            Why::SignalsMerge => "why: a standard signal is one bit in the pending set, not a \
+                                  counter: a signal sent while one is already pending merges \
+                                  into it, and kill(2) still says it succeeded (signal(7))"
+                .into(),
+            Why::SignalsQueue => "why: realtime signals queue: each sigqueue(3) is delivered \
+                                  once, in the order sent, with its value (signal(7), \
+                                  sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "why: RLIMIT_SIGPENDING ({limit}) caps the signals pending for one real user, all \
+                 its processes together; past it sigqueue(3) fails with EAGAIN (getrlimit(2), \
+                 signal(7))"
+            ),
+            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two waits \
+                                    in sigtimedwait(2) that the kernel must end; most of the \
+                                    time is waking the other process, as with a pipe (signal(7))"
                 .into(),
         }
     }
@@ -573,6 +791,7 @@ impl Words for En {
             ModePart::HugePages => "huge pages".into(),
             ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -588,6 +807,10 @@ impl Words for En {
             BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
                                               /dev/null without looking at them, so only the \
                                               byte count is checked"
+                .into(),
+            BenchNote::SignalLatencyOnly => "a signal carries one number (the round) and no \
+                                             bytes: no throughput row, and --msg-size does not \
+                                             apply"
                 .into(),
         };
         format!("note ({}): {what}", mechanism.name())
@@ -646,7 +869,8 @@ impl Words for En {
             Lesson::Seqpacket => "the same, but every read is exactly one message",
             Lesson::Capacity => "how much a pipe holds before a writer blocks",
             Lesson::Atomic => "which writes tear when many writers share a pipe",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, signals: how fast, here",
         }
     }
 

@@ -4,11 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{
+    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
+    son_command,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
+    ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -117,6 +120,39 @@ impl Words for Es {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
+            Event::SignalSent { signal, to, value } => match value {
+                Some(v) => format!(
+                    "{who} {pid} envió {} con valor {v} a {to} a las {time}",
+                    signal.name()
+                ),
+                None => format!("{who} {pid} envió {} a {to} a las {time}", signal.name()),
+            },
+            Event::SignalReceived {
+                signal,
+                from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recibió {} con valor {v} de {from} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recibió {} de {from} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused { signal, to, value } => format!(
+                "{who} {pid} vio rechazada {} con valor {value} para {to} (sigqueue(3) falló con \
+                 EAGAIN: la cola está llena) a las {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => format!(
+                "{who} {pid} llamó a alarm({seconds}) y se detiene hasta SIGALRM a las {time}"
+            ),
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} despertó: SIGALRM llegó {} s después de alarm({seconds}) a las {time}",
+                self.num(waited_s, 3)
+            ),
         })
     }
 
@@ -199,6 +235,30 @@ impl Words for Es {
                 "{}: el proceso hijo de la medición: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "padre: la señal {} queda bloqueada y pendiente mientras el hijo envía {n}; el \
+                 padre no toma nada hasta que el hijo termine",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "padre: el hijo {son} terminó (SIGCHLD); tomando ahora lo pendiente, como lo \
+                 entregaría el desbloqueo"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING es ahora {limit}: como mucho {limit} señales pueden \
+                 quedar pendientes para el uid {uid}, contando todos los procesos de ese usuario, \
+                 no solo este"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "padre {pid}: esperando {}; ejecute `{}` (o `{}`) en otra terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -320,6 +380,50 @@ impl Words for Es {
                 "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin necesita Linux (sched_setaffinity)".into(),
+            Error::NotAStream(mechanism) => format!(
+                "{} no mueve bytes: no hay flujo que medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "no existe el proceso {pid}; inicie `ipcdemo signal --father` en otra terminal y \
+                 pase el pid que muestra"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "se rechaza enviar señales al proceso {pid}: no es un padre `ipcdemo signal` (su \
+                 línea de órdenes es `{cmdline}`), y una señal que no espera podría matarlo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ni bloquea ni atiende {}, cuya \
+                 acción por defecto lo mataría; inicie el padre con el mismo --realtime que el \
+                 hijo",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ignora {}, así que nada llegaría; \
+                 inicie el padre con el mismo --realtime que el hijo",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "el núcleo no le permite enviar {} al proceso {pid} (EPERM): pertenece a otro \
+                 usuario",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "el padre {pid} se fue después de {} (ESRCH)",
+                count(*sent, "señal", "señales")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} supera su límite duro de RLIMIT_SIGPENDING ({hard}), que \
+                 solo un usuario con privilegios puede subir; pida como mucho {hard}"
+            ),
         }
     }
 
@@ -378,6 +482,12 @@ impl Words for Es {
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
             Doing::Locking => format!("bloqueando {p}"),
+            Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("leyendo {p}"),
+            Doing::SendingSignal => "enviando una señal".into(),
+            Doing::WaitingForSignal => "esperando una señal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abriendo un pidfd para el padre".into(),
         }
     }
 
@@ -506,6 +616,98 @@ impl Words for Es {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, sent) => format!(
+                "hijo {pid}: {} {signal} enviadas a {}",
+                sent.unwrap_or(0),
+                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
+            ),
+            (Role::Father, Some(sent)) if !r.realtime => format!(
+                "resumen: el hijo envió {sent} {signal}; el padre recibió {}: {} fundidas con una \
+                 ya pendiente",
+                r.received.unwrap_or(0),
+                r.merged.unwrap_or(0)
+            ),
+            (Role::Father, Some(sent)) => {
+                let mut line = format!("resumen: el hijo encoló {sent} {signal}");
+                if r.refused > 0 {
+                    line += &format!(
+                        ", y otras {} fueron rechazadas (EAGAIN: la cola estaba llena)",
+                        r.refused
+                    );
+                }
+                line += &format!("; el padre recibió {}", r.received.unwrap_or(0));
+                line
+            }
+            (Role::Father, None) => format!(
+                "resumen: el padre recibió {} {signal}; cuántas se enviaron, solo lo sabe quien \
+                 las envió",
+                r.received.unwrap_or(0)
+            ),
+        };
+        if r.role == Role::Father && r.realtime {
+            line += &match r.out_of_order {
+                0 => ", todos los valores en orden".to_string(),
+                n => format!(", {n} fuera de orden"),
+            };
+            if let Some(lost) = r.merged.filter(|&n| n > 0) {
+                line += &format!("; {lost} nunca llegaron");
+            }
+        }
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; el límite de {limit} se alcanzó después de {after} (otros procesos de su \
+                 usuario ocupaban {} de él)",
+                limit - after
+            );
+        }
+        if r.role == Role::Son && r.refused > 0 {
+            line += &format!("; {} rechazadas (EAGAIN: la cola estaba llena)", r.refused);
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; la cola se llenó {} y el hijo esperó espacio",
+                count(r.waits, "vez", "veces")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumen: {} de {} entre padre e hijo: mediana {} µs, p99 {} µs, {} idas y \
+                 vueltas/s",
+                count(r.rounds, "ida y vuelta", "idas y vueltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumen: no se midió ninguna ida y vuelta".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumen: alarm({}) sonó después de {waited} s: la pausa terminó cuando corrió el \
+                 manejador de SIGALRM (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumen: detenido después de {waited} s, antes de que sonara alarm({})",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
@@ -514,6 +716,25 @@ impl Words for Es {
                 .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por qué: una señal estándar es un bit en el conjunto de \
+                                  pendientes, no un contador: una señal enviada mientras otra \
+                                  igual está pendiente se funde con ella, y kill(2) aun así dice \
+                                  que tuvo éxito (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por qué: las señales de tiempo real hacen cola: cada \
+                                  sigqueue(3) se entrega una vez, en el orden de envío, con su \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por qué: RLIMIT_SIGPENDING ({limit}) limita las señales pendientes de un usuario \
+                 real, sumando todos sus procesos; pasado ese límite sigqueue(3) falla con EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por qué: cada ida y vuelta son dos llamadas a sigqueue(3) y \
+                                    dos esperas en sigtimedwait(2) que el núcleo debe terminar; \
+                                    casi todo el tiempo es despertar al otro proceso, como en un \
+                                    pipe (signal(7))"
                 .into(),
         }
     }
@@ -610,6 +831,7 @@ impl Words for Es {
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -625,6 +847,10 @@ impl Words for Es {
             BenchNote::ZeroCopyCountsOnly => "copia cero: el lector pasa las páginas a \
                                               /dev/null con splice(2) sin mirarlas, así que \
                                               solo se verifica la cantidad de bytes"
+                .into(),
+            BenchNote::SignalLatencyOnly => "una señal lleva un número (la ronda) y ningún \
+                                             byte: no hay fila de rendimiento, y --msg-size no \
+                                             se aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -686,7 +912,8 @@ impl Words for Es {
             Lesson::Seqpacket => "lo mismo, pero cada lectura es exactamente un mensaje",
             Lesson::Capacity => "cuánto contiene un pipe antes de que un escritor se bloquee",
             Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
-            Lesson::Bench => "pipe, FIFO, sockets y TCP: qué tan rápidos son aquí",
+            Lesson::Signal => "las señales llevan un bit: 1000 enviadas bloqueadas, llega 1",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, señales: qué tan rápidos son aquí",
         }
     }
 

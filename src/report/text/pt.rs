@@ -4,11 +4,14 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command};
+use super::{
+    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
+    son_command,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
+    ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -108,6 +111,36 @@ impl Words for Pt {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
+            Event::SignalSent { signal, to, value } => match value {
+                Some(v) => format!(
+                    "{who} {pid} enviou {} com valor {v} para {to} às {time}",
+                    signal.name()
+                ),
+                None => format!("{who} {pid} enviou {} para {to} às {time}", signal.name()),
+            },
+            Event::SignalReceived {
+                signal,
+                from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recebeu {} com valor {v} de {from} às {time}",
+                    signal.name()
+                ),
+                None => format!("{who} {pid} recebeu {} de {from} às {time}", signal.name()),
+            },
+            Event::SignalRefused { signal, to, value } => format!(
+                "{who} {pid} teve recusado {} com valor {value} para {to} (sigqueue(3) falhou com \
+                 EAGAIN: a fila está cheia) às {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} chamou alarm({seconds}) e pausa até SIGALRM às {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} acordou: SIGALRM chegou {} s depois de alarm({seconds}) às {time}",
+                self.num(waited_s, 3)
+            ),
         })
     }
 
@@ -191,6 +224,30 @@ impl Words for Pt {
                 "{}: o processo filho da medição: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "pai: {} fica bloqueado e pendente enquanto o filho envia {n}; o pai não pega nada \
+                 até o filho sair",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "pai: o filho {son} saiu (SIGCHLD); pegando agora o que está pendente, como o \
+                 desbloqueio entregaria"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING agora é {limit}: no máximo {limit} sinais podem ficar \
+                 pendentes para o uid {uid}, contando todos os processos desse usuário, não só \
+                 este"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "pai {pid}: esperando {}; rode `{}` (ou `{}`) em outro terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -313,6 +370,49 @@ impl Words for Pt {
             Error::NeedsLinux(LinuxOnly::Pin) => {
                 "--pin precisa de Linux (sched_setaffinity)".into()
             }
+            Error::NotAStream(mechanism) => format!(
+                "{} não move bytes: não há fluxo para medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "não existe o processo {pid}; rode `ipcdemo signal --father` em outro terminal e \
+                 passe o pid que ele mostra"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "recusado sinalizar o processo {pid}: ele não é um pai `ipcdemo signal` (sua \
+                 linha de comando é `{cmdline}`), e um sinal que ele não espera poderia matá-lo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele nem bloqueia nem trata {}, cuja ação \
+                 padrão o mataria; rode o pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele ignora {}, então nada chegaria; rode o \
+                 pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "o kernel não deixa você enviar {} ao processo {pid} (EPERM): ele pertence a \
+                 outro usuário",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "o pai {pid} foi embora depois de {} (ESRCH)",
+                count(*sent, "sinal", "sinais")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} passa do seu limite rígido de RLIMIT_SIGPENDING ({hard}), \
+                 que só um usuário privilegiado pode aumentar; peça no máximo {hard}"
+            ),
         }
     }
 
@@ -371,6 +471,12 @@ impl Words for Pt {
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
             Doing::Locking => format!("travando {p}"),
+            Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("lendo {p}"),
+            Doing::SendingSignal => "enviando um sinal".into(),
+            Doing::WaitingForSignal => "esperando um sinal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abrindo um pidfd para o pai".into(),
         }
     }
 
@@ -492,6 +598,97 @@ impl Words for Pt {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, sent) => format!(
+                "filho {pid}: {} {signal} enviados para {}",
+                sent.unwrap_or(0),
+                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
+            ),
+            (Role::Father, Some(sent)) if !r.realtime => format!(
+                "resumo: o filho enviou {sent} {signal}; o pai recebeu {}: {} fundidos a um já \
+                 pendente",
+                r.received.unwrap_or(0),
+                r.merged.unwrap_or(0)
+            ),
+            (Role::Father, Some(sent)) => {
+                let mut line = format!("resumo: o filho enfileirou {sent} {signal}");
+                if r.refused > 0 {
+                    line += &format!(
+                        ", e mais {} foram recusados (EAGAIN: a fila estava cheia)",
+                        r.refused
+                    );
+                }
+                line += &format!("; o pai recebeu {}", r.received.unwrap_or(0));
+                line
+            }
+            (Role::Father, None) => format!(
+                "resumo: o pai recebeu {} {signal}; quantos foram enviados, só quem enviou sabe",
+                r.received.unwrap_or(0)
+            ),
+        };
+        if r.role == Role::Father && r.realtime {
+            line += &match r.out_of_order {
+                0 => ", todos os valores em ordem".to_string(),
+                n => format!(", {n} fora de ordem"),
+            };
+            if let Some(lost) = r.merged.filter(|&n| n > 0) {
+                line += &format!("; {lost} nunca chegaram");
+            }
+        }
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; o limite de {limit} foi atingido depois de {after} (outros processos do seu \
+                 usuário ocupavam {} dele)",
+                limit - after
+            );
+        }
+        if r.role == Role::Son && r.refused > 0 {
+            line += &format!("; {} recusados (EAGAIN: a fila estava cheia)", r.refused);
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; a fila encheu {} e o filho esperou espaço",
+                count(r.waits, "vez", "vezes")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumo: {} de {} entre pai e filho: mediana {} µs, p99 {} µs, {} idas e \
+                 voltas/s",
+                count(r.rounds, "ida e volta", "idas e voltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumo: nenhuma ida e volta foi medida".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumo: alarm({}) tocou depois de {waited} s: a pausa terminou quando o tratador \
+                 de SIGALRM rodou (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumo: interrompido depois de {waited} s, antes de alarm({}) tocar",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
@@ -500,6 +697,25 @@ impl Words for Pt {
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por quê: um sinal padrão é um bit no conjunto de pendentes, \
+                                  não um contador: um sinal enviado enquanto outro igual está \
+                                  pendente se funde a ele, e kill(2) ainda diz que deu certo \
+                                  (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por quê: sinais de tempo real entram em fila: cada \
+                                  sigqueue(3) é entregue uma vez, na ordem de envio, com seu \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por quê: RLIMIT_SIGPENDING ({limit}) limita os sinais pendentes de um usuário \
+                 real, somando todos os seus processos; além disso sigqueue(3) falha com EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por quê: cada ida e volta são duas chamadas a sigqueue(3) e \
+                                    duas esperas em sigtimedwait(2) que o kernel precisa \
+                                    encerrar; quase todo o tempo é acordar o outro processo, \
+                                    como num pipe (signal(7))"
                 .into(),
         }
     }
@@ -594,6 +810,7 @@ impl Words for Pt {
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -609,6 +826,10 @@ impl Words for Pt {
             BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
                                               /dev/null com splice(2) sem olhar para elas, então \
                                               só a contagem de bytes é conferida"
+                .into(),
+            BenchNote::SignalLatencyOnly => "um sinal carrega um número (a rodada) e nenhum \
+                                             byte: sem linha de vazão, e --msg-size não se \
+                                             aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -670,7 +891,8 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
-            Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
+            Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais: a velocidade, aqui",
         }
     }
 

@@ -10,6 +10,7 @@ use nix::sys::signal::Signal;
 use super::*;
 use crate::bench::model::Pin;
 use crate::event::{Data, LinuxOnly, Partial};
+use crate::sys::sigqueue::SigNo;
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -83,6 +84,31 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::NotAStream(Mechanism::Signal),
+        Error::NoSuchProcess(4242),
+        Error::NotASignalFather {
+            pid: 42,
+            cmdline: "sleep 30".into(),
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            ignored: false,
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+            ignored: true,
+        },
+        Error::SignalNotPermitted {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+        },
+        Error::FatherGone { pid: 42, sent: 7 },
+        Error::QueueLimitTooHigh {
+            asked: 1_000_000,
+            hard: 96_365,
+        },
     ]
 }
 
@@ -118,6 +144,14 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
         Error::NoAnswer { .. } => 28,
+        Error::NotAStream(_) => 29,
+        Error::NoSuchProcess(_) => 30,
+        Error::NotASignalFather { .. } => 31,
+        Error::WouldKill { ignored: false, .. } => 32,
+        Error::WouldKill { ignored: true, .. } => 33,
+        Error::SignalNotPermitted { .. } => 34,
+        Error::FatherGone { .. } => 35,
+        Error::QueueLimitTooHigh { .. } => 36,
     }
 }
 
@@ -153,6 +187,17 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::SignalHeld {
+            signal: SigNo::from(Signal::SIGUSR2),
+            count: 1000,
+        },
+        Note::SignalSonDone { son: 43 },
+        Note::QueueLimitSet { limit: 10, uid: 0 },
+        Note::SignalFatherWaiting {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            realtime: true,
+        },
     ]
 }
 
@@ -173,10 +218,14 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
         Note::FolderRepaired { .. } => 14,
+        Note::SignalHeld { .. } => 15,
+        Note::SignalSonDone { .. } => 16,
+        Note::QueueLimitSet { .. } => 17,
+        Note::SignalFatherWaiting { .. } => 18,
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 50] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -221,6 +270,12 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::BlockingSignals,
+    Doing::SettingQueueLimit,
+    Doing::ReadingProcess,
+    Doing::SendingSignal,
+    Doing::WaitingForSignal,
+    Doing::OpeningPidfd,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -269,6 +324,12 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::BlockingSignals => 44,
+        Doing::SettingQueueLimit => 45,
+        Doing::ReadingProcess => 46,
+        Doing::SendingSignal => 47,
+        Doing::WaitingForSignal => 48,
+        Doing::OpeningPidfd => 49,
     }
 }
 
@@ -352,6 +413,36 @@ fn events() -> Vec<Event<'static>> {
             asked: 1,
             held: 65536,
         },
+        Event::SignalSent {
+            signal: SigNo::from(Signal::SIGUSR2),
+            to: 42,
+            value: None,
+        },
+        Event::SignalSent {
+            signal: SigNo::realtime(1),
+            to: 42,
+            value: Some(7),
+        },
+        Event::SignalReceived {
+            signal: SigNo::from(Signal::SIGUSR2),
+            from: 43,
+            value: None,
+        },
+        Event::SignalReceived {
+            signal: SigNo::realtime(1),
+            from: 43,
+            value: Some(7),
+        },
+        Event::SignalRefused {
+            signal: SigNo::realtime(1),
+            to: 42,
+            value: 10,
+        },
+        Event::AlarmSet { seconds: 5 },
+        Event::AlarmRang {
+            seconds: 5,
+            waited_s: 5.000_2,
+        },
     ]
 }
 
@@ -370,7 +461,63 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: false, .. } => 7,
         Event::Filled { partial: true, .. } => 8,
         Event::WouldBlock { .. } => 9,
+        Event::SignalSent { value: None, .. } => 10,
+        Event::SignalSent { value: Some(_), .. } => 11,
+        Event::SignalReceived { value: None, .. } => 12,
+        Event::SignalReceived { value: Some(_), .. } => 13,
+        Event::SignalRefused { .. } => 14,
+        Event::AlarmSet { .. } => 15,
+        Event::AlarmRang { .. } => 16,
     }
+}
+
+/// One of each kind of signals summary: a forked son's father (standard and realtime, with a
+/// full queue and waits), a father on its own, a son on its own.
+fn signal_reports() -> Vec<SignalReport> {
+    let father = SignalReport {
+        role: Role::Father,
+        signal: SigNo::from(Signal::SIGUSR2),
+        realtime: false,
+        held: true,
+        to: None,
+        sent: Some(1000),
+        refused: 0,
+        queue_full_after: None,
+        waits: 0,
+        received: Some(1),
+        merged: Some(999),
+        out_of_order: 0,
+        queue_limit: None,
+        why: vec![Why::SignalsMerge],
+    };
+    let realtime = SignalReport {
+        signal: SigNo::realtime(1),
+        realtime: true,
+        sent: Some(8),
+        refused: 992,
+        queue_full_after: Some(8),
+        waits: 3,
+        received: Some(7),
+        merged: Some(1),
+        out_of_order: 2,
+        queue_limit: Some(10),
+        ..father.clone()
+    };
+    let alone = SignalReport {
+        sent: None,
+        merged: None,
+        ..father.clone()
+    };
+    let son = SignalReport {
+        role: Role::Son,
+        to: Some(42),
+        received: None,
+        merged: None,
+        refused: 3,
+        waits: 1,
+        ..realtime.clone()
+    };
+    vec![father, realtime, alone, son]
 }
 
 fn assert_all_listed(indices: impl Iterator<Item = usize>, what: &str) {
@@ -413,7 +560,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket] {
+    for why in [
+        Why::ByteStream,
+        Why::Seqpacket,
+        Why::SignalsMerge,
+        Why::SignalsQueue,
+        Why::QueueLimit(10),
+        Why::SignalPingPong,
+    ] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -427,6 +581,33 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
+    for report in signal_reports() {
+        said.push((
+            format!("signals {report:?}"),
+            words.signals_summary(7, &report),
+        ));
+    }
+    for timed in [true, false] {
+        let report = PingPongReport {
+            signal: SigNo::realtime(1),
+            rounds: if timed { 1000 } else { 0 },
+            rtt_median_us: timed.then_some(41.3),
+            rtt_p99_us: timed.then_some(80.2),
+            round_trips_per_second: timed.then_some(24_000.0),
+        };
+        said.push((
+            format!("ping-pong {timed}"),
+            words.ping_pong_summary(&report),
+        ));
+    }
+    for rang in [true, false] {
+        let report = AlarmReport {
+            seconds: 5,
+            waited_s: 2.5,
+            rang,
+        };
+        said.push((format!("alarm {rang}"), words.alarm_summary(&report)));
+    }
     let report = CapacityReport {
         mechanism: Mechanism::Pipe,
         held_bytes: 65536,
@@ -452,6 +633,10 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             said.push((format!("verdict {size} {torn}"), words.atomic_verdict(&run)));
         }
     }
+    said.push((
+        "signal note".into(),
+        words.bench_note(Mechanism::Signal, &BenchNote::SignalLatencyOnly),
+    ));
     let note = BenchNote::from(PipeSizeError {
         asked: 64 << 20,
         errno: Some(Errno::EPERM),
@@ -483,6 +668,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::HugePages,
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
+        ModePart::Sigqueue,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }

@@ -23,7 +23,9 @@
 //!
 //! `--son PID` signals a father in another terminal, as `kill -USR2 PID` would; since a wrong
 //! target dies by the default action, the son first checks `/proc/PID/cmdline` (an `ipcdemo
-//! signal` father) and `/proc/PID/status` (the signal blocked or caught), and sends through a
+//! signal` father) and `/proc/PID/status` (the signal blocked or caught: a father gives it a
+//! handler that does nothing, since while it waits in `sigtimedwait(2)` the kernel shows the
+//! signal unblocked; taken there, the signal never runs the handler), and sends through a
 //! pidfd (`pidfd_send_signal(2)`, with the siginfo `sigqueue(3)` builds), so a PID reused after
 //! the check is never hit. `--ping-pong` sends one realtime signal each way, synchronously
 //! (blocked, `sigtimedwait(2)`, no handler), and `--alarm` is Lutz's `signal2.py`: `alarm(2)`
@@ -447,6 +449,9 @@ fn father_and_son(config: &Config, sink: &dyn Sink) -> Outcome {
         Ok(ends) => ends,
         Err(e) => return Outcome::new(Vec::new(), Err(e.into())),
     };
+    if let Err(e) = sigqueue::catch_harmlessly(signal) {
+        return Outcome::new(Vec::new(), Err(e.into()));
+    }
     if config.held {
         sink.note(&Note::SignalHeld { signal, count });
     }
@@ -508,6 +513,9 @@ fn father_alone(config: &Config, sink: &dyn Sink) -> Outcome {
     let signal = config.signal();
     let mut report = father_report(config);
     let mut tally = Tally::new();
+    if let Err(e) = sigqueue::catch_harmlessly(signal) {
+        return Outcome::new(Vec::new(), Err(e.into()));
+    }
     sink.note(&Note::SignalFatherWaiting {
         pid: tally.pid,
         signal,

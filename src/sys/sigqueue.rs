@@ -142,6 +142,28 @@ pub fn queue(pid: Pid, signal: SigNo, value: i32) -> nix::Result<()> {
     Errno::result(unsafe { libc::sigqueue(pid.as_raw(), signal.0, sigval) }).map(drop)
 }
 
+extern "C" fn ignore_quietly(_: libc::c_int) {}
+
+/// Gives `signal` a handler that does nothing (with `SA_RESTART`). A father takes its signal
+/// with `sigtimedwait(2)`, and while it waits there the kernel unblocks that signal for it: so
+/// `/proc/PID/status` shows it blocked only between waits. The handler is what a son can always
+/// see (`SigCgt`), and the guarantee it checks: were the signal ever delivered instead of
+/// taken, it would not kill.
+pub fn catch_harmlessly(signal: SigNo) -> Result<(), SysError> {
+    let mut action = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: `action` is zeroed (a valid sigaction: empty mask, no flags); we fill in a
+    // handler that does nothing, which is async-signal-safe, and SA_RESTART.
+    let installed = unsafe {
+        let action = action.as_mut_ptr();
+        (*action).sa_sigaction = ignore_quietly as extern "C" fn(libc::c_int) as usize;
+        (*action).sa_flags = libc::SA_RESTART;
+        libc::sigaction(signal.0, action, std::ptr::null_mut())
+    };
+    Errno::result(installed)
+        .map(drop)
+        .doing(Doing::InstallingSignals)
+}
+
 /// Whether the child `pid` has exited, without reaping it (`waitid(2)` with `WNOWAIT`): the
 /// caller still reaps it and learns how it ended.
 pub fn has_exited(pid: Pid) -> nix::Result<bool> {

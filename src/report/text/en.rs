@@ -588,55 +588,53 @@ impl Words for En {
 
     fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
         let signal = r.signal.name();
-        let mut line = match (r.role, r.sent) {
-            (Role::Son, sent) => format!(
-                "son {pid}: {} {signal} sent to {}",
-                sent.unwrap_or(0),
-                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
-            ),
-            (Role::Father, Some(sent)) if !r.realtime => format!(
-                "summary: the son sent {sent} {signal}; the father received {}: {} merged into \
-                 one already pending",
-                r.received.unwrap_or(0),
-                r.merged.unwrap_or(0)
-            ),
-            (Role::Father, Some(sent)) => {
-                let mut line = format!("summary: the son queued {sent} {signal}");
-                if r.refused > 0 {
-                    line += &format!(
-                        ", and {} more were refused (EAGAIN: the queue was full)",
-                        r.refused
-                    );
-                }
-                line += &format!("; the father received {}", r.received.unwrap_or(0));
-                line
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", every value in order".to_string(),
+            (true, n) => format!(", {n} out of order"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} never arrived"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", and {n} more were refused (EAGAIN: the queue was full)")
             }
+            (n, Role::Son) => format!("; {n} refused (EAGAIN: the queue was full)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("son {pid}: {sent} {signal} sent to {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "summary: the son sent {sent} {signal}; the father received {received}: \
+                     {merged} merged into one already pending"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "summary: the son queued {sent} {signal}{refused}; the father received \
+                 {received}{order}{lost}"
+            ),
             (Role::Father, None) => format!(
-                "summary: the father received {} {signal}; how many were sent, only the sender \
-                 knows",
-                r.received.unwrap_or(0)
+                "summary: the father received {received} {signal}{order}; how many were sent, \
+                 only the sender knows"
             ),
         };
-        if r.role == Role::Father && r.realtime {
-            line += &match r.out_of_order {
-                0 => ", every value in order".to_string(),
-                n => format!(", {n} out of order"),
-            };
-            if let Some(lost) = r.merged.filter(|&n| n > 0) {
-                line += &format!("; {lost} never arrived");
-            }
-        }
         if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
             && after < limit
         {
             line += &format!(
-                "; the limit of {limit} was reached after {after} (other processes of your \
-                 user held {} of it)",
+                "; the limit of {limit} was reached after {after} (other processes of your user \
+                 held {} of it)",
                 limit - after
             );
-        }
-        if r.role == Role::Son && r.refused > 0 {
-            line += &format!("; {} refused (EAGAIN: the queue was full)", r.refused);
         }
         if r.waits > 0 {
             line += &format!(

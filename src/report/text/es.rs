@@ -618,44 +618,45 @@ impl Words for Es {
 
     fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
         let signal = r.signal.name();
-        let mut line = match (r.role, r.sent) {
-            (Role::Son, sent) => format!(
-                "hijo {pid}: {} {signal} enviadas a {}",
-                sent.unwrap_or(0),
-                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
-            ),
-            (Role::Father, Some(sent)) if !r.realtime => format!(
-                "resumen: el hijo envió {sent} {signal}; el padre recibió {}: {} fundidas con una \
-                 ya pendiente",
-                r.received.unwrap_or(0),
-                r.merged.unwrap_or(0)
-            ),
-            (Role::Father, Some(sent)) => {
-                let mut line = format!("resumen: el hijo encoló {sent} {signal}");
-                if r.refused > 0 {
-                    line += &format!(
-                        ", y otras {} fueron rechazadas (EAGAIN: la cola estaba llena)",
-                        r.refused
-                    );
-                }
-                line += &format!("; el padre recibió {}", r.received.unwrap_or(0));
-                line
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos los valores en orden".to_string(),
+            (true, n) => format!(", {n} fuera de orden"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca llegaron"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", y otras {n} fueron rechazadas (EAGAIN: la cola estaba llena)")
             }
+            (n, Role::Son) => format!("; {n} rechazadas (EAGAIN: la cola estaba llena)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("hijo {pid}: {sent} {signal} enviadas a {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumen: el hijo envió {sent} {signal}; el padre recibió {received}: \
+                     {merged} fundidas con una ya pendiente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumen: el hijo encoló {sent} {signal}{refused}; el padre recibió \
+                 {received}{order}{lost}"
+            ),
             (Role::Father, None) => format!(
-                "resumen: el padre recibió {} {signal}; cuántas se enviaron, solo lo sabe quien \
-                 las envió",
-                r.received.unwrap_or(0)
+                "resumen: el padre recibió {received} {signal}{order}; cuántas se enviaron, solo \
+                 lo sabe quien las envió"
             ),
         };
-        if r.role == Role::Father && r.realtime {
-            line += &match r.out_of_order {
-                0 => ", todos los valores en orden".to_string(),
-                n => format!(", {n} fuera de orden"),
-            };
-            if let Some(lost) = r.merged.filter(|&n| n > 0) {
-                line += &format!("; {lost} nunca llegaron");
-            }
-        }
         if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
             && after < limit
         {
@@ -664,9 +665,6 @@ impl Words for Es {
                  usuario ocupaban {} de él)",
                 limit - after
             );
-        }
-        if r.role == Role::Son && r.refused > 0 {
-            line += &format!("; {} rechazadas (EAGAIN: la cola estaba llena)", r.refused);
         }
         if r.waits > 0 {
             line += &format!(

@@ -600,43 +600,45 @@ impl Words for Pt {
 
     fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
         let signal = r.signal.name();
-        let mut line = match (r.role, r.sent) {
-            (Role::Son, sent) => format!(
-                "filho {pid}: {} {signal} enviados para {}",
-                sent.unwrap_or(0),
-                r.to.map_or_else(|| "?".to_string(), |to| to.to_string())
-            ),
-            (Role::Father, Some(sent)) if !r.realtime => format!(
-                "resumo: o filho enviou {sent} {signal}; o pai recebeu {}: {} fundidos a um já \
-                 pendente",
-                r.received.unwrap_or(0),
-                r.merged.unwrap_or(0)
-            ),
-            (Role::Father, Some(sent)) => {
-                let mut line = format!("resumo: o filho enfileirou {sent} {signal}");
-                if r.refused > 0 {
-                    line += &format!(
-                        ", e mais {} foram recusados (EAGAIN: a fila estava cheia)",
-                        r.refused
-                    );
-                }
-                line += &format!("; o pai recebeu {}", r.received.unwrap_or(0));
-                line
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos os valores em ordem".to_string(),
+            (true, n) => format!(", {n} fora de ordem"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca chegaram"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", e mais {n} foram recusados (EAGAIN: a fila estava cheia)")
             }
+            (n, Role::Son) => format!("; {n} recusados (EAGAIN: a fila estava cheia)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("filho {pid}: {sent} {signal} enviados para {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumo: o filho enviou {sent} {signal}; o pai recebeu {received}: {merged} \
+                     fundidos a um já pendente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumo: o filho enfileirou {sent} {signal}{refused}; o pai recebeu \
+                 {received}{order}{lost}"
+            ),
             (Role::Father, None) => format!(
-                "resumo: o pai recebeu {} {signal}; quantos foram enviados, só quem enviou sabe",
-                r.received.unwrap_or(0)
+                "resumo: o pai recebeu {received} {signal}{order}; quantos foram enviados, só \
+                 quem enviou sabe"
             ),
         };
-        if r.role == Role::Father && r.realtime {
-            line += &match r.out_of_order {
-                0 => ", todos os valores em ordem".to_string(),
-                n => format!(", {n} fora de ordem"),
-            };
-            if let Some(lost) = r.merged.filter(|&n| n > 0) {
-                line += &format!("; {lost} nunca chegaram");
-            }
-        }
         if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
             && after < limit
         {
@@ -645,9 +647,6 @@ impl Words for Pt {
                  usuário ocupavam {} dele)",
                 limit - after
             );
-        }
-        if r.role == Role::Son && r.refused > 0 {
-            line += &format!("; {} recusados (EAGAIN: a fila estava cheia)", r.refused);
         }
         if r.waits > 0 {
             line += &format!(

@@ -10,5 +10,6 @@ mod named;
 mod papercuts;
 mod polish;
 mod safety;
+mod signal;
 mod socket;
 mod util;

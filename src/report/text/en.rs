@@ -698,9 +698,9 @@ impl Words for En {
                  its processes together; past it sigqueue(3) fails with EAGAIN (getrlimit(2), \
                  signal(7))"
             ),
-            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two waits \
-                                    in sigtimedwait(2) that the kernel must end; most of the \
-                                    time is waking the other process, as with a pipe (signal(7))"
+            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two \
+                                    wake-ups from sigtimedwait(2); most of the time is waking \
+                                    the other process, as with a pipe (signal(7))"
                 .into(),
         }
     }

@@ -730,9 +730,8 @@ impl Words for Es {
                  (getrlimit(2), signal(7))"
             ),
             Why::SignalPingPong => "por qué: cada ida y vuelta son dos llamadas a sigqueue(3) y \
-                                    dos esperas en sigtimedwait(2) que el núcleo debe terminar; \
-                                    casi todo el tiempo es despertar al otro proceso, como en un \
-                                    pipe (signal(7))"
+                                    dos despertares en sigtimedwait(2); casi todo el tiempo es \
+                                    despertar al otro proceso, como en un pipe (signal(7))"
                 .into(),
         }
     }

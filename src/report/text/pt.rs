@@ -712,9 +712,8 @@ impl Words for Pt {
                  (getrlimit(2), signal(7))"
             ),
             Why::SignalPingPong => "por quê: cada ida e volta são duas chamadas a sigqueue(3) e \
-                                    duas esperas em sigtimedwait(2) que o kernel precisa \
-                                    encerrar; quase todo o tempo é acordar o outro processo, \
-                                    como num pipe (signal(7))"
+                                    dois despertares em sigtimedwait(2); quase todo o tempo é \
+                                    acordar o outro processo, como num pipe (signal(7))"
                 .into(),
         }
     }

@@ -200,6 +200,12 @@ pub enum Note<'a> {
         limit: u64,
         uid: u32,
     },
+    /// signal, realtime signals taken as they come: the father's `RLIMIT_SIGPENDING` lowered
+    /// to `limit`, so its backlog cannot fill the queue all processes of `uid` share.
+    BacklogCapped {
+        limit: u64,
+        uid: u32,
+    },
     /// signal `--father`: waiting; how a son (or `kill`) reaches us.
     SignalFatherWaiting {
         pid: i32,
@@ -314,7 +320,13 @@ pub enum Error {
     },
     /// signal `--son`: no process has this pid.
     NoSuchProcess(i32),
-    /// signal `--son`: this process is not an `ipcdemo signal` father; its command line.
+    /// signal `--son`: this pid is a thread of another process, not a process.
+    ThreadNotProcess {
+        tid: i32,
+        process: i32,
+    },
+    /// signal `--son`: this process is not an `ipcdemo signal` father; its command line (empty
+    /// for a kernel thread or a process that has exited).
     NotASignalFather {
         pid: i32,
         cmdline: String,

@@ -31,9 +31,11 @@
 //! (blocked, `sigtimedwait(2)`, no handler), and `--alarm` is Lutz's `signal2.py`: `alarm(2)`
 //! then a pause until SIGALRM's handler runs (`sigsuspend(2)`: `pause(2)` without its race).
 //!
-//! How it blocks: a father waiting for signals nobody sends waits for ever (until Ctrl-C); a
-//! son whose realtime signals fill the queue of a father that takes them as they come waits
-//! for room (`EAGAIN`, then a millisecond's sleep), and says how often.
+//! How it blocks: a father waiting for signals nobody sends waits for ever (until Ctrl-C). A
+//! father that takes realtime signals as they come prints each, so its son runs ahead; the
+//! father caps its `RLIMIT_SIGPENDING` at 1024 so the backlog cannot fill the queue every
+//! process of the user shares, and a son that finds it full (`EAGAIN`) waits a millisecond for
+//! room and tries again, and says how often.
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
@@ -338,6 +340,30 @@ fn send_all(
     Ok(())
 }
 
+/// At most this many realtime signals taken as they come may wait for the father (who prints
+/// each, so is slower than the son): past it the son waits for room, rather than fill the queue
+/// every process of the user shares (`RLIMIT_SIGPENDING`, 96365 here).
+const LIVE_BACKLOG: u64 = 1024;
+
+/// The father's `RLIMIT_SIGPENDING`: `--queue-limit`, or the cap of a live realtime run.
+fn set_queue_limit(config: &Config, sink: &dyn Sink) -> Result<()> {
+    match config.queue_limit {
+        Some(limit) => limit_queue(limit, sink),
+        None if config.signal().is_realtime() && !config.held => {
+            let (soft, _) = sigqueue::pending_limit()?;
+            if soft > LIVE_BACKLOG {
+                sigqueue::set_pending_limit(LIVE_BACKLOG)?;
+                sink.note(&Note::BacklogCapped {
+                    limit: LIVE_BACKLOG,
+                    uid: getuid().as_raw(),
+                });
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 fn limit_queue(limit: u64, sink: &dyn Sink) -> Result<()> {
     let (_, hard) = sigqueue::pending_limit()?;
     if limit > hard {
@@ -387,9 +413,11 @@ fn son_setup(father: Pid) -> Result<bool> {
     Ok(nix::unistd::getppid() == father)
 }
 
-/// Ends a son that is still running and reaps it; how it ended.
+/// Ends a son that is still running and reaps it; how it ended. SIGKILL, since a son someone
+/// stopped (SIGSTOP) would keep a SIGTERM pending and the wait would never end; it holds
+/// nothing that needs cleaning up.
 fn end_son(son: Pid) -> Result<WaitStatus> {
-    let _ = nix::sys::signal::kill(son, Signal::SIGTERM);
+    let _ = nix::sys::signal::kill(son, Signal::SIGKILL);
     Ok(signals::restarting(|| waitpid(son, None)).doing(Doing::WaitingForSon)?)
 }
 
@@ -399,7 +427,15 @@ fn son_verdict(status: WaitStatus) -> Result<()> {
     match status {
         WaitStatus::Exited(_, 0) => Ok(()),
         WaitStatus::Exited(_, code) => Err(Error::SonProcess(ProcessEnd::Exited(code))),
-        WaitStatus::Signaled(_, signal, _) => Err(Error::SonProcess(ProcessEnd::Signaled(signal))),
+        WaitStatus::Signaled(_, signal, _) => {
+            if signals::STOP_SIGNALS.contains(&signal) {
+                // Ctrl-C reaches the whole process group, and the kernel makes ours pending
+                // before the son can finish dying: give the signal thread the moment it needs
+                // to record it, so the run ends by the signal rather than by an error.
+                signals::sleep(Duration::from_millis(100))?;
+            }
+            Err(Error::SonProcess(ProcessEnd::Signaled(signal)))
+        }
         _ => Err(Error::SonProcess(ProcessEnd::Other)),
     }
 }
@@ -440,9 +476,7 @@ fn father_and_son(config: &Config, sink: &dyn Sink) -> Outcome {
     let signal = config.signal();
     let count = config.count.unwrap_or(DEFAULT_COUNT);
     let mut report = father_report(config);
-    if let Some(limit) = config.queue_limit
-        && let Err(e) = limit_queue(limit, sink)
-    {
+    if let Err(e) = set_queue_limit(config, sink) {
         return Outcome::new(Vec::new(), Err(e));
     }
     let (from_son, to_father) = match pipe().doing(Doing::CreatingPipe) {
@@ -516,6 +550,9 @@ fn father_alone(config: &Config, sink: &dyn Sink) -> Outcome {
     if let Err(e) = sigqueue::catch_harmlessly(signal) {
         return Outcome::new(Vec::new(), Err(e.into()));
     }
+    if let Err(e) = set_queue_limit(config, sink) {
+        return Outcome::new(Vec::new(), Err(e));
+    }
     sink.note(&Note::SignalFatherWaiting {
         pid: tally.pid,
         signal,
@@ -588,7 +625,14 @@ fn find_father(pid: i32, signal: SigNo) -> Result<Pidfd> {
         Errno::EPERM => Error::SignalNotPermitted { pid, signal },
         e => Error::call(doing, e),
     };
-    let pidfd = Pidfd::open(Pid::from_raw(pid)).map_err(|e| gone(e, Doing::OpeningPidfd))?;
+    let pidfd = Pidfd::open(Pid::from_raw(pid)).map_err(|e| {
+        // A thread's id is no process's: pidfd_open(2) refuses it (ENOENT, EINVAL or ESRCH,
+        // by kernel), while /proc still shows the thread.
+        match sigqueue::process_of(Pid::from_raw(pid)) {
+            Some(process) if process != pid => Error::ThreadNotProcess { tid: pid, process },
+            _ => gone(e, Doing::OpeningPidfd),
+        }
+    })?;
     let view = sigqueue::look_at(Pid::from_raw(pid)).map_err(|e| match e.errno() {
         Some(Errno::ENOENT | Errno::ESRCH) => Error::NoSuchProcess(pid),
         _ => Error::from(e),

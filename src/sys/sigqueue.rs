@@ -344,6 +344,16 @@ impl ProcessView {
     }
 }
 
+/// The process a thread id belongs to (`Tgid:` in `/proc/TID/status`; itself for a process),
+/// if there is such a task.
+pub fn process_of(tid: Pid) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))
+        .and_then(|tgid| tgid.trim().parse().ok())
+}
+
 /// Reads `/proc/PID/cmdline` and the signal masks of `/proc/PID/status` (whose `SigBlk` is the
 /// main thread's).
 pub fn look_at(pid: Pid) -> Result<ProcessView, SysError> {

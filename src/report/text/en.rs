@@ -235,6 +235,11 @@ impl Words for En {
                 "father: RLIMIT_SIGPENDING is now {limit}: at most {limit} signals may be pending \
                  for uid {uid}, counting every process of that user, not just this one"
             ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING lowered to {limit}, so that a son faster than the \
+                 father cannot fill the queue every process of uid {uid} shares; when it is full, \
+                 the son waits for room"
+            ),
             Note::SignalFatherWaiting {
                 pid,
                 signal,
@@ -365,6 +370,14 @@ impl Words for En {
             Error::NoSuchProcess(pid) => format!(
                 "there is no process {pid}; start `ipcdemo signal --father` in another terminal \
                  and pass the pid it prints"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} is a thread of process {process}, not a process; pass --son {process} if \
+                 that is the father"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "refusing to signal process {pid}: it has no command line (a kernel thread, or a \
+                 process that has exited), so it is no `ipcdemo signal` father"
             ),
             Error::NotASignalFather { pid, cmdline } => format!(
                 "refusing to signal process {pid}: it is not an `ipcdemo signal` father (its \
@@ -602,7 +615,7 @@ impl Words for En {
         let refused = match (r.refused, r.role) {
             (0, _) => String::new(),
             (n, Role::Father) => {
-                format!(", and {n} more were refused (EAGAIN: the queue was full)")
+                format!(", and {n} were refused (EAGAIN: the queue was full)")
             }
             (n, Role::Son) => format!("; {n} refused (EAGAIN: the queue was full)"),
         };

@@ -250,6 +250,11 @@ impl Words for Es {
                  quedar pendientes para el uid {uid}, contando todos los procesos de ese usuario, \
                  no solo este"
             ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING reducido a {limit}, para que un hijo más rápido que el \
+                 padre no llene la cola que comparten todos los procesos del uid {uid}; cuando \
+                 está llena, el hijo espera espacio"
+            ),
             Note::SignalFatherWaiting {
                 pid,
                 signal,
@@ -387,6 +392,14 @@ impl Words for Es {
             Error::NoSuchProcess(pid) => format!(
                 "no existe el proceso {pid}; inicie `ipcdemo signal --father` en otra terminal y \
                  pase el pid que muestra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} es un hilo del proceso {process}, no un proceso; pase --son {process} si \
+                 ese es el padre"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "se rechaza enviar señales al proceso {pid}: no tiene línea de órdenes (un hilo \
+                 del núcleo, o un proceso que ya terminó), así que no es un padre `ipcdemo signal`"
             ),
             Error::NotASignalFather { pid, cmdline } => format!(
                 "se rechaza enviar señales al proceso {pid}: no es un padre `ipcdemo signal` (su \
@@ -632,7 +645,7 @@ impl Words for Es {
         let refused = match (r.refused, r.role) {
             (0, _) => String::new(),
             (n, Role::Father) => {
-                format!(", y otras {n} fueron rechazadas (EAGAIN: la cola estaba llena)")
+                format!(", y {n} fueron rechazadas (EAGAIN: la cola estaba llena)")
             }
             (n, Role::Son) => format!("; {n} rechazadas (EAGAIN: la cola estaba llena)"),
         };

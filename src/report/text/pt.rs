@@ -239,6 +239,11 @@ impl Words for Pt {
                  pendentes para o uid {uid}, contando todos os processos desse usuário, não só \
                  este"
             ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING reduzido a {limit}, para que um filho mais rápido que o \
+                 pai não encha a fila que todos os processos do uid {uid} dividem; quando ela \
+                 enche, o filho espera espaço"
+            ),
             Note::SignalFatherWaiting {
                 pid,
                 signal,
@@ -377,6 +382,14 @@ impl Words for Pt {
             Error::NoSuchProcess(pid) => format!(
                 "não existe o processo {pid}; rode `ipcdemo signal --father` em outro terminal e \
                  passe o pid que ele mostra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} é uma thread do processo {process}, não um processo; passe --son {process} \
+                 caso ele seja o pai"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "recusado sinalizar o processo {pid}: ele não tem linha de comando (uma thread do \
+                 kernel, ou um processo que já saiu), então não é um pai `ipcdemo signal`"
             ),
             Error::NotASignalFather { pid, cmdline } => format!(
                 "recusado sinalizar o processo {pid}: ele não é um pai `ipcdemo signal` (sua \
@@ -614,7 +627,7 @@ impl Words for Pt {
         let refused = match (r.refused, r.role) {
             (0, _) => String::new(),
             (n, Role::Father) => {
-                format!(", e mais {n} foram recusados (EAGAIN: a fila estava cheia)")
+                format!(", e {n} foram recusados (EAGAIN: a fila estava cheia)")
             }
             (n, Role::Son) => format!("; {n} recusados (EAGAIN: a fila estava cheia)"),
         };

@@ -105,6 +105,14 @@ fn errors() -> Vec<Error> {
             signal: SigNo::from(Signal::SIGUSR2),
         },
         Error::FatherGone { pid: 42, sent: 7 },
+        Error::ThreadNotProcess {
+            tid: 43,
+            process: 42,
+        },
+        Error::NotASignalFather {
+            pid: 2,
+            cmdline: String::new(),
+        },
         Error::QueueLimitTooHigh {
             asked: 1_000_000,
             hard: 96_365,
@@ -146,7 +154,9 @@ fn error_index(e: &Error) -> usize {
         Error::NoAnswer { .. } => 28,
         Error::NotAStream(_) => 29,
         Error::NoSuchProcess(_) => 30,
+        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 38,
         Error::NotASignalFather { .. } => 31,
+        Error::ThreadNotProcess { .. } => 37,
         Error::WouldKill { ignored: false, .. } => 32,
         Error::WouldKill { ignored: true, .. } => 33,
         Error::SignalNotPermitted { .. } => 34,
@@ -193,6 +203,10 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         },
         Note::SignalSonDone { son: 43 },
         Note::QueueLimitSet { limit: 10, uid: 0 },
+        Note::BacklogCapped {
+            limit: 1024,
+            uid: 1000,
+        },
         Note::SignalFatherWaiting {
             pid: 42,
             signal: SigNo::realtime(1),
@@ -222,6 +236,7 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::SignalSonDone { .. } => 16,
         Note::QueueLimitSet { .. } => 17,
         Note::SignalFatherWaiting { .. } => 18,
+        Note::BacklogCapped { .. } => 19,
     }
 }
 

@@ -516,6 +516,13 @@ fn father_and_son(config: &Config, sink: &dyn Sink) -> Outcome {
             }
             tally.drain(signal, sink)?;
             if let Some(sends) = sends {
+                // Refused without --queue-limit: the limit the user already had (`ulimit -i`).
+                if sends.refused > 0
+                    && config.queue_limit.is_none()
+                    && let Ok((soft, _)) = sigqueue::pending_limit()
+                {
+                    report.why.push(Why::QueueLimit(soft));
+                }
                 report.sent = Some(sends.sent);
                 report.refused = sends.refused;
                 report.queue_full_after = sends.full_after();

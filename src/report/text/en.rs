@@ -131,8 +131,8 @@ impl Words for En {
                 ),
             },
             Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} was refused {} with value {value} for {to} (sigqueue(3) failed with \
-                 EAGAIN: the queue is full) at {time}",
+                "{who} {pid} could not queue {} with value {value} to {to}: sigqueue(3) failed \
+                 with EAGAIN (the queue is full) at {time}",
                 signal.name()
             ),
             Event::AlarmSet { seconds } => {

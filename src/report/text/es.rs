@@ -142,8 +142,8 @@ impl Words for Es {
                 ),
             },
             Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} vio rechazada {} con valor {value} para {to} (sigqueue(3) falló con \
-                 EAGAIN: la cola está llena) a las {time}",
+                "{who} {pid} no pudo encolar {} con valor {value} para {to}: sigqueue(3) falló con \
+                 EAGAIN (la cola está llena) a las {time}",
                 signal.name()
             ),
             Event::AlarmSet { seconds } => format!(

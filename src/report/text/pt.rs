@@ -130,8 +130,8 @@ impl Words for Pt {
                 None => format!("{who} {pid} recebeu {} de {from} às {time}", signal.name()),
             },
             Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} teve recusado {} com valor {value} para {to} (sigqueue(3) falhou com \
-                 EAGAIN: a fila está cheia) às {time}",
+                "{who} {pid} não conseguiu enfileirar {} com valor {value} para {to}: sigqueue(3) \
+                 falhou com EAGAIN (a fila está cheia) às {time}",
                 signal.name()
             ),
             Event::AlarmSet { seconds } => {

@@ -265,9 +265,9 @@ The son sends SIGUSR2, or SIGRTMIN+1 with --realtime and --ping-pong: ipcdemo ke
 for itself, to wake its main thread out of a blocked call when Ctrl-C comes.
 
 Examples:
-  ipcdemo signal --blocked              1000 SIGUSR2 sent while held: exactly 1 arrives
+  ipcdemo signal --blocked                     1000 SIGUSR2 sent while held: 1 arrives
   ipcdemo signal --realtime --queue-limit 10   10 queued, the rest refused with EAGAIN
-  ipcdemo signal --father               then `ipcdemo signal --son PID` in another terminal";
+  ipcdemo signal --father                      then `ipcdemo signal --son PID` elsewhere";
 
 /// `ipcdemo signal`: the IPC that carries one bit.
 #[derive(Debug, Args)]
@@ -302,7 +302,7 @@ pub struct SignalArgs {
     #[arg(long, conflicts_with_all = ["son", "show_son"])]
     pub father: bool,
     /// Be only a son and signal the father PID, once /proc shows it is an `ipcdemo signal`
-    /// father that blocks the signal (a wrong target would be killed) (1 to 4194304)
+    /// father that blocks or catches the signal (a wrong target would be killed) (1 to 4194304)
     #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..=4_194_304), allow_hyphen_values = true)]
     pub son: Option<i32>,
     /// Also print each of the son's sends (it then sends more slowly, so fewer signals merge)

@@ -727,3 +727,33 @@ fn the_bench_stopped_in_the_signal_row_dies_by_the_signal() {
     assert_eq!(stderr, "", "a stop is not an error");
     assert!(!alive(helper), "the ping-pong child is gone");
 }
+
+#[test]
+fn a_parent_that_ignores_sigchld_does_not_break_the_reaping() {
+    use std::os::unix::process::CommandExt;
+    // SIG_IGN for SIGCHLD survives execve(2) and would make the kernel reap every son itself.
+    for args in [
+        &["signal", "--blocked", "--count", "10"][..],
+        &["signal", "--ping-pong", "--count", "10"],
+        &["anon", "--fork", "--count", "2", "--tick", "0"],
+        &[
+            "bench",
+            "--mechanism",
+            "pipe,signal",
+            "--latency-only",
+            "--rounds",
+            "10",
+        ],
+    ] {
+        let mut cmd = ipcdemo_std(args);
+        // SAFETY: only signal(2) between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::libc::signal(nix::libc::SIGCHLD, nix::libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let done = Running::start("with SIGCHLD ignored", cmd).finish();
+        assert_eq!(done.code, Some(0), "{args:?}: {}", done.stderr);
+    }
+}

@@ -58,6 +58,9 @@ use crate::sys::{Context, Doing, signals};
 /// Signals a son sends, and round trips, unless `--count` says otherwise.
 pub const DEFAULT_COUNT: u64 = 1000;
 
+/// Senders whose values a father checks for order.
+const MAX_SENDERS: usize = 1024;
+
 /// The longest single wait before looking for a stop again.
 const SLICE: Duration = Duration::from_millis(50);
 
@@ -177,7 +180,11 @@ impl Tally {
 
     fn record(&mut self, taken: Taken, sink: &dyn Sink) -> Result<()> {
         self.received += 1;
-        if let Some(value) = taken.value {
+        // Anyone may queue us a value, and name any sender (`rt_sigqueueinfo(2)`): order is
+        // followed for the first senders only, so a flood cannot grow the map without end.
+        if let Some(value) = taken.value
+            && (self.last.len() < MAX_SENDERS || self.last.contains_key(&taken.pid))
+        {
             if self.last.get(&taken.pid).is_some_and(|&last| value <= last) {
                 self.out_of_order += 1;
             }

@@ -735,7 +735,8 @@ fn ping_pong(config: &Config, sink: &dyn Sink) -> Outcome {
             // At most 10^9 + 1000 rounds: the number fits the value's int.
             let value = round as i32;
             let sent_at = Instant::now();
-            send_waiting(son, signal, value)?;
+            // The son gone: the reaping below says how it ended.
+            send_waiting(son, signal, value, Error::SonProcess(ProcessEnd::Other))?;
             let answer = answer(&answers, signal, son)?;
             let rtt = sent_at.elapsed();
             if answer != value {
@@ -791,18 +792,14 @@ fn ping_pong(config: &Config, sink: &dyn Sink) -> Outcome {
 }
 
 /// Queues `value` to `to`, waiting for room when this user's queue is full.
-fn send_waiting(to: Pid, signal: SigNo, value: i32) -> Result<()> {
+/// `gone`: the error when `to` no longer exists (`ESRCH`).
+fn send_waiting(to: Pid, signal: SigNo, value: i32, gone: Error) -> Result<()> {
     loop {
         match sigqueue::queue(to, signal, value) {
             Ok(()) => return Ok(()),
             Err(Errno::EAGAIN) => signals::sleep(Duration::from_millis(1))?,
             Err(Errno::EINTR) => signals::check()?,
-            Err(Errno::ESRCH) => {
-                return Err(Error::FatherGone {
-                    pid: to.as_raw(),
-                    sent: 0,
-                });
-            }
+            Err(Errno::ESRCH) => return Err(gone),
             Err(e) => return Err(Error::call(Doing::SendingSignal, e)),
         }
     }
@@ -843,7 +840,11 @@ fn echo(father: Pid, signal: SigNo, rounds: u64) -> Result<()> {
                 Err(e) => return Err(Error::call(Doing::WaitingForSignal, e)),
             }
         };
-        send_waiting(father, signal, value)?;
+        let gone = Error::FatherGone {
+            pid: father.as_raw(),
+            sent: 0,
+        };
+        send_waiting(father, signal, value, gone)?;
     }
     Ok(())
 }

@@ -105,11 +105,17 @@ fn answer(set: &SigSet, signal: SigNo, child: Pid, busy: bool) -> Result<i32> {
     let timeout = if busy { Duration::ZERO } else { SLICE };
     loop {
         match take(set, Some(timeout)) {
-            Ok(Some(taken)) if taken.signal == signal => return Ok(taken.value.unwrap_or(-1)),
+            Ok(Some(taken)) if taken.signal == signal && taken.pid == child.as_raw() => {
+                return Ok(taken.value.unwrap_or(-1));
+            }
+            // From someone else: not part of the measurement.
+            Ok(Some(taken)) if taken.signal == signal => {}
             // A child that answered its last ping and exited leaves both pending, and
             // sigtimedwait(2) gives the lower number, SIGCHLD, first: look for the answer.
             Ok(Some(_)) => {
-                if let Ok(Some(taken)) = take(&set_of(&[signal]), Some(Duration::ZERO)) {
+                if let Ok(Some(taken)) = take(&set_of(&[signal]), Some(Duration::ZERO))
+                    && taken.pid == child.as_raw()
+                {
                     return Ok(taken.value.unwrap_or(-1));
                 }
                 if has_exited(child).map_err(|e| Error::call(Doing::WaitingForBenchChild, e))? {

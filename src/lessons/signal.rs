@@ -810,11 +810,17 @@ fn answer(set: &SigSet, signal: SigNo, son: Pid) -> Result<i32> {
     let only = set_of(&[signal]);
     loop {
         match take(set, Some(SLICE)) {
-            Ok(Some(taken)) if taken.signal == signal => return Ok(taken.value.unwrap_or(-1)),
+            Ok(Some(taken)) if taken.signal == signal && taken.pid == son.as_raw() => {
+                return Ok(taken.value.unwrap_or(-1));
+            }
+            // From someone else: not part of the game.
+            Ok(Some(taken)) if taken.signal == signal => {}
             // SIGCHLD, or a quiet slice. A son that answered and exited leaves both pending, and
             // sigtimedwait(2) gives the lower number, SIGCHLD, first: look for the answer.
             Ok(_) => {
-                if let Ok(Some(taken)) = take(&only, Some(Duration::ZERO)) {
+                if let Ok(Some(taken)) = take(&only, Some(Duration::ZERO))
+                    && taken.pid == son.as_raw()
+                {
                     return Ok(taken.value.unwrap_or(-1));
                 }
                 if sigqueue::has_exited(son).doing(Doing::WaitingForSon)? {

@@ -85,7 +85,7 @@ pub enum Command {
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
-  ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
+  mkdir -p ~/.local/share/bash-completion/completions && ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
   ipcdemo completions zsh > \"${fpath[1]}/_ipcdemo\"
   ipcdemo completions fish > ~/.config/fish/completions/ipcdemo.fish";
 
@@ -193,9 +193,20 @@ pub struct SocketArgs {
     /// Father: answer every message; son: wait for each answer and show the round trip
     #[arg(long)]
     pub ack: bool,
+    /// Meet over TCP instead: the father listens on [HOST:]PORT (loopback when no host; port 0
+    /// picks a free one and says which), a son connects to HOST:PORT; IPv6 in brackets:
+    /// [::1]:5000
+    #[arg(long, value_name = "[HOST:]PORT", value_parser = crate::units::parse_host_port, conflicts_with_all = ["seqpacket", "path"])]
+    pub tcp: Option<crate::sys::net::HostPort>,
+    /// With --tcp: leave Nagle's algorithm on (no TCP_NODELAY), and have the son send each
+    /// message in two writes before it waits: with --ack, watch the ~40 ms delayed ACK appear
+    #[arg(long, requires = "tcp")]
+    pub nagle: bool,
     /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub ack_timeout: Duration,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 const ANON_EXAMPLES: &str = "\
@@ -215,6 +226,58 @@ fn named_examples() -> String {
   echo hello > {}   any program can be a son",
         crate::report::text::shell_quote(&fifo.display().to_string())
     )
+}
+
+/// How to watch a run, besides its event lines: `anon`, `named` and `socket` take these.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Watching")]
+pub struct ShowArgs {
+    /// Draw a live timeline instead of event lines: who waited, when bytes moved, how full the
+    /// pipe was (fits 80 columns)
+    #[arg(long)]
+    pub timeline: bool,
+    /// With --timeline: plain ASCII instead of box-drawing characters (the default when the
+    /// locale is not UTF-8)
+    #[arg(long, requires = "timeline")]
+    pub ascii: bool,
+    /// Also write the run as a trace: Chrome's Trace Event JSON (open it in Perfetto or
+    /// chrome://tracing), or, for a name ending in .html, a page of SVG lanes
+    #[arg(long, value_name = "FILE", value_parser = trace_path)]
+    pub trace: Option<PathBuf>,
+}
+
+/// A trace file must be creatable: its folder exists, and it is not a folder, nor in /proc or
+/// /sys. Checked before the demo starts.
+fn trace_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if text.is_empty() {
+        return Err("give a file name, like run.json or run.html".into());
+    }
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        return Err(format!(
+            "{text} is in a kernel file system; give a file in a folder of yours"
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "{text} is a folder; give a file name in it, like {text}/run.json"
+        ));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "the folder {} does not exist; create it first (mkdir -p {})",
+            parent.display(),
+            parent.display()
+        ));
+    }
+    Ok(path)
 }
 
 /// `ipcdemo anon`: the notebook's first demo.
@@ -237,6 +300,8 @@ pub struct AnonArgs {
     /// Also print each of the son's writes as `Son <pid> sent [...]`
     #[arg(long)]
     pub show_son: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 /// `ipcdemo named`: the notebook's second demo.
@@ -258,6 +323,8 @@ pub struct NamedArgs {
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
     pub no_wait: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 const SIGNAL_EXAMPLES: &str = "\
@@ -446,6 +513,7 @@ pub fn man_page(subcommand: Option<&str>) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

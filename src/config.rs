@@ -3,19 +3,44 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SignalArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, GlobalArgs, NamedArgs, ShowArgs,
+    SignalArgs, SocketArgs,
 };
 use crate::lessons::{anon, atomic, capacity, named, signal, socket};
-use crate::report::Settings;
 use crate::report::text::Lang;
+use crate::report::{Settings, TimelineStyle};
 
-pub fn settings(args: &GlobalArgs) -> Settings {
+pub fn settings(cli: &Cli) -> Settings {
+    let args: &GlobalArgs = &cli.global;
+    let show = match &cli.command {
+        Some(Command::Anon(a)) => a.show.clone(),
+        Some(Command::Named(a)) => a.show.clone(),
+        Some(Command::Socket(a)) => a.show.clone(),
+        _ => ShowArgs::default(),
+    };
     Settings {
         json: args.json,
         lang: args.lang.unwrap_or_else(Lang::from_environment),
         clock: args.clock,
         color: args.color,
+        // The timeline replaces event lines, but not JSON, which gains the timing fields.
+        timeline: (show.timeline && !args.json).then(|| TimelineStyle {
+            ascii: show.ascii || !locale_is_utf8(),
+        }),
+        trace: show.trace,
     }
+}
+
+/// Box-drawing characters need a UTF-8 locale (LC_ALL, then LC_CTYPE, then LANG).
+fn locale_is_utf8() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| {
+            let value = value.to_ascii_lowercase();
+            value.contains("utf-8") || value.contains("utf8")
+        })
 }
 
 pub fn anon(args: &AnonArgs) -> anon::Config {
@@ -25,6 +50,7 @@ pub fn anon(args: &AnonArgs) -> anon::Config {
         read_size: args.read_size,
         fork: args.fork,
         show_son: args.show_son,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 
@@ -35,6 +61,7 @@ pub fn named(args: &NamedArgs) -> named::Config {
         count: args.count,
         tick: args.tick,
         no_wait: args.no_wait,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 
@@ -48,6 +75,9 @@ pub fn socket(args: &SocketArgs) -> socket::Config {
         seqpacket: args.seqpacket,
         ack: args.ack,
         ack_timeout: args.ack_timeout,
+        tcp: args.tcp.clone(),
+        nagle: args.nagle,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 

@@ -52,6 +52,65 @@ fn tenths<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((value * 10.0).round() / 10.0)
 }
 
+/// Who a socket son is, as the father can know it: its pid from the kernel (`SO_PEERCRED`,
+/// Unix sockets), or its address and port (TCP carries no credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SonId {
+    Process { son: i32 },
+    Address { peer: std::net::SocketAddr },
+}
+
+fn micros<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+/// When a `read(2)` was called and how long it waited, and which bytes of the stream it
+/// returned. Stamps come just before the call and just after it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReadTiming {
+    /// When the call began, on the run's clock.
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// How long it waited before returning, in microseconds.
+    #[serde(serialize_with = "tenths")]
+    pub waited_us: f64,
+    /// The stream offsets it returned: bytes `[from, to)`.
+    pub from: u64,
+    pub to: u64,
+    /// Bytes in the pipe or socket: for anon, after this read (written so far minus read so
+    /// far, an upper bound at any instant); for named and socket, `FIONREAD` just before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_pipe: Option<u64>,
+    /// How many of the son's writes these bytes came from (anon, where the father knows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writes: Option<u64>,
+}
+
+/// When a `write(2)` was called and returned, and which bytes of the stream it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WriteTiming {
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// When it returned (unknown for a forked son's write the father tells of too early).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_at: Option<f64>,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// What a timeline's middle column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An anonymous pipe whose every write the father knows.
+    Pipe,
+    /// A FIFO: bytes waiting before each read (FIONREAD), from sons it cannot tell apart.
+    Fifo,
+    /// A socket: bytes waiting on a son's connection before each read (FIONREAD).
+    Socket,
+}
+
 /// Something that happened to bytes in flight: one line on stdout.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -60,9 +119,9 @@ pub enum Event<'a> {
     Received {
         #[serde(flatten)]
         data: Data<'a>,
-        /// The son's pid, where the kernel tells us (`SO_PEERCRED`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        son: Option<i32>,
+        /// The son, where a connection tells (a socket): its pid, or its TCP address.
+        #[serde(flatten)]
+        son: Option<SonId>,
         /// A line shown before its end: the writer left, or it is a piece of a long line.
         #[serde(skip_serializing_if = "Option::is_none")]
         partial: Option<Partial>,
@@ -70,16 +129,41 @@ pub enum Event<'a> {
         /// discarded).
         #[serde(skip_serializing_if = "Option::is_none")]
         record_bytes: Option<usize>,
+        /// When the read was called, how long it waited, which bytes.
+        #[serde(flatten)]
+        timing: Option<ReadTiming>,
     },
     /// One message handed to one `write(2)`.
     Sent {
         #[serde(flatten)]
         data: Data<'a>,
+        /// When the write was called and returned, which bytes.
+        #[serde(flatten)]
+        timing: Option<WriteTiming>,
     },
-    /// A son connected; its identity comes from the kernel, not from the son.
-    Accepted { son: i32, uid: u32 },
+    /// A son connected; its identity comes from the kernel, not from the son (its uid on a
+    /// Unix socket).
+    Accepted {
+        #[serde(flatten)]
+        son: SonId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uid: Option<u32>,
+    },
     /// A son hung up.
-    Left { son: i32 },
+    Left {
+        #[serde(flatten)]
+        son: SonId,
+    },
+    /// The sides a timeline draws: anon's father knows its son too; a FIFO or socket father
+    /// draws only its own lane.
+    Lanes {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        son: Option<i32>,
+        father: i32,
+        channel: Channel,
+    },
+    /// A TCP father listens here (the port the kernel chose, for `:0`).
+    Listening { address: std::net::SocketAddr },
     /// The father's answer came back to the son, `rtt_us` microseconds after the send began.
     Answered {
         #[serde(flatten)]
@@ -105,7 +189,7 @@ pub enum Event<'a> {
     SignalSent {
         signal: SigNo,
         /// The pid it is sent to.
-        to: i32,
+        target: i32,
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<i32>,
     },
@@ -113,13 +197,17 @@ pub enum Event<'a> {
     SignalReceived {
         signal: SigNo,
         /// The sender's pid, as the kernel recorded it (`si_pid`).
-        from: i32,
+        sender: i32,
         /// The value `sigqueue(3)` carried; none for `kill(2)`.
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<i32>,
     },
     /// `sigqueue(3)` failed with `EAGAIN`: the queue of pending signals for this user is full.
-    SignalRefused { signal: SigNo, to: i32, value: i32 },
+    SignalRefused {
+        signal: SigNo,
+        target: i32,
+        value: i32,
+    },
     /// `alarm(2)` asked for SIGALRM in `seconds`; now the father pauses.
     AlarmSet { seconds: u32 },
     /// SIGALRM's handler ran and the pause ended, `waited_s` seconds after `alarm(2)`.
@@ -128,10 +216,6 @@ pub enum Event<'a> {
         #[serde(serialize_with = "micros")]
         waited_s: f64,
     },
-}
-
-fn micros<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((value * 1e6).round() / 1e6)
 }
 
 /// Why a FIFO line is shown before its newline.
@@ -171,6 +255,14 @@ pub enum Note<'a> {
         given_path: bool,
     },
     StaleSocketReplaced(&'a Path),
+    /// A TCP father listens; the son's exact command follows from the address.
+    TcpListening {
+        address: std::net::SocketAddr,
+    },
+    /// A TCP father bound to an address others on the network can reach.
+    OpenToNetwork {
+        address: std::net::SocketAddr,
+    },
     /// `accept(2)` failed with EMFILE/ENFILE while this many sons were connected.
     TooManySons(usize),
     PipeSizeGranted {
@@ -263,6 +355,16 @@ pub enum Error {
         sent: u64,
     },
     AnotherFatherListening(PathBuf),
+    /// TCP: the address is taken (`EADDRINUSE`).
+    AddressInUse(String),
+    /// TCP: nobody listens there (`ECONNREFUSED`).
+    ConnectionRefused(String),
+    /// TCP: no route to that host or network.
+    Unreachable(String),
+    /// TCP: the host could not be resolved or the address is not one of this machine's.
+    BadAddress(String),
+    /// TCP: a son with port 0 (any port) has nowhere to connect.
+    SonNeedsPort,
     /// named: another father (this pid, if known) already reads this FIFO.
     AnotherFatherReading {
         path: PathBuf,
@@ -443,6 +545,17 @@ impl std::ops::Add for ReadCounts {
     }
 }
 
+/// How much of a father's run went into waiting in `read(2)` (or `poll(2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Waiting {
+    /// Seconds spent blocked, waiting for bytes.
+    #[serde(serialize_with = "micros")]
+    pub waited_s: f64,
+    /// Seconds from the first read's call to the last read's return.
+    #[serde(serialize_with = "micros")]
+    pub reading_s: f64,
+}
+
 /// The kernel guarantee a summary ends by explaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
@@ -450,6 +563,8 @@ pub enum Why {
     ByteStream,
     /// SOCK_SEQPACKET keeps every boundary.
     Seqpacket,
+    /// TCP is a byte stream too, and carries no credentials.
+    Tcp,
     /// A pending standard signal is one bit: more of it merge into one (`signal(7)`).
     SignalsMerge,
     /// Realtime signals queue: each once, in order, with its value (`signal(7)`).
@@ -479,6 +594,9 @@ pub struct CapacityReport {
     pub partial_writes: u64,
     /// `PIPE_BUF` here, in bytes: the largest write promised to be all-or-nothing.
     pub pipe_buf_bytes: usize,
+    /// The kernel refused a write (`EAGAIN`): the pipe was full. False when the run was
+    /// stopped before.
+    pub full: bool,
 }
 
 /// What one run of one record size found.
@@ -517,7 +635,7 @@ pub struct SignalReport {
     pub held: bool,
     /// The pid signalled by a son on its own.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<i32>,
+    pub target: Option<i32>,
     /// Signals the kernel accepted from the son (`kill(2)` or `sigqueue(3)` returned 0); null
     /// where the father cannot know (a father on its own).
     pub sent: Option<u64>,
@@ -589,11 +707,15 @@ pub enum Summary {
         counts: ReadCounts,
         #[serde(skip)]
         why: Option<Why>,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// The FIFO father's lines.
     Lines {
         #[serde(flatten)]
         counts: ReadCounts,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// What a son sent.
     Sent {
@@ -667,4 +789,10 @@ pub trait Sink: Sync {
     fn event_now(&self, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         self.event(self.now(), role, pid, event)
     }
+    /// A moment on CLOCK_MONOTONIC (see `sys::clock`), on the clock the run reports in.
+    fn time_of(&self, monotonic_ns: u64) -> f64;
+    /// An event the father tells on another's behalf (a son's write it learned of from the
+    /// shared log): drawn on a timeline and kept for a trace; printed as a line only if `show`.
+    fn narrated(&self, time: f64, role: Role, pid: i32, event: Event<'_>, show: bool)
+    -> Result<()>;
 }

@@ -25,7 +25,7 @@ use sys::signals;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
-    let reporter = Reporter::new(config::settings(&cli.global));
+    let reporter = Reporter::new(config::settings(&cli));
     let ending = match cli.command {
         None => reporter.lesson_map(),
         Some(command) => run(command, &reporter),

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::sys::net::HostPort;
+
 /// The longest duration any option takes: a tick of an hour already makes a lesson of hours.
 pub const LONGEST: Duration = Duration::from_secs(3600);
 
@@ -70,6 +72,32 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too many bytes"))
 }
 
+/// Parses `[HOST:]PORT`; an IPv6 host needs brackets, as in URLs.
+pub fn parse_host_port(text: &str) -> Result<HostPort, String> {
+    let text = text.trim();
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (host, port) = rest
+            .split_once("]:")
+            .ok_or_else(|| format!("`{text}` is not [IPV6]:PORT; write it like [::1]:5000"))?;
+        (Some(host.to_string()), port)
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, _)) if host.contains(':') => {
+                return Err(format!(
+                    "`{text}`: put an IPv6 address in brackets, like [::1]:5000"
+                ));
+            }
+            Some((host, port)) if !host.is_empty() => (Some(host.to_string()), port),
+            Some((_, port)) => (None, port),
+            None => (None, text),
+        }
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("`{port}` is not a port; give 0 to 65535, like 5000"))?;
+    Ok(HostPort { host, port })
+}
+
 /// A clap value parser for a byte count within `min..=max`.
 pub fn bytes_in_range(min: u64, max: u64) -> impl Fn(&str) -> Result<usize, String> + Clone {
     move |text| {
@@ -95,6 +123,7 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{bytes} B")
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +148,36 @@ mod tests {
                 .contains("at most 1h")
         );
         assert!(parse_duration("61m").is_err());
+    }
+
+    #[test]
+    fn host_ports_read_like_urls() {
+        let hp = |host: Option<&str>, port| HostPort {
+            host: host.map(String::from),
+            port,
+        };
+        assert_eq!(parse_host_port("5000"), Ok(hp(None, 5000)));
+        assert_eq!(parse_host_port(":0"), Ok(hp(None, 0)));
+        assert_eq!(
+            parse_host_port("127.0.0.1:80"),
+            Ok(hp(Some("127.0.0.1"), 80))
+        );
+        assert_eq!(parse_host_port("[::1]:5000"), Ok(hp(Some("::1"), 5000)));
+        assert_eq!(
+            parse_host_port("[::1]:5000").unwrap().to_string(),
+            "[::1]:5000"
+        );
+        assert!(
+            parse_host_port("::1:5000")
+                .unwrap_err()
+                .contains("brackets")
+        );
+        assert!(
+            parse_host_port("host:99999")
+                .unwrap_err()
+                .contains("0 to 65535")
+        );
+        assert!(parse_host_port("host:").is_err());
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn child_setup(cpu: Option<usize>) -> Result<()> {
     signals::restore_defaults_in_child()?;
     // A parent killed with -9 takes its child along instead of leaving it spinning.
     #[cfg(target_os = "linux")]
-    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
         .doing(Doing::SettingParentDeathSignal)?;
     pin_to(cpu)
 }

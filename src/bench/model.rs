@@ -152,6 +152,28 @@ impl BenchNote {
     }
 }
 
+fn rounded(value: f64, per_unit: f64) -> f64 {
+    (value * per_unit).round() / per_unit
+}
+
+fn micro<S: serde::Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*value, 1e6))
+}
+
+fn milli<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_f64(rounded(*v, 1e3)),
+        None => s.serialize_none(),
+    }
+}
+
+fn whole<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_f64(v.round()),
+        None => s.serialize_none(),
+    }
+}
+
 fn errno_name<S: serde::Serializer>(
     errno: &Option<nix::errno::Errno>,
     s: S,
@@ -174,17 +196,22 @@ pub struct Measurement {
     /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
     /// which carry a number and no bytes).
     pub bytes: u64,
-    /// Wall time of the measured loop, in seconds.
+    /// Wall time of the measured loop, in seconds (to the microsecond).
+    #[serde(serialize_with = "micro")]
     pub seconds: f64,
-    /// Throughput, in bytes per second (null for latency).
+    /// Throughput, in bytes per second (null for latency; whole bytes).
+    #[serde(serialize_with = "whole")]
     pub bytes_per_second: Option<f64>,
     /// Timed round trips (null for throughput).
     pub rounds: Option<u64>,
-    /// Median round trip, in microseconds.
+    /// Median round trip, in microseconds (to the nanosecond).
+    #[serde(serialize_with = "milli")]
     pub rtt_median_us: Option<f64>,
-    /// 99th-percentile round trip, in microseconds.
+    /// 99th-percentile round trip, in microseconds (to the nanosecond).
+    #[serde(serialize_with = "milli")]
     pub rtt_p99_us: Option<f64>,
-    /// Round trips per second over the whole timed loop.
+    /// Round trips per second over the whole timed loop (whole round trips).
+    #[serde(serialize_with = "whole")]
     pub round_trips_per_second: Option<f64>,
     /// The pipe buffer the kernel granted, in bytes (pipes and FIFOs only).
     pub pipe_size_bytes: Option<usize>,

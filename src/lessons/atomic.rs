@@ -97,7 +97,11 @@ fn measure(config: &Config, record_size: usize) -> Result<(AtomicRun, Option<Err
         let handles: Vec<_> = (0..writers)
             .map(|writer| {
                 let write_end = &write_end;
-                scope.spawn(move || write_records(write_end, writer, records, record_size))
+                scope.spawn(move || {
+                    // Blocked on a full pipe behind a slow reader, a writer must yield to a stop.
+                    let _kick = signals::kick_this_thread();
+                    write_records(write_end, writer, records, record_size)
+                })
             })
             .collect();
         let mut total = 0;

@@ -98,6 +98,7 @@ impl BoundaryCounter {
     }
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         writes: 0,
         partial_writes: 0,
         pipe_buf_bytes: pipe_buf(),
+        full: false,
     };
     let end = fill(&write_end, &mut report, sink);
     drop((read_end, write_end, remove));
@@ -100,6 +101,7 @@ fn fill(write_end: &OwnedFd, report: &mut CapacityReport, sink: &dyn Sink) -> Re
                 }
             }
             Err(Errno::EAGAIN) => {
+                report.full = true;
                 let event = Event::WouldBlock {
                     asked: chunk.len(),
                     held: report.held_bytes,
@@ -120,6 +122,9 @@ fn open_fifo_pair(
 ) -> Result<(OwnedFd, OwnedFd, Option<RemoveOnExit>)> {
     let (path, remove) = super::named::prepare(config.path.as_deref(), "capacity-fifo", sink)?;
     let created = remove.is_some();
+    if !created {
+        sink.note(&Note::FifoAlreadyThere(&path));
+    }
     let read_end = fifo::open_checked(&path, OFlag::O_RDONLY | OFlag::O_NONBLOCK, created)?;
     let write_end = fifo::open_checked(&path, OFlag::O_WRONLY | OFlag::O_NONBLOCK, false)?;
     Ok((read_end, write_end, remove))

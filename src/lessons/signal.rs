@@ -146,7 +146,7 @@ fn father_report(config: &Config) -> SignalReport {
         signal: config.signal(),
         realtime: config.signal().is_realtime(),
         held: config.held,
-        to: None,
+        target: None,
         sent: None,
         refused: 0,
         queue_full_after: None,
@@ -192,7 +192,7 @@ impl Tally {
         }
         let event = Event::SignalReceived {
             signal: taken.signal,
-            from: taken.pid,
+            sender: taken.pid,
             value: taken.value,
         };
         sink.event_now(Role::Father, self.pid, event)
@@ -308,7 +308,15 @@ fn send_all(
         // --count is at most 10^9: the number fits the value's int.
         let value = signal.is_realtime().then_some(sequence as i32);
         if show {
-            sink.event_now(Role::Son, pid, Event::SignalSent { signal, to, value })?;
+            sink.event_now(
+                Role::Son,
+                pid,
+                Event::SignalSent {
+                    signal,
+                    target: to,
+                    value,
+                },
+            )?;
         }
         loop {
             match target.send(signal, value) {
@@ -323,7 +331,11 @@ fn send_all(
                     sends.refused += 1;
                     if sends.refused == 1 || show {
                         let value = value.unwrap_or(0);
-                        let event = Event::SignalRefused { signal, to, value };
+                        let event = Event::SignalRefused {
+                            signal,
+                            target: to,
+                            value,
+                        };
                         sink.event_now(Role::Son, pid, event)?;
                     }
                     break;
@@ -434,15 +446,9 @@ fn son_verdict(status: WaitStatus) -> Result<()> {
     match status {
         WaitStatus::Exited(_, 0) => Ok(()),
         WaitStatus::Exited(_, code) => Err(Error::SonProcess(ProcessEnd::Exited(code))),
-        WaitStatus::Signaled(_, signal, _) => {
-            if signals::STOP_SIGNALS.contains(&signal) {
-                // Ctrl-C reaches the whole process group, and the kernel makes ours pending
-                // before the son can finish dying: give the signal thread the moment it needs
-                // to record it, so the run ends by the signal rather than by an error.
-                signals::sleep(Duration::from_millis(100))?;
-            }
-            Err(Error::SonProcess(ProcessEnd::Signaled(signal)))
-        }
+        // A son killed by the Ctrl-C that reached us too: the report sees our stop pending
+        // (signals::received_or_pending) and ends the run by it.
+        WaitStatus::Signaled(_, signal, _) => Err(Error::SonProcess(ProcessEnd::Signaled(signal))),
         _ => Err(Error::SonProcess(ProcessEnd::Other)),
     }
 }
@@ -616,7 +622,7 @@ fn son_alone(config: &Config, pid: i32, sink: &dyn Sink) -> Outcome {
         signal,
         realtime: signal.is_realtime(),
         held: false,
-        to: Some(pid),
+        target: Some(pid),
         sent: Some(sends.sent),
         refused: sends.refused,
         queue_full_after: sends.full_after(),
@@ -911,6 +917,7 @@ fn alarm(seconds: u32, sink: &dyn Sink) -> Outcome {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

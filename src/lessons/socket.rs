@@ -6,11 +6,18 @@
 //! so one read may hold `Spam 004\nSpam 000\n`; `SOCK_SEQPACKET` delivers each `write(2)` as one
 //! record, and every `read(2)` returns exactly one.
 //!
+//! With `--tcp` the same father and sons meet over TCP (`tcp(7)`), as Lutz teaches sockets:
+//! a byte stream too, but one that carries no credentials, so the father knows a son by its
+//! address and port. `TCP_NODELAY` is on; `--nagle` turns it off and has the son send each
+//! message in two writes before it waits for the answer, so Nagle's algorithm and the
+//! father's delayed ACK add their ~40 ms to the round trip.
+//!
 //! How it blocks: `connect(2)` does not wait for a father the way a FIFO's `open(2)` does; with
 //! nobody listening it fails at once (`ENOENT`, or `ECONNREFUSED` for a stale socket file).
 //! The father multiplexes its sons with `poll(2)` and never blocks on any one of them, so a son
 //! that stops reading, or sends a megabyte without a newline, cannot stall the others.
 
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,10 +31,12 @@ use nix::unistd::{getpid, read};
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{self, write_message};
 use crate::event::{
-    Data, Error, Event, Note, Outcome, ReadCounts, Result, Role, Sink, Summary, Why,
+    Channel, Data, Error, Event, Note, Outcome, ReadCounts, ReadTiming, Result, Role, Sink, SonId,
+    Summary, Waiting, Why,
 };
+use crate::sys::net::HostPort;
 use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
-use crate::sys::{Context, Doing, signals, socket_setup};
+use crate::sys::{Context, Doing, clock, signals, socket_setup};
 
 /// What `ipcdemo socket` was asked to do.
 #[derive(Debug, Clone)]
@@ -48,9 +57,37 @@ pub struct Config {
     pub ack: bool,
     /// Son with `ack`: how long to wait for an answer before saying none came.
     pub ack_timeout: Duration,
+    /// TCP instead of a Unix socket: where the father listens, or where the son connects.
+    pub tcp: Option<HostPort>,
+    /// TCP: Nagle's algorithm on (`TCP_NODELAY` off), and each message in two writes.
+    pub nagle: bool,
+    /// Father: also measure what each read found waiting (`FIONREAD`), for a timeline or a
+    /// trace.
+    pub narrate: bool,
+}
+
+/// How long the father waited, in poll(2) and read(2) together.
+#[derive(Debug, Default)]
+struct Waits {
+    waited_ns: u64,
+    first_call: Option<u64>,
+    last_return: u64,
+}
+
+/// Where father and sons meet.
+enum Place {
+    Unix(PathBuf),
+    Tcp(HostPort),
 }
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
+    if let Some(target) = &config.tcp {
+        return if config.son {
+            spam_son(config, &Place::Tcp(target.clone()), sink)
+        } else {
+            tcp_father(config, target, sink)
+        };
+    }
     let path = match rendezvous::resolve(config.path.as_deref(), "socket") {
         Ok(resolved) => {
             if let Some((folder, was)) = &resolved.repaired {
@@ -61,10 +98,59 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         Err(e) => return Outcome::from(Err(e.into())),
     };
     if config.son {
-        spam_son(config, &path, sink)
+        spam_son(config, &Place::Unix(path), sink)
     } else {
         father(config, &path, sink)
     }
+}
+
+/// The addresses `[HOST:]PORT` names; loopback when no host is given.
+fn addresses(target: &HostPort) -> Result<Vec<SocketAddr>> {
+    let host = target.host.as_deref().unwrap_or("127.0.0.1");
+    let found = (host, target.port)
+        .to_socket_addrs()
+        .map_err(|_| Error::BadAddress(target.to_string()))?;
+    let found: Vec<SocketAddr> = found.collect();
+    if found.is_empty() {
+        return Err(Error::BadAddress(target.to_string()));
+    }
+    Ok(found)
+}
+
+/// Binds a TCP listener, non-blocking (the father polls it with the sons).
+fn tcp_listen(target: &HostPort, sink: &dyn Sink) -> Result<(OwnedFd, SocketAddr)> {
+    let address = addresses(target)?[0];
+    let listener = match TcpListener::bind(address) {
+        Ok(listener) => listener,
+        Err(e) => {
+            return Err(match crate::sys::errno_of(&e) {
+                Errno::EADDRINUSE => Error::AddressInUse(address.to_string()),
+                Errno::EADDRNOTAVAIL => Error::BadAddress(target.to_string()),
+                errno => Error::call(Doing::Binding, errno),
+            });
+        }
+    };
+    listener
+        .set_nonblocking(true)
+        .doing(Doing::MakingNonblocking)?;
+    let bound = listener.local_addr().doing(Doing::Binding)?;
+    if !bound.ip().is_loopback() {
+        sink.note(&Note::OpenToNetwork { address: bound });
+    }
+    Ok((OwnedFd::from(listener), bound))
+}
+
+fn tcp_father(config: &Config, target: &HostPort, sink: &dyn Sink) -> Outcome {
+    let pid = getpid().as_raw();
+    let (listener, address) = match tcp_listen(target, sink) {
+        Ok(listening) => listening,
+        Err(e) => return Outcome::from(Err(e)),
+    };
+    sink.note(&Note::TcpListening { address });
+    if let Err(e) = sink.event_now(Role::Father, pid, Event::Listening { address }) {
+        return Outcome::from(Err(e));
+    }
+    serve_and_sum(config, &listener, pid, Why::Tcp, sink)
 }
 
 fn sock_type(seqpacket: bool) -> SockType {
@@ -138,8 +224,12 @@ fn private_name(path: &Path) -> PathBuf {
 /// One connected son, as the father sees it.
 struct Connection {
     fd: OwnedFd,
-    son: i32,
+    son: SonId,
     counter: BoundaryCounter,
+    /// `--ack` on a stream: the start of a line not yet answered.
+    line: Vec<u8>,
+    /// Bytes read from this son so far: its stream offset.
+    offset: u64,
 }
 
 /// Binds, listens and publishes the socket; the guard removes the public name.
@@ -189,21 +279,56 @@ fn father(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
         seqpacket: config.seqpacket,
         given_path: config.path.is_some(),
     });
-    let mut sons: Vec<Connection> = Vec::new();
-    let mut finished = ReadCounts::default();
-    let end = serve(config, &listener, &mut sons, &mut finished, pid, sink);
-    drop(remove);
-    let counts = sons
-        .iter()
-        .fold(finished, |sum, c| sum + c.counter.counts());
     let why = if config.seqpacket {
         Why::Seqpacket
     } else {
         Why::ByteStream
     };
+    let outcome = serve_and_sum(config, &listener, pid, why, sink);
+    drop(remove);
+    outcome
+}
+
+/// Serves sons until done or stopped, then sums up their reads.
+fn serve_and_sum(
+    config: &Config,
+    listener: &OwnedFd,
+    pid: i32,
+    why: Why,
+    sink: &dyn Sink,
+) -> Outcome {
+    let mut sons: Vec<Connection> = Vec::new();
+    let mut finished = ReadCounts::default();
+    if config.narrate {
+        let lanes = Event::Lanes {
+            son: None,
+            father: pid,
+            channel: Channel::Socket,
+        };
+        if let Err(e) = sink.narrated(sink.now(), Role::Father, pid, lanes, false) {
+            return Outcome::from(Err(e));
+        }
+    }
+    let mut waits = Waits::default();
+    let end = serve(
+        config,
+        listener,
+        &mut sons,
+        &mut finished,
+        &mut waits,
+        pid,
+        sink,
+    );
+    let counts = sons
+        .iter()
+        .fold(finished, |sum, c| sum + c.counter.counts());
     let summary = Summary::Reads {
         counts,
         why: Some(why),
+        waiting: waits.first_call.map(|first| Waiting {
+            waited_s: waits.waited_ns as f64 / 1e9,
+            reading_s: waits.last_return.saturating_sub(first) as f64 / 1e9,
+        }),
     };
     Outcome::new(vec![summary], end)
 }
@@ -213,6 +338,7 @@ fn serve(
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
     finished: &mut ReadCounts,
+    waits: &mut Waits,
     pid: i32,
     sink: &dyn Sink,
 ) -> Result<()> {
@@ -223,6 +349,7 @@ fn serve(
     let mut accepting = true;
     loop {
         signals::check()?;
+        let mut poll_call;
         let ready: Vec<PollFlags> = {
             let mut fds = Vec::with_capacity(sons.len() + 1);
             let listen_for = if accepting {
@@ -235,6 +362,7 @@ fn serve(
                 sons.iter()
                     .map(|c| PollFd::new(c.fd.as_fd(), PollFlags::POLLIN)),
             );
+            poll_call = clock::monotonic_ns();
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) => {}
                 Err(Errno::EINTR) => continue,
@@ -250,7 +378,7 @@ fn serve(
             } else {
                 Framing::Newline
             };
-            accepting = accept_sons(listener, sons, framing, pid, sink)?;
+            accepting = accept_sons(config, listener, sons, framing, pid, sink)?;
         }
         // One read per ready son per round: a son that floods cannot starve the others.
         let mut index = 0;
@@ -267,7 +395,22 @@ fn serve(
             } else {
                 MsgFlags::empty()
             };
-            let n = match recv(son.fd.as_raw_fd(), &mut buffer, flags) {
+            // FIONREAD is one more system call, made only for a timeline or a trace.
+            let waiting = if config.narrate {
+                crate::sys::bytes_waiting(son.fd.as_fd())
+            } else {
+                None
+            };
+            // The first read after poll(2) waited as long as poll did; the next ones did not.
+            let call_ns = std::mem::replace(&mut poll_call, 0);
+            let call_ns = if call_ns == 0 {
+                clock::monotonic_ns()
+            } else {
+                call_ns
+            };
+            let received = recv(son.fd.as_raw_fd(), &mut buffer, flags);
+            let return_ns = clock::monotonic_ns();
+            let n = match received {
                 Ok(n) => n,
                 Err(Errno::EAGAIN | Errno::EINTR) => {
                     index += 1;
@@ -288,19 +431,32 @@ fn serve(
                 continue;
             }
             let kept = n.min(buffer.len());
+            waits.first_call.get_or_insert(call_ns);
+            waits.last_return = return_ns;
+            waits.waited_ns += return_ns.saturating_sub(call_ns);
+            let timing = ReadTiming {
+                call_at: sink.time_of(call_ns),
+                waited_us: return_ns.saturating_sub(call_ns) as f64 / 1e3,
+                from: son.offset,
+                to: son.offset + kept as u64,
+                in_pipe: waiting,
+                writes: None,
+            };
+            son.offset += kept as u64;
             let data = &buffer[..kept];
             let completed = son.counter.record_of(data, n);
             if config.ack {
                 // Answer before printing, so the son's round trip is the socket's, not ours.
-                answer(&son.fd, data, config.seqpacket);
+                answer(&son.fd, data, config.seqpacket, &mut son.line);
             }
             let event = Event::Received {
                 data: Data(data),
                 son: Some(son.son),
                 partial: None,
                 record_bytes: (n > kept).then_some(n),
+                timing: Some(timing),
             };
-            sink.event_now(Role::Father, pid, event)?;
+            sink.event(sink.time_of(return_ns), Role::Father, pid, event)?;
             messages += completed;
             if config.count.is_some_and(|count| messages >= count) {
                 return Ok(());
@@ -312,6 +468,7 @@ fn serve(
 
 /// Accepts every waiting son; false when out of descriptors (stop listening for a while).
 fn accept_sons(
+    config: &Config,
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
     framing: Framing,
@@ -328,30 +485,83 @@ fn accept_sons(
             }
             Err(e) => return Err(Error::call(Doing::AcceptingSon, e)),
         };
-        let (son, uid) = peer_identity(&fd)?;
+        let (fd, son, uid) = if config.tcp.is_some() {
+            // TCP carries no credentials: all the father can know is where the son is.
+            let stream = std::net::TcpStream::from(fd);
+            stream
+                .set_nodelay(!config.nagle)
+                .doing(Doing::SettingNoDelay)?;
+            let peer = stream.peer_addr().doing(Doing::AskingPeer)?;
+            (OwnedFd::from(stream), SonId::Address { peer }, None)
+        } else {
+            let (son, uid) = peer_identity(&fd)?;
+            (fd, SonId::Process { son }, Some(uid))
+        };
         sink.event_now(Role::Father, pid, Event::Accepted { son, uid })?;
         sons.push(Connection {
             fd,
             son,
             counter: BoundaryCounter::new(framing),
+            line: Vec::new(),
+            offset: 0,
         });
     }
 }
 
-/// `--ack`: one answer per message. The socket is non-blocking, so a son that never reads its
-/// answers loses them instead of stalling the father.
-fn answer(fd: &OwnedFd, data: &[u8], seqpacket: bool) {
-    let messages: Vec<&[u8]> = if seqpacket {
-        vec![data]
-    } else {
-        data.split_inclusive(|&b| b == b'\n')
-            .filter(|m| m.ends_with(b"\n"))
-            .collect()
-    };
-    for message in messages {
+/// `--ack`: one answer per message, the whole message even when a stream delivered it in
+/// pieces (`line` keeps the start of an unfinished one). The socket is non-blocking, so a son
+/// that never reads its answers loses them instead of stalling the father.
+fn answer(fd: &OwnedFd, data: &[u8], seqpacket: bool, line: &mut Vec<u8>) {
+    let reply = |message: &[u8]| {
         let reply = [b"ack ", message].concat();
         let _ = nix::unistd::write(fd, &reply);
+    };
+    if seqpacket {
+        reply(data);
+        return;
     }
+    for piece in data.split_inclusive(|&b| b == b'\n') {
+        line.extend_from_slice(piece);
+        if piece.ends_with(b"\n") {
+            reply(line);
+            line.clear();
+        } else if line.len() > 64 * 1024 {
+            // A son that never ends its line gets no answer, and costs us no memory.
+            line.clear();
+        }
+    }
+}
+
+/// Connects to a TCP father, with `TCP_NODELAY` unless `--nagle`.
+fn connect_tcp(config: &Config, target: &HostPort) -> Result<OwnedFd> {
+    if target.port == 0 {
+        return Err(Error::SonNeedsPort);
+    }
+    let mut last = Error::BadAddress(target.to_string());
+    for address in addresses(target)? {
+        match TcpStream::connect(address) {
+            Ok(stream) => {
+                stream
+                    .set_nodelay(!config.nagle)
+                    .doing(Doing::SettingNoDelay)?;
+                return Ok(OwnedFd::from(stream));
+            }
+            Err(e) => {
+                last = match crate::sys::errno_of(&e) {
+                    Errno::ECONNREFUSED => Error::ConnectionRefused(address.to_string()),
+                    Errno::ENETUNREACH | Errno::EHOSTUNREACH | Errno::EADDRNOTAVAIL => {
+                        Error::Unreachable(address.to_string())
+                    }
+                    Errno::EINTR => match signals::received() {
+                        Some(signal) => Error::Stopped(signal),
+                        None => Error::call(Doing::ConnectingTo, Errno::EINTR),
+                    },
+                    errno => Error::call(Doing::ConnectingTo, errno),
+                };
+            }
+        }
+    }
+    Err(last)
 }
 
 fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
@@ -384,17 +594,39 @@ fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
     Ok(fd)
 }
 
-fn spam_son(config: &Config, path: &Path, sink: &dyn Sink) -> Outcome {
-    let fd = match connect_to_father(config, path) {
+fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
+    let (fd, path) = match place {
+        Place::Unix(path) => (connect_to_father(config, path), path.clone()),
+        // The errors below name a place; for TCP it is the address.
+        Place::Tcp(target) => (
+            connect_tcp(config, target),
+            PathBuf::from(target.to_string()),
+        ),
+    };
+    let path = path.as_path();
+    let fd = match fd {
         Ok(fd) => fd,
-        Err(e) => return Outcome::from(Err(e)),
+        Err(e) => return spam::son_never_started(e),
     };
     let mut answer = vec![0u8; 4096];
     spam::run_son(config.count, config.tick, sink, |out| {
         let started = Instant::now();
-        if let Err(e) = write_message(&fd, out.message) {
-            return Err(father_gone(e, path, out.sent_before));
+        // With --nagle, each message goes in two writes before the son waits for the answer:
+        // the second one waits in the kernel for the first's ACK, which the father delays.
+        let (first, second) = if config.nagle {
+            out.message.split_at(out.message.len() / 2)
+        } else {
+            (out.message, &[][..])
+        };
+        for piece in [first, second] {
+            if piece.is_empty() {
+                continue;
+            }
+            if let Err(e) = write_message(&fd, piece) {
+                return Err(father_gone(e, path, out.sent_before));
+            }
         }
+        out.written.set(true);
         let sent = out.sent_before + 1;
         // With --ack, the clock runs from just before the write to the answer, and nothing is
         // printed in between: the round trip measures the socket, not our terminal.

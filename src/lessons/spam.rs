@@ -79,6 +79,9 @@ pub struct Outgoing<'a> {
     pub message: &'a [u8],
     /// Messages sent before this one (for "the father went away after N").
     pub sent_before: u64,
+    /// Set by `send` once the message is written, even if it then fails waiting for an answer:
+    /// it was sent all the same.
+    pub written: &'a std::cell::Cell<bool>,
 }
 
 /// The loop every son process runs: sleep the seed's pause, report the `sent` event, hand the
@@ -107,18 +110,24 @@ pub fn run_son(
         let len = message.len() as u64;
         let event = Event::Sent {
             data: Data(message),
+            timing: None,
         };
         if let Err(e) = sink.event(stamp, Role::Son, pid, event) {
             break Err(e);
         }
-        if let Err(e) = send(Outgoing {
+        let written = std::cell::Cell::new(false);
+        let result = send(Outgoing {
             message,
             sent_before: sent,
-        }) {
+            written: &written,
+        });
+        if result.is_ok() || written.get() {
+            sent += 1;
+            bytes += len;
+        }
+        if let Err(e) = result {
             break Err(e);
         }
-        sent += 1;
-        bytes += len;
     };
     // A son that finished or was stopped says what it sent; one that failed says why instead.
     let summaries = match outcome {
@@ -131,6 +140,19 @@ pub fn run_son(
     Outcome::new(summaries, outcome)
 }
 
+/// A son stopped before it could send anything (blocked in `open(2)` or `connect(2)`) still
+/// says so; one that failed says why instead.
+pub fn son_never_started(error: Error) -> Outcome {
+    let summaries = match error {
+        Error::Stopped(_) => vec![Summary::Sent {
+            messages: 0,
+            bytes: 0,
+        }],
+        _ => Vec::new(),
+    };
+    Outcome::new(summaries, Err(error))
+}
+
 /// Writes one message with one `write(2)`.
 ///
 /// Up to `PIPE_BUF` bytes (4096 on Linux), `pipe(7)` promises a blocking write to a pipe or FIFO is
@@ -141,6 +163,11 @@ pub fn write_message(fd: impl AsFd, message: &[u8]) -> nix::Result<()> {
     let mut written = 0;
     while written < message.len() {
         match nix::unistd::write(fd.as_fd(), &message[written..]) {
+            // A signal that interrupts a large write after some bytes moved makes it return
+            // short, not fail: without this check a stop would wait for the whole message.
+            Ok(n) if written + n < message.len() && signals::received().is_some() => {
+                return Err(Errno::EINTR);
+            }
             Ok(n) => written += n,
             // Interrupted before any byte moved: try again unless we are asked to stop.
             Err(Errno::EINTR) if signals::received().is_none() => {}
@@ -150,6 +177,7 @@ pub fn write_message(fd: impl AsFd, message: &[u8]) -> nix::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,7 @@ fn to_line(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"serialize_error\":\"{e}\"}}"))
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,9 +71,10 @@ mod tests {
         let line = event(
             &Event::Received {
                 data: Data(b"Spam 000\n"),
-                son: Some(9),
+                son: Some(crate::event::SonId::Process { son: 9 }),
                 partial: None,
                 record_bytes: None,
+                timing: None,
             },
             Role::Father,
             7,
@@ -94,7 +96,15 @@ mod tests {
             messages: 3,
             ..ReadCounts::default()
         };
-        let line = summary(&Summary::Reads { counts, why: None }, 5, 2.000_000_49);
+        let line = summary(
+            &Summary::Reads {
+                counts,
+                why: None,
+                waiting: None,
+            },
+            5,
+            2.000_000_49,
+        );
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(value["event"], "summary");
         assert_eq!(value["kind"], "reads");

@@ -12,6 +12,10 @@ mod json;
 pub mod lessons;
 mod out;
 pub mod text;
+mod timeline;
+mod trace;
+
+pub use timeline::TimelineStyle;
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,12 +39,16 @@ pub enum Clock {
 }
 
 /// How the run wants to be told things, lowered from the command line.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub json: bool,
     pub lang: Lang,
     pub clock: Clock,
     pub color: clap::ColorChoice,
+    /// Draw a timeline instead of event lines.
+    pub timeline: Option<TimelineStyle>,
+    /// Write the run as a trace to this file at the end.
+    pub trace: Option<std::path::PathBuf>,
 }
 
 /// How the process should end, once everything is said.
@@ -56,18 +64,31 @@ pub enum Ending {
 pub struct Reporter {
     json: bool,
     words: &'static dyn Words,
-    clock: Clock,
     color: bool,
-    started: Instant,
     /// The terminal's width, when stderr is a terminal: prose wraps to it.
     width: Option<usize>,
     /// The reader of stdout left: every later event fails at once (whichever thread reports
     /// it), and nothing more is said on stderr, since the run only ends because of that.
     stdout_closed: AtomicBool,
+    /// See [`Reporter::last_words`].
+    deadline: std::sync::OnceLock<Instant>,
+    /// CLOCK_MONOTONIC when the run started, and the run's clock then: every stamp is read on
+    /// the monotonic clock and shown on the run's.
+    origin_ns: u64,
+    origin_clock: f64,
+    timeline: Option<timeline::Timeline>,
+    trace: Option<(std::path::PathBuf, trace::Trace)>,
 }
 
 impl Reporter {
     pub fn new(settings: Settings) -> Reporter {
+        let origin_ns = crate::sys::clock::monotonic_ns();
+        let origin_clock = match settings.clock {
+            Clock::Unix => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            Clock::Relative => 0.0,
+        };
         let color = !settings.json
             && match settings.color {
                 clap::ColorChoice::Always => true,
@@ -81,17 +102,37 @@ impl Reporter {
         Reporter {
             json: settings.json,
             words: settings.lang.words(),
-            clock: settings.clock,
             color,
-            started: Instant::now(),
             width: terminal_width(),
             stdout_closed: AtomicBool::new(false),
+            deadline: std::sync::OnceLock::new(),
+            origin_ns,
+            origin_clock,
+            timeline: settings.timeline.map(timeline::Timeline::new),
+            trace: settings.trace.map(|path| (path, trace::Trace::default())),
         }
     }
 
     /// The map of the lessons, on stdout.
     pub fn lesson_map(&self) -> Ending {
-        let map = format!("{}\n", lessons::map(self.words));
+        let map = if self.json {
+            lessons::MAP
+                .iter()
+                .enumerate()
+                .map(|(i, (lesson, command, _))| {
+                    format!(
+                        "{}\n",
+                        serde_json::json!({
+                            "lesson": i + 1,
+                            "command": command,
+                            "about": self.words.lesson(*lesson),
+                        })
+                    )
+                })
+                .collect()
+        } else {
+            format!("{}\n", lessons::map(self.words))
+        };
         self.ending_of_raw(&map)
     }
 
@@ -116,12 +157,30 @@ impl Reporter {
             // The reader of stdout left: nobody is listening for a summary.
             return Ending::Success;
         }
-        let said = if self.json {
-            self.json_summaries(&outcome)
-        } else {
-            self.text_summaries(&outcome)
+        // A stop signal decides how the run ends, whatever it caused on the way: a forked son
+        // killed by the same Ctrl-C, a pipe closed under a writer.
+        let stopped = |end: Result<()>| match crate::sys::signals::received_or_pending() {
+            Some(signal) => Err(Error::Stopped(signal)),
+            None => end,
         };
-        match (outcome.end, said) {
+        let end = stopped(outcome.end);
+        let saved = self.save_trace();
+        if let Some(legend) = self.timeline.as_ref().and_then(|t| t.legend(self.words)) {
+            self.say_last(&legend);
+        }
+        let said = if self.json {
+            self.json_summaries(&outcome.summaries, &outcome.measurements)
+        } else {
+            self.text_summaries(&outcome.summaries, &outcome.measurements)
+        };
+        // And one that came while we said it too.
+        let end = stopped(end);
+        // A trace that could not be written is a failure of its own, after the summary.
+        let end = match (end, saved) {
+            (Ok(()), Err(e)) => Err(e),
+            (end, _) => end,
+        };
+        match (end, said) {
             (Ok(()), Ok(())) => Ending::Success,
             (Err(Error::Stopped(signal)), _) => Ending::Signal(signal),
             (Ok(()), Err(WriteError::Closed)) => Ending::Success,
@@ -130,42 +189,75 @@ impl Reporter {
         }
     }
 
+    /// Writes the trace, if one was asked for.
+    fn save_trace(&self) -> Result<()> {
+        let Some((path, trace)) = &self.trace else {
+            return Ok(());
+        };
+        trace
+            .save(path)
+            .map_err(|e| Error::call_on(Doing::WritingTrace, path, crate::sys::errno_of(&e)))
+    }
+
     fn fail(&self, error: &Error) -> Ending {
         let line = format!("{}: {}", self.words.error_prefix(), self.words.error(error));
         self.say_last(&line);
         Ending::Failure
     }
 
-    fn json_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+    fn json_summaries(
+        &self,
+        summaries: &[Summary],
+        measurements: &[Measurement],
+    ) -> Result<(), WriteError> {
         let pid = std::process::id() as i32;
-        for summary in &outcome.summaries {
+        for summary in summaries {
             self.last_stdout(&json::summary(summary, pid, self.now()))?;
         }
-        for measurement in &outcome.measurements {
+        for measurement in measurements {
             self.last_stdout(&json::measurement(measurement))?;
         }
         Ok(())
     }
 
-    fn text_summaries(&self, outcome: &Outcome) -> Result<(), WriteError> {
+    fn text_summaries(
+        &self,
+        summaries: &[Summary],
+        measurements: &[Measurement],
+    ) -> Result<(), WriteError> {
         let words = self.words;
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
-        for summary in &outcome.summaries {
+        for summary in summaries {
             match summary {
-                Summary::Reads { counts, why } => {
+                Summary::Reads {
+                    counts,
+                    why,
+                    waiting,
+                } => {
                     self.say_last(&words.reads_summary(counts));
+                    if let Some(waiting) = waiting.filter(|w| w.reading_s > 0.0) {
+                        self.say_last(&words.waiting(&waiting));
+                    }
                     if let Some(why) = why {
                         self.say_last(&words.why(*why));
                     }
                 }
-                Summary::Lines { counts } => self.say_last(&words.reads_summary(counts)),
+                Summary::Lines { counts, waiting } => {
+                    self.say_last(&words.reads_summary(counts));
+                    if let Some(waiting) = waiting.filter(|w| w.reading_s > 0.0) {
+                        self.say_last(&words.waiting(&waiting));
+                    }
+                }
                 Summary::Sent { messages, bytes } => {
                     self.say_last(&words.sent_summary(pid, *messages, *bytes));
                 }
                 Summary::Capacity(report) => {
                     self.say_last(&words.capacity_summary(report));
-                    self.say_last(&words.capacity_why(report));
+                    // The lesson's "why" is about a full pipe: only once the kernel said so.
+                    if report.full {
+                        self.say_last(&words.capacity_why(report));
+                    }
                 }
                 Summary::Signals(report) => {
                     self.say_last(&words.signals_summary(pid, report));
@@ -199,8 +291,8 @@ impl Reporter {
                 self.last_stdout(&line)?;
             }
         }
-        if !outcome.measurements.is_empty() {
-            self.bench_table(&outcome.measurements)?;
+        if !measurements.is_empty() {
+            self.bench_table(measurements)?;
         }
         Ok(())
     }
@@ -251,12 +343,22 @@ impl Reporter {
         self.last_stdout(&words.bench_reading(&Reading::of(results)))
     }
 
+    /// How long the last words may wait for a stalled stdout or stderr: one second in all,
+    /// from the first of them, not a second per line.
+    fn last_words(&self) -> Patience {
+        Patience::Until(
+            *self
+                .deadline
+                .get_or_init(|| Instant::now() + std::time::Duration::from_secs(1)),
+        )
+    }
+
     /// One line on stdout among a run's last words.
     fn last_stdout(&self, line: &str) -> Result<(), WriteError> {
         out::write_all(
             out::stdout(),
             format!("{line}\n").as_bytes(),
-            Patience::last_words(),
+            self.last_words(),
         )
     }
 
@@ -265,7 +367,7 @@ impl Reporter {
         let _ = out::write_all(
             out::stderr(),
             self.prose(text).as_bytes(),
-            Patience::last_words(),
+            self.last_words(),
         );
     }
 
@@ -298,17 +400,44 @@ impl Reporter {
 
 impl Sink for Reporter {
     fn now(&self) -> f64 {
-        match self.clock {
-            Clock::Unix => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64()),
-            Clock::Relative => self.started.elapsed().as_secs_f64(),
+        self.time_of(crate::sys::clock::monotonic_ns())
+    }
+
+    fn time_of(&self, monotonic_ns: u64) -> f64 {
+        let since = monotonic_ns as f64 - self.origin_ns as f64;
+        self.origin_clock + since / 1e9
+    }
+
+    fn narrated(
+        &self,
+        time: f64,
+        role: Role,
+        pid: i32,
+        event: Event<'_>,
+        show: bool,
+    ) -> Result<()> {
+        if self.timeline.is_some() || show {
+            return self.event(time, role, pid, event);
         }
+        if let Some((_, trace)) = &self.trace {
+            trace.record(time, role, pid, &event);
+        }
+        Ok(())
     }
 
     fn event(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         if self.stdout_closed.load(Ordering::SeqCst) {
             return Err(Error::StdoutClosed);
+        }
+        if let Some((_, trace)) = &self.trace {
+            trace.record(time, role, pid, &event);
+        }
+        if let Some(timeline) = &self.timeline {
+            let rows = timeline.rows(self.words, time, role, pid, &event);
+            if rows.is_empty() {
+                return Ok(());
+            }
+            return self.stdout_line(&format!("{}\n", rows.join("\n")));
         }
         let line = if self.json {
             json::event(&event, role, pid, time)

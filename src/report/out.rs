@@ -33,13 +33,6 @@ pub enum Patience {
     Until(Instant),
 }
 
-impl Patience {
-    /// The patience of the last words of a run.
-    pub fn last_words() -> Patience {
-        Patience::Until(Instant::now() + Duration::from_secs(1))
-    }
-}
-
 pub fn stdout() -> BorrowedFd<'static> {
     // SAFETY: descriptor 1 is open for the life of the process (the runtime reopens it on
     // /dev/null if it was closed at start).
@@ -58,8 +51,14 @@ pub fn write_all(
     patience: Patience,
 ) -> Result<(), WriteError> {
     while !bytes.is_empty() {
-        if let Patience::Until(deadline) = patience {
-            wait_for_room(fd, deadline)?;
+        match patience {
+            Patience::Until(deadline) => wait_for_room(fd, deadline)?,
+            // A stop that came before the write began would not interrupt it: look first.
+            Patience::UntilStopped => {
+                if let Some(signal) = signals::received() {
+                    return Err(WriteError::Stopped(signal));
+                }
+            }
         }
         match nix::unistd::write(fd, bytes) {
             Ok(n) => bytes = &bytes[n..],

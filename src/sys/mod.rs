@@ -2,13 +2,17 @@
 //! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
 //! words for it live in `report`.
 
+pub mod cleanup;
+pub mod clock;
 pub mod fifo;
 pub mod lock;
+pub mod net;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;
 pub mod sigqueue;
 pub mod socket_setup;
+pub mod write_log;
 
 use std::path::{Path, PathBuf};
 
@@ -65,6 +69,8 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    SharingMemory,
+    WritingTrace,
     BlockingSignals,
     SettingQueueLimit,
     ReadingProcess,
@@ -141,6 +147,16 @@ impl<T> Context<T> for std::io::Result<T> {
     fn doing_on(self, doing: Doing, path: &Path) -> Result<T, SysError> {
         self.map_err(|e| errno_of(&e)).doing_on(doing, path)
     }
+}
+
+/// Bytes waiting to be read on a pipe, FIFO or socket (`FIONREAD`, `ioctl(2)`), where the
+/// system says.
+pub fn bytes_waiting(fd: std::os::fd::BorrowedFd<'_>) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let mut waiting: nix::libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int, which we own, for a descriptor we hold.
+    let done = unsafe { nix::libc::ioctl(fd.as_raw_fd(), nix::libc::FIONREAD, &mut waiting) };
+    (done == 0).then(|| u64::try_from(waiting).unwrap_or(0))
 }
 
 /// `PIPE_BUF`: the largest write to a pipe or FIFO that `pipe(7)` promises is atomic. A

@@ -258,6 +258,8 @@ pub struct RemoveOnExit {
     path: PathBuf,
     identity: Option<(u64, u64, u32)>,
     _held: Option<OwnedFd>,
+    /// Registered for removal on the fast path of a second stop signal.
+    token: Option<u64>,
 }
 
 impl RemoveOnExit {
@@ -274,10 +276,12 @@ impl RemoveOnExit {
             let (dev, ino) = identity(&s);
             (dev, ino, s.st_uid)
         });
+        let token = identity.map(|id| super::cleanup::register(path.to_path_buf(), id));
         RemoveOnExit {
             path: path.to_path_buf(),
             identity,
             _held: held,
+            token,
         }
     }
 
@@ -305,6 +309,9 @@ fn hold(_path: &Path) -> Option<OwnedFd> {
 
 impl Drop for RemoveOnExit {
     fn drop(&mut self) {
+        if let Some(token) = self.token {
+            super::cleanup::unregister(token);
+        }
         let Some(ours) = self.identity else { return };
         let now = lstat(&self.path).ok().map(|s| {
             let (dev, ino) = identity(&s);

@@ -20,6 +20,7 @@
 //! The bench runs single-threaded instead ([`install_without_thread`]): a plain handler, also
 //! without `SA_RESTART`.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -122,23 +123,87 @@ fn wait_for(set: &SigSet, timeout: Duration) -> Option<Signal> {
     Signal::try_from(got).ok()
 }
 
-fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
-    loop {
-        let Some(signal) = wait_for(&set, KICK_EVERY) else {
-            if RECEIVED.load(Ordering::SeqCst) != 0 && !NOTICED.load(Ordering::SeqCst) {
-                let _ = pthread_kill(main_thread, Signal::SIGUSR1);
-            }
-            continue;
-        };
-        if RECEIVED.swap(signal as i32, Ordering::SeqCst) != 0 {
-            // A second stop signal while we clean up: the user insists.
-            die_by(signal);
+/// Other threads that may block on a write (a son thread printing, atomic's writers): kicked
+/// like the main thread while they are registered, for as long as a stop is pending.
+static KICKED: Mutex<Vec<nix::sys::pthread::Pthread>> = Mutex::new(Vec::new());
+
+/// Registers the calling thread to be kicked out of blocked calls once a stop signal arrives;
+/// it stays registered until the guard drops (keep the guard for the thread's whole life: a
+/// thread that has exited must never be signalled).
+pub fn kick_this_thread() -> KickGuard {
+    let me = pthread_self();
+    if let Ok(mut threads) = KICKED.lock() {
+        threads.push(me);
+    }
+    KickGuard(me)
+}
+
+/// See [`kick_this_thread`].
+pub struct KickGuard(nix::sys::pthread::Pthread);
+
+impl Drop for KickGuard {
+    fn drop(&mut self) {
+        if let Ok(mut threads) = KICKED.lock() {
+            threads.retain(|t| *t != self.0);
         }
-        let _ = pthread_kill(main_thread, Signal::SIGUSR1);
     }
 }
 
+fn kick_all(main_thread: nix::sys::pthread::Pthread) {
+    if !NOTICED.load(Ordering::SeqCst) {
+        let _ = pthread_kill(main_thread, Signal::SIGUSR1);
+    }
+    // Under the lock, so no registered thread can exit (its guard waits for the lock) while
+    // it is being signalled.
+    if let Ok(threads) = KICKED.lock() {
+        for thread in threads.iter() {
+            let _ = pthread_kill(*thread, Signal::SIGUSR1);
+        }
+    }
+}
+
+/// A second signal closer to the first than this is the same request delivered twice (GNU
+/// `timeout` signals its child and then its group; a closing terminal sends SIGHUP to the job
+/// and the shell passes it on), not a user who insists.
+const SAME_REQUEST: Duration = Duration::from_millis(100);
+
+fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
+    let mut first: Option<Instant> = None;
+    loop {
+        let Some(signal) = wait_for(&set, KICK_EVERY) else {
+            if first.is_some() {
+                kick_all(main_thread);
+            }
+            continue;
+        };
+        match first {
+            None => first = Some(Instant::now()),
+            Some(at) if at.elapsed() < SAME_REQUEST => continue,
+            // A second stop signal while we clean up: the user insists. What we created goes
+            // first (the guards of the main thread will not run).
+            Some(_) => {
+                crate::sys::cleanup::remove_all_now();
+                die_by(signal);
+            }
+        }
+        RECEIVED.store(signal as i32, Ordering::SeqCst);
+        kick_all(main_thread);
+    }
+}
+
+/// When the first stop signal came, in ns on CLOCK_MONOTONIC (0: none yet).
+static FIRST_AT_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 extern "C" fn record_stop(signal: nix::libc::c_int) {
+    // clock_gettime(2) is async-signal-safe.
+    let now = super::clock::monotonic_ns();
+    let first = FIRST_AT_NS.load(Ordering::SeqCst);
+    if first != 0 && now.saturating_sub(first) < SAME_REQUEST.as_nanos() as u64 {
+        return; // the same request, delivered twice
+    }
+    FIRST_AT_NS
+        .compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst)
+        .ok();
     if RECEIVED.swap(signal, Ordering::SeqCst) != 0 {
         // A second stop signal means "now". Back to the default action; the signal is blocked
         // while its handler runs, so raising it again leaves it pending, and it kills us as
@@ -175,6 +240,25 @@ pub fn install_without_thread() -> Result<(), SysError> {
 /// The stop signal received so far, if any (any thread may ask).
 pub fn received() -> Option<Signal> {
     Signal::try_from(RECEIVED.load(Ordering::SeqCst)).ok()
+}
+
+/// As [`received`], or a stop signal already sent to us that the signal thread has not taken
+/// yet: when a Ctrl-C reaches a whole process group, a forked son may die of it and its end of
+/// file reach the father before the father's signal thread wakes up.
+pub fn received_or_pending() -> Option<Signal> {
+    received().or_else(|| {
+        let mut set = std::mem::MaybeUninit::<nix::libc::sigset_t>::zeroed();
+        // SAFETY: sigpending(2) fills the set we own; zeroed memory is a valid empty set.
+        if unsafe { nix::libc::sigpending(set.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: filled above (or still the zeroed, empty set).
+        let set = unsafe { set.assume_init() };
+        STOP_SIGNALS.into_iter().find(|s| {
+            // SAFETY: sigismember only reads the set.
+            unsafe { nix::libc::sigismember(&set, *s as i32) == 1 }
+        })
+    })
 }
 
 /// For the main thread: fails with [`Stopped`] once a stop signal has arrived (and stops the
@@ -237,15 +321,32 @@ pub fn die_by(signal: Signal) -> ! {
     std::process::exit(128 + signal as i32)
 }
 
+extern "C" fn quit_without_core(signal: nix::libc::c_int) {
+    // SAFETY: prctl(2), signal(2) and raise(3) are plain system calls, async-signal-safe; the
+    // signal is blocked while this runs, so it is delivered, by default, as we return.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        nix::libc::prctl(nix::libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        nix::libc::signal(signal, nix::libc::SIG_DFL);
+        nix::libc::raise(signal);
+    }
+}
+
 /// In a child made by `fork(2)`: the default, deadly stop signals (except those the parent of
 /// us all left ignored), so Ctrl-C in the terminal ends the child too (it has no signal thread
-/// of its own).
+/// of its own). SIGQUIT (Ctrl-\) kills it too, but without the core dump of a crash.
 pub fn restore_defaults_in_child() -> Result<(), SysError> {
     let set = stop_set();
     for signal in set.iter() {
-        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
-        // SAFETY: restoring the default disposition installs no code.
-        unsafe { sigaction(signal, &default) }.doing(Doing::InstallingSignals)?;
+        let action = if signal == Signal::SIGQUIT {
+            SigHandler::Handler(quit_without_core)
+        } else {
+            SigHandler::SigDfl
+        };
+        let action = SigAction::new(action, SaFlags::empty(), SigSet::empty());
+        // SAFETY: the default disposition installs no code; quit_without_core is
+        // async-signal-safe (see there).
+        unsafe { sigaction(signal, &action) }.doing(Doing::InstallingSignals)?;
     }
     set.thread_unblock().doing(Doing::InstallingSignals)
 }

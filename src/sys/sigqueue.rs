@@ -392,6 +392,7 @@ pub fn look_at(pid: Pid) -> Result<ProcessView, SysError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -3,7 +3,6 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
@@ -11,9 +10,8 @@ use nix::unistd::Pid;
 
 use crate::util::*;
 
-fn father_lines(stdout: &[u8]) -> Vec<String> {
-    let text = String::from_utf8(stdout.to_vec()).expect("stdout is UTF-8");
-    text.lines().map(str::to_string).collect()
+fn father_lines(out: &assert_cmd::assert::Assert) -> Vec<String> {
+    stdout_text(out).lines().map(str::to_string).collect()
 }
 
 fn received_bytes(lines: &[String]) -> Vec<Vec<u8>> {
@@ -29,7 +27,7 @@ fn joined_reads_equal_exactly_the_bytes_sent() {
     let out = ipcdemo(&["anon", "--count", "200", "--tick", "0"])
         .assert()
         .success();
-    let lines = father_lines(&out.get_output().stdout);
+    let lines = father_lines(&out);
     let reads = received_bytes(&lines);
     assert_eq!(reads.len(), lines.len(), "stdout holds only father events");
     assert_eq!(reads.concat(), spam(200, false));
@@ -37,7 +35,7 @@ fn joined_reads_equal_exactly_the_bytes_sent() {
         reads.iter().all(|r| r.len() <= 32),
         "a read returned more than --read-size"
     );
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains("end of file: every writer has closed the pipe"),
         "{stderr}"
@@ -54,13 +52,13 @@ fn at_tick_zero_some_read_carries_several_messages() {
     let out = ipcdemo(&["anon", "--count", "200", "--tick", "0"])
         .assert()
         .success();
-    let reads = received_bytes(&father_lines(&out.get_output().stdout));
+    let reads = received_bytes(&father_lines(&out));
     // 200 writes racing one reader: the pipe must have glued some together.
     assert!(
         reads.iter().any(|r| r.len() > 8),
         "no read held more than one message: {reads:?}"
     );
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains("is a byte stream with no message boundaries"),
         "{stderr}"
@@ -73,7 +71,7 @@ fn no_read_is_longer_than_the_read_size() {
         let out = ipcdemo(&["anon", "--count", "200", "--tick", "0", "--read-size", size])
             .assert()
             .success();
-        let reads = received_bytes(&father_lines(&out.get_output().stdout));
+        let reads = received_bytes(&father_lines(&out));
         let max: usize = size.parse().unwrap();
         assert!(
             reads.iter().all(|r| !r.is_empty() && r.len() <= max),
@@ -88,7 +86,7 @@ fn a_read_size_of_five_splits_messages_and_says_so() {
     let out = ipcdemo(&["anon", "--count", "10", "--tick", "0", "--read-size", "5"])
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     // 80 bytes in reads of at most 5: at least 16 reads, none of them one whole message.
     assert!(
         stderr.contains("summary: 10 messages, 80 bytes in"),
@@ -110,7 +108,7 @@ fn forked_son_delivers_every_byte_from_another_pid() {
     ])
     .assert()
     .success();
-    let lines = father_lines(&out.get_output().stdout);
+    let lines = father_lines(&out);
     assert_eq!(received_bytes(&lines).concat(), spam(200, false));
     let sent: Vec<u8> = lines
         .iter()
@@ -141,7 +139,7 @@ fn a_thread_son_shares_the_fathers_pid() {
     let out = ipcdemo(&["anon", "--count", "3", "--tick", "0", "--show-son"])
         .assert()
         .success();
-    let lines = father_lines(&out.get_output().stdout);
+    let lines = father_lines(&out);
     let pids: std::collections::BTreeSet<&str> =
         lines.iter().filter_map(|l| l.split(' ').nth(1)).collect();
     assert_eq!(pids.len(), 1, "threads share a process: {lines:?}");
@@ -152,7 +150,7 @@ fn the_son_sleeps_zero_to_four_ticks_between_messages() {
     let out = ipcdemo(&["anon", "--count", "6", "--tick", "50ms", "--show-son"])
         .assert()
         .success();
-    let lines = father_lines(&out.get_output().stdout);
+    let lines = father_lines(&out);
     let times: Vec<f64> = lines
         .iter()
         .filter(|l| l.starts_with("Son "))
@@ -220,14 +218,10 @@ fn ctrl_c_on_the_father_leaves_no_forked_son_behind() {
     father.signal(Signal::SIGINT);
     let done = father.finish();
     assert_eq!((done.code, done.signal), (None, Some(2)), "{done:?}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while kill(son, None) != Err(Errno::ESRCH) {
-        assert!(
-            Instant::now() < deadline,
-            "son {son} still exists after its father left"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        || format!("son {son} still exists after its father left"),
+        || (kill(son, None) == Err(Errno::ESRCH)).then_some(()),
+    );
 }
 
 #[test]
@@ -241,17 +235,7 @@ fn a_closed_stdout_ends_the_demo_quietly() {
         assert!(line.starts_with("Father "), "{line}");
     }
     drop(reader); // as `| head -3` does
-    let deadline = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("anon kept running after its stdout closed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_for_exit("anon, after its stdout closed,", &mut child);
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(0));
@@ -288,7 +272,7 @@ fn bad_arguments_are_usage_errors_that_name_the_option() {
     ];
     for (args, needle) in cases {
         let out = ipcdemo(args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = stderr_text(&out);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(out.get_output().stdout.is_empty(), "{args:?}");
     }

@@ -23,11 +23,7 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
         }
     }
     let out = ipcdemo(&args).assert().success();
-    String::from_utf8(out.get_output().stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
+    json_lines(stdout_text(&out).lines())
 }
 
 #[test]
@@ -150,7 +146,7 @@ fn the_table_has_a_row_per_measure_and_a_reading() {
     ])
     .assert()
     .success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let stdout = stdout_text(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
     assert!(
@@ -201,7 +197,7 @@ fn bad_sizes_are_usage_errors() {
         (&["bench", "--pin", "sideways"], "sideways"),
     ] {
         let out = ipcdemo(args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = stderr_text(&out);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
@@ -220,7 +216,7 @@ fn an_oversized_seqpacket_record_is_a_clear_error() {
     ])
     .assert()
     .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains("measuring the unix-seqpacket throughput"),
         "{stderr}"

@@ -16,18 +16,18 @@ fn summary_json(args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = ipcdemo(&all).assert().success();
-    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let last = text.lines().last().expect("a summary line");
-    let value: Value = serde_json::from_str(last).expect("JSON");
-    assert_eq!(value["event"], "summary", "{last}");
+    let value = json_lines(stdout_text(&out).lines())
+        .pop()
+        .expect("a summary line");
+    assert_eq!(value["event"], "summary", "{value}");
     value
 }
 
 #[test]
 fn a_pipe_holds_what_f_getpipe_sz_reports() {
     let out = ipcdemo(&["capacity"]).assert().success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stdout = stdout_text(&out);
+    let stderr = stderr_text(&out);
     let size = default_pipe_size();
     let expected = format!(
         "summary: the pipe held {size} bytes with no reader (F_GETPIPE_SZ says {size}) in {size} writes of 1 byte, 0 partial"
@@ -147,11 +147,7 @@ fn atomic_rows(args: &[&str]) -> Vec<Value> {
     let mut all = vec!["atomic", "--json"];
     all.extend_from_slice(args);
     let out = ipcdemo(&all).assert().success();
-    String::from_utf8(out.get_output().stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect()
+    json_lines(stdout_text(&out).lines())
 }
 
 #[test]
@@ -168,10 +164,12 @@ fn records_of_pipe_buf_bytes_never_tear() {
 #[test]
 fn bigger_records_are_accepted_and_counted() {
     let rows = atomic_rows(&["--record-size", "64K", "--records", "20", "--writers", "4"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["record_size"], 65536);
+    assert_eq!(rows[0]["writers"], 4);
     assert_eq!(rows[0]["records_written"], 80);
-    assert_eq!(rows[0]["bytes_lost"], 0);
-    let torn = rows[0]["records_torn"].as_u64().unwrap();
-    assert!(torn <= 80);
+    // How many tear is up to the scheduler; that they are counted is not.
+    assert!(rows[0]["records_torn"].is_u64(), "{}", rows[0]);
 }
 
 #[test]
@@ -179,7 +177,7 @@ fn the_sweep_prints_one_row_per_size() {
     let out = ipcdemo(&["atomic", "--sweep", "--records", "20"])
         .assert()
         .success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let stdout = stdout_text(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{stdout}");
     assert!(lines[0].starts_with("record size"));

@@ -1,10 +1,14 @@
 //! Integration tests: the real binary, real pipes, FIFOs and sockets, each process with a
 //! deadline.
 
+// A test that finds what it did not expect should stop right there, saying so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod anon;
 mod architecture;
 mod bench;
 mod capacity;
+mod docs;
 mod endings;
 mod named;
 mod papercuts;
@@ -12,4 +16,6 @@ mod polish;
 mod safety;
 mod signal;
 mod socket;
+mod tcp;
+mod timeline;
 mod util;

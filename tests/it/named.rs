@@ -93,10 +93,15 @@ fn father_and_son_exchange_exact_lines_and_the_fifo_is_removed() {
 fn father_outlives_a_son_and_serves_the_next() {
     let dir = temp_dir();
     let fifo = dir.path().join("pipefifo");
-    let f = father(&fifo, &["--count", "6"]);
+    let mut f = father(&fifo, &["--count", "6"]);
     assert_eq!(son(&fifo, &["--count", "3"]).finish().code, Some(0));
+    for _ in 0..3 {
+        f.next_line();
+    }
+    // The son has exited, so a father asleep in read(2) has seen its end of file and holds a
+    // write end of its own (a read with no writer left would return 0, not sleep).
+    wait_for_wchan(f.pid(), "pipe_read");
     // Had the father left at that end of file, this son would block in open(2) for ever.
-    std::thread::sleep(Duration::from_millis(100));
     assert_eq!(son(&fifo, &["--count", "3"]).finish().code, Some(0));
     let done = f.finish();
     assert_eq!(done.code, Some(0), "{done:?}");
@@ -115,7 +120,8 @@ fn a_waiting_father_uses_no_cpu() {
     let mut f = father(&fifo, &[]);
     assert_eq!(son(&fifo, &["--count", "1"]).finish().code, Some(0));
     f.next_line();
-    std::thread::sleep(Duration::from_millis(300));
+    // Asleep in read(2) after the son's end of file: waiting for the next son.
+    wait_for_wchan(f.pid(), "pipe_read");
     let ticks = |pid: i32| -> u64 {
         let stat = fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc is there");
         let fields: Vec<&str> = stat
@@ -127,6 +133,7 @@ fn a_waiting_father_uses_no_cpu() {
         fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
     };
     let before = ticks(f.pid().as_raw());
+    // Not a synchronisation: the window in which a spinning father would burn its ticks.
     std::thread::sleep(Duration::from_secs(1));
     let after = ticks(f.pid().as_raw());
     // The notebook's father spun here at 100% of a CPU (about 100 ticks a second).
@@ -198,7 +205,7 @@ fn no_wait_fails_fast_without_a_father_and_leaves_nothing() {
         .assert()
         .code(1);
     assert!(started.elapsed() < Duration::from_secs(5));
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(stderr.contains("no father is reading"), "{stderr}");
     assert!(stderr.contains("ENXIO"), "{stderr}");
     assert!(!fifo.exists(), "the son made the FIFO and nobody used it");
@@ -255,7 +262,7 @@ fn a_default_folder_someone_else_owns_or_opened_is_refused() {
         .env("XDG_RUNTIME_DIR", &runtime)
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains("its mode is 0755") && stderr.contains("chmod 700"),
         "{stderr}"
@@ -267,7 +274,7 @@ fn a_default_folder_someone_else_owns_or_opened_is_refused() {
             .env("XDG_RUNTIME_DIR", &runtime)
             .assert()
             .code(1);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = stderr_text(&out);
         assert!(
             stderr.contains("belongs to uid 65534, not to you"),
             "{stderr}"
@@ -288,7 +295,7 @@ fn an_existing_fifo_others_can_write_is_refused_with_the_fix() {
     let out = ipcdemo(&["named", "--path", path_str(&fifo)])
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(stderr.contains("other users could write to it"), "{stderr}");
     assert!(stderr.contains("chmod go-w"), "{stderr}");
     assert!(fifo.exists(), "a FIFO we did not make is never removed");
@@ -371,7 +378,7 @@ fn every_stop_signal_ends_a_father_blocked_in_open_and_removes_its_fifo() {
         let dir = temp_dir();
         let fifo = dir.path().join("pipefifo");
         let f = father(&fifo, &[]);
-        std::thread::sleep(Duration::from_millis(100)); // now blocked in open(2)
+        wait_for_wchan(f.pid(), "wait_for_partner"); // blocked in open(2)
         let asked = Instant::now();
         f.signal(signal);
         let done = f.finish();
@@ -401,7 +408,7 @@ fn ctrl_c_ends_a_father_blocked_in_read() {
     assert_eq!(son(&fifo, &["--count", "2"]).finish().code, Some(0));
     f.next_line();
     f.next_line();
-    std::thread::sleep(Duration::from_millis(100));
+    wait_for_wchan(f.pid(), "pipe_read");
     f.signal(Signal::SIGINT);
     let done = f.finish();
     assert_eq!((done.code, done.signal), (None, Some(2)), "{done:?}");
@@ -574,7 +581,7 @@ fn a_son_whose_stdout_is_a_full_disk_says_so() {
     // The son says each line before writing it, so the line it could not say was never
     // written: the father received nothing, and saw the son leave (it then sleeps in read(2)
     // again, on its own write end).
-    crate::endings::wait_for_wchan(f.pid(), "pipe_read");
+    wait_for_wchan(f.pid(), "pipe_read");
     f.signal(Signal::SIGTERM);
     let done = f.finish();
     assert!(

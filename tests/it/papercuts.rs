@@ -6,14 +6,6 @@ use nix::sys::signal::Signal;
 
 use crate::util::*;
 
-fn stderr_of(out: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&out.get_output().stderr).to_string()
-}
-
-fn stdout_of(out: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&out.get_output().stdout).to_string()
-}
-
 #[test]
 fn a_seqpacket_father_prints_the_exact_son_command() {
     let dir = temp_dir();
@@ -39,16 +31,20 @@ fn named_help_shows_the_real_default_path() {
         .assert()
         .success();
     let expected = format!("echo hello > {}/ipcdemo/pipefifo", runtime.path().display());
-    assert!(stdout_of(&out).contains(&expected), "{}", stdout_of(&out));
+    assert!(
+        stdout_text(&out).contains(&expected),
+        "{}",
+        stdout_text(&out)
+    );
     let out = ipcdemo(&["named", "--help"])
         .env_remove("XDG_RUNTIME_DIR")
         .assert()
         .success();
     let uid = nix::unistd::geteuid();
     assert!(
-        stdout_of(&out).contains(&format!("echo hello > /tmp/ipcdemo-{uid}/pipefifo")),
+        stdout_text(&out).contains(&format!("echo hello > /tmp/ipcdemo-{uid}/pipefifo")),
         "{}",
-        stdout_of(&out)
+        stdout_text(&out)
     );
 }
 
@@ -58,19 +54,19 @@ fn each_lesson_has_its_own_man_page() {
         "anon", "named", "socket", "capacity", "atomic", "signal", "bench",
     ] {
         let out = ipcdemo(&["man", sub]).assert().success();
-        let roff = stdout_of(&out);
+        let roff = stdout_text(&out);
         assert!(
             roff.contains(&format!(".TH ipcdemo-{sub} 1")),
             "{sub}: {roff}"
         );
         assert!(roff.contains(&format!("ipcdemo {sub}")), "{sub}");
     }
-    let bench = stdout_of(&ipcdemo(&["man", "bench"]).assert().success());
+    let bench = stdout_text(&ipcdemo(&["man", "bench"]).assert().success());
     assert!(
         bench.contains("busy\\-poll") && bench.contains("zero\\-copy"),
         "{bench}"
     );
-    let top = stdout_of(&ipcdemo(&["man"]).assert().success());
+    let top = stdout_text(&ipcdemo(&["man"]).assert().success());
     assert!(
         top.contains("ipcdemo\\-anon(1)"),
         "the pages it refers to exist"
@@ -81,7 +77,7 @@ fn each_lesson_has_its_own_man_page() {
 #[test]
 fn global_options_have_their_own_heading() {
     let out = ipcdemo(&["anon", "--help"]).assert().success();
-    let help = stdout_of(&out);
+    let help = stdout_text(&out);
     let global = help.find("Global options:").expect("a heading");
     let json = help.find("--json").unwrap();
     let count = help.find("--count").unwrap();
@@ -146,5 +142,5 @@ fn atomic_shows_progress_on_a_terminal() {
     let piped = ipcdemo(&["atomic", "--sweep", "--records", "5", "--writers", "2"])
         .assert()
         .success();
-    assert_eq!(stderr_of(&piped), "");
+    assert_eq!(stderr_text(&piped), "");
 }

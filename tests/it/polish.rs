@@ -7,14 +7,6 @@ use serde_json::Value;
 
 use crate::util::*;
 
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8(stdout.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
-}
-
 #[test]
 fn anon_json_events_carry_pid_time_data_and_length() {
     let out = ipcdemo(&[
@@ -28,7 +20,7 @@ fn anon_json_events_carry_pid_time_data_and_length() {
     ])
     .assert()
     .success();
-    let events = json_lines(&out.get_output().stdout);
+    let events = json_lines(stdout_text(&out).lines());
     let received: Vec<&Value> = events.iter().filter(|e| e["event"] == "received").collect();
     let sent: Vec<&Value> = events.iter().filter(|e| e["event"] == "sent").collect();
     assert_eq!(sent.len(), 20);
@@ -49,7 +41,7 @@ fn anon_json_events_carry_pid_time_data_and_length() {
     );
     assert_eq!(summary["bytes"], 160);
     // In --json the summary is an event on stdout, not a sentence on stderr.
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(!stderr.contains("summary:"), "{stderr}");
 }
 
@@ -75,20 +67,12 @@ fn named_and_socket_json_events_parse() {
     ]);
     let son = Running::start("named son --json", son).finish();
     let done = father.finish();
-    let father_events: Vec<Value> = done
-        .stdout
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let father_events: Vec<Value> = json_lines(&done.stdout);
     assert_eq!(father_events[0]["event"], "received");
     assert_eq!(father_events[0]["data"], "Spam 000");
     assert_eq!(father_events[0]["bytes"], 8);
     assert_eq!(father_events.last().unwrap()["event"], "summary");
-    let son_events: Vec<Value> = son
-        .stdout
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let son_events: Vec<Value> = json_lines(&son.stdout);
     assert_eq!(son_events[1]["data"], "Spam 001\\n");
     assert_eq!(son_events[1]["bytes"], 9);
 
@@ -122,16 +106,12 @@ fn named_and_socket_json_events_parse() {
     let son_pid = son.child.id() as i64;
     let son = son.finish();
     let done = father.finish();
-    let events: Vec<Value> = done
-        .stdout
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events: Vec<Value> = json_lines(&done.stdout);
     assert_eq!(events[0]["event"], "accepted");
     assert_eq!(events[0]["son"], son_pid);
     assert_eq!(events[1]["event"], "received");
     assert_eq!(events[1]["son"], son_pid);
-    let answered: Value = serde_json::from_str(&son.stdout[1]).unwrap();
+    let answered = &json_lines(&son.stdout)[1];
     assert_eq!(answered["event"], "answered");
     assert_eq!(answered["data"], "ack Spam 000\\n");
     assert!(answered["rtt_us"].as_f64().unwrap() > 0.0);
@@ -147,7 +127,7 @@ fn portuguese_uses_the_notebooks_words() {
             cmd.env("LANG", lang);
         }
         let out = cmd.assert().success();
-        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let stdout = stdout_text(&out);
         let first = stdout
             .lines()
             .find(|l| l.starts_with("Pai "))
@@ -164,7 +144,7 @@ fn portuguese_uses_the_notebooks_words() {
         );
         assert!(first.contains("] às "), "{first}");
         assert!(stdout.contains(" enviou [Spam 000] às "), "{stdout}");
-        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let stderr = stderr_text(&out);
         assert!(stderr.contains("resumo: 3 mensagens, 24 bytes"), "{stderr}");
     }
 }
@@ -176,7 +156,7 @@ fn lc_all_outranks_lang_and_english_is_the_default() {
         .env("LC_ALL", "C")
         .assert()
         .success();
-    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("Father "));
+    assert!(stdout_text(&out).starts_with("Father "));
 }
 
 #[test]
@@ -187,7 +167,7 @@ fn errors_are_translated_too() {
     let out = ipcdemo(&["--lang", "pt", "named", "--path", path_str(&file)])
         .assert()
         .code(1);
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr_text(&out);
     assert_eq!(
         stderr,
         format!(
@@ -205,7 +185,7 @@ fn the_relative_clock_starts_near_zero() {
     ])
     .assert()
     .success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let stdout = stdout_text(&out);
     let times: Vec<f64> = stdout.lines().map(time_of).collect();
     assert!(times[0] >= 0.0 && times[0] < 1.0, "{stdout}");
     assert!(times[1] - times[0] >= 0.015, "{stdout}");
@@ -250,7 +230,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     ])
     .assert()
     .success();
-    let text = String::from_utf8(forced.get_output().stdout.clone()).unwrap();
+    let text = stdout_text(&forced);
     assert!(
         text.contains("\x1b[36mFather ") && text.contains("\x1b[33mSon "),
         "{text:?}"
@@ -273,7 +253,7 @@ fn completions_generate_for_every_shell() {
         ("powershell", "Register-ArgumentCompleter"),
     ] {
         let out = ipcdemo(&["completions", shell]).assert().success();
-        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let text = stdout_text(&out);
         assert!(text.contains(marker), "{shell}");
         assert!(
             text.contains("seqpacket"),
@@ -286,7 +266,7 @@ fn completions_generate_for_every_shell() {
 #[test]
 fn the_man_page_renders() {
     let out = ipcdemo(&["man"]).assert().success();
-    let roff = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let roff = stdout_text(&out);
     assert!(roff.contains(".TH ipcdemo 1"), "{roff}");
     assert!(roff.contains("anon") && roff.contains("socket"));
     let man_here = Command::new("man")
@@ -316,7 +296,7 @@ fn the_man_page_renders() {
 #[test]
 fn ipcdemo_alone_prints_the_map_of_lessons() {
     let out = ipcdemo(&[]).assert().success();
-    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let text = stdout_text(&out);
     let order = [
         "ipcdemo anon ",
         "ipcdemo anon --fork",
@@ -345,11 +325,12 @@ fn every_subcommand_help_ends_with_examples() {
         "capacity",
         "atomic",
         "signal",
+        "bench",
         "completions",
         "man",
     ] {
         let out = ipcdemo(&[sub, "--help"]).assert().success();
-        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let text = stdout_text(&out);
         let examples = text
             .rfind("Examples:")
             .unwrap_or_else(|| panic!("{sub}: no examples"));
@@ -360,7 +341,7 @@ fn every_subcommand_help_ends_with_examples() {
         assert!((2..=3).contains(&lines), "{sub}: {lines} examples");
     }
     let top = ipcdemo(&["--help"]).assert().success();
-    let text = String::from_utf8(top.get_output().stdout.clone()).unwrap();
+    let text = stdout_text(&top);
     assert!(
         text.contains("130  SIGINT (Ctrl-C)") && text.contains("dies by that signal"),
         "exit statuses documented"
@@ -436,7 +417,7 @@ fn system_call_failures_say_what_we_were_doing_in_the_chosen_language() {
         let out = ipcdemo(&["--lang", lang, "named", "--path", path_str(&fifo)])
             .assert()
             .code(1);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = stderr_text(&out);
         let wanted = format!("{expected}{}: Not a directory", file.join("sub").display());
         assert!(stderr.starts_with(&wanted), "{lang}: {stderr}");
     }
@@ -446,7 +427,7 @@ fn system_call_failures_say_what_we_were_doing_in_the_chosen_language() {
 /// The lesson map as `ipcdemo` alone prints it.
 fn lesson_map() -> String {
     let out = ipcdemo(&[]).assert().success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    stdout_text(&out)
 }
 
 #[test]
@@ -454,7 +435,7 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     let map = lesson_map();
     assert!(map.lines().count() >= 10, "{map}");
     let help = ipcdemo(&["--help"]).assert().success();
-    let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
+    let help = stdout_text(&help);
     assert!(help.contains(&map), "--help lacks the map:\n{help}");
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -488,7 +469,7 @@ fn spanish_speaks_through_flag_and_locale() {
             cmd.env("LANG", lang);
         }
         let out = cmd.assert().success();
-        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let stdout = stdout_text(&out);
         assert!(
             stdout
                 .lines()
@@ -496,11 +477,11 @@ fn spanish_speaks_through_flag_and_locale() {
             "{stdout}"
         );
         assert!(stdout.contains(" envió [Spam 000] a las "), "{stdout}");
-        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let stderr = stderr_text(&out);
         assert!(stderr.contains("resumen: 3 mensajes, 24 bytes"), "{stderr}");
     }
     let map = ipcdemo(&["--lang", "es"]).assert().success();
-    let map = String::from_utf8(map.get_output().stdout.clone()).unwrap();
+    let map = stdout_text(&map);
     assert!(
         map.contains("ipcdemo named") && !map.contains("The lessons"),
         "{map}"
@@ -527,7 +508,7 @@ fn atomic_tables_line_up_in_every_language() {
         ])
         .assert()
         .success();
-        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let stdout = stdout_text(&out);
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), 5, "{lang}: {stdout}");
         assert!(lines[0].ends_with(verdict), "{lang}: {}", lines[0]);
@@ -561,7 +542,7 @@ fn figures_in_portuguese_tables_use_the_decimal_comma() {
     ])
     .assert()
     .success();
-    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let stdout = stdout_text(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     let gib = lines[1].split_whitespace().nth(2).unwrap();
     assert!(gib.contains(',') && !gib.contains('.'), "{stdout}");
@@ -662,7 +643,7 @@ fn prose_on_a_terminal_wraps_at_its_width() {
         .env("COLUMNS", "60")
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&piped.get_output().stderr).to_string();
+    let stderr = stderr_text(&piped);
     assert!(
         stderr
             .lines()

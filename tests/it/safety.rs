@@ -9,7 +9,6 @@ use std::process::Command;
 use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Uid, chown};
 
-use crate::endings::wait_for_wchan;
 use crate::util::*;
 
 /// A temporary folder that nobody (uid 65534) owns and may write in.
@@ -280,11 +279,7 @@ fn a_zero_length_seqpacket_record_is_a_message_not_a_hang_up() {
     let done = father.finish();
     let (code, _) = finish_child("python son", python);
     assert_eq!(code, Some(0));
-    let events: Vec<serde_json::Value> = done
-        .stdout
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events: Vec<serde_json::Value> = json_lines(&done.stdout);
     let received: Vec<&serde_json::Value> =
         events.iter().filter(|e| e["event"] == "received").collect();
     assert_eq!(received.len(), 2, "{:?}", done.stdout);
@@ -348,13 +343,13 @@ fn extreme_numbers_are_refused_at_parse_time_with_the_limit() {
         (vec!["named", "--count", "1000000001"], "1..=1000000000"),
     ] {
         let out = ipcdemo(&args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let stderr = stderr_text(&out);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
     // And the limits are in --help.
     let help = ipcdemo(&["bench", "--help"]).assert().success();
-    let help = String::from_utf8_lossy(&help.get_output().stdout).to_string();
+    let help = stdout_text(&help);
     assert!(
         help.contains("1 to 10000000") && help.contains("1 to 1T"),
         "{help}"
@@ -375,7 +370,7 @@ fn a_receipt_never_appears_before_its_send() {
         ])
         .assert()
         .success();
-        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        let stdout = stdout_text(&out);
         let (mut sent, mut received) = (0usize, 0usize);
         for line in stdout.lines() {
             if line.starts_with("Son ") {
@@ -405,7 +400,7 @@ fn every_json_time_has_six_decimals_at_most() {
     ])
     .assert()
     .success();
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stdout = stdout_text(&out);
     let mut kinds = Vec::new();
     for line in stdout.lines() {
         // The raw text, not the parsed float: 7 decimals would show here.
@@ -449,11 +444,7 @@ fn a_long_fifo_line_is_shown_in_pieces_labelled_as_such() {
     });
     assert_eq!(code, Some(0), "{stderr}");
     let done = father.finish();
-    let events: Vec<serde_json::Value> = done
-        .stdout
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events: Vec<serde_json::Value> = json_lines(&done.stdout);
     let received: Vec<&serde_json::Value> =
         events.iter().filter(|e| e["event"] == "received").collect();
     assert_eq!(received.len(), 2, "{:?}", done.stdout);

@@ -10,7 +10,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use crate::endings::wait_for_wchan;
 use crate::util::*;
 
 fn json_lines(stdout: &[String]) -> Vec<Value> {
@@ -72,7 +71,7 @@ fn a_thousand_signals_sent_while_blocked_arrive_as_exactly_one() {
     assert_eq!(s["received"], 1);
     assert_eq!(s["merged"], 999);
     // The sender the kernel recorded is the son, not the father.
-    assert_ne!(received[0]["from"], s["pid"]);
+    assert_ne!(received[0]["sender"], s["pid"]);
     assert!(stderr.contains("stays blocked and pending"), "{stderr}");
 }
 
@@ -202,10 +201,10 @@ fn the_son_shows_each_send_before_its_receipt() {
     for (s, r) in sent.iter().zip(&received) {
         assert_eq!(s["value"], r["value"]);
         assert_eq!(
-            s["pid"], r["from"],
+            s["pid"], r["sender"],
             "the kernel names the son as the sender"
         );
-        assert_eq!(s["to"], r["pid"]);
+        assert_eq!(s["target"], r["pid"]);
         assert!(s["time"].as_f64() <= r["time"].as_f64(), "{s} {r}");
     }
 }
@@ -228,7 +227,7 @@ fn a_son_in_another_terminal_signals_a_father_on_its_own() {
         .success();
     let son_stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        son_stderr.contains(&format!(": 5 SIGRTMIN+1 sent to {pid}")),
+        son_stderr.contains(&format!(": 5 SIGRTMIN+1 sent to process {pid}")),
         "{son_stderr}"
     );
     let done = father.finish();
@@ -391,7 +390,7 @@ fn every_stop_signal_ends_every_kind_of_signal_run_and_its_son() {
             let son = match what {
                 "forked realtime" => {
                     let line: Value = serde_json::from_str(&run.next_line()).unwrap();
-                    Some(Pid::from_raw(line["from"].as_i64().unwrap() as i32))
+                    Some(Pid::from_raw(line["sender"].as_i64().unwrap() as i32))
                 }
                 "alarm" => {
                     run.next_line();
@@ -487,7 +486,7 @@ fn a_son_killed_by_someone_else_is_reported() {
         ipcdemo_std(&["--json", "signal", "--realtime", "--count", "1000000000"]),
     );
     let line: Value = serde_json::from_str(&run.next_line()).unwrap();
-    let son = Pid::from_raw(line["from"].as_i64().unwrap() as i32);
+    let son = Pid::from_raw(line["sender"].as_i64().unwrap() as i32);
     kill(son, Signal::SIGKILL).unwrap();
     let done = run.finish();
     assert_eq!(done.code, Some(1), "{done:?}");
@@ -524,7 +523,7 @@ fn a_son_on_its_own_stopped_by_a_signal_says_what_it_sent() {
     let lines = json_lines(&done.stdout);
     let s = summary(&lines);
     assert_eq!(s["role"], "son");
-    assert_eq!(s["to"].as_i64(), Some(father.pid().as_raw() as i64));
+    assert_eq!(s["target"].as_i64(), Some(father.pid().as_raw() as i64));
     assert!(s["sent"].as_u64().unwrap() >= 1, "{s}");
     assert!(s["received"].is_null());
     assert!(alive(father.pid()));
@@ -540,7 +539,7 @@ fn a_father_killed_mid_run_takes_its_son_along() {
         ipcdemo_std(&["--json", "signal", "--realtime", "--count", "1000000000"]),
     );
     let line: Value = serde_json::from_str(&run.next_line()).unwrap();
-    let son = Pid::from_raw(line["from"].as_i64().unwrap() as i32);
+    let son = Pid::from_raw(line["sender"].as_i64().unwrap() as i32);
     run.signal(Signal::SIGKILL);
     assert_eq!(run.finish().signal, Some(9));
     // PR_SET_PDEATHSIG: the son gets SIGTERM when its father dies; init reaps it.

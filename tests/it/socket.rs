@@ -197,7 +197,9 @@ fn a_stale_socket_is_replaced() {
         "socket father",
         ipcdemo_std(&["socket", "--count", "1", "--path", path_str(&path)]),
     );
-    std::thread::sleep(Duration::from_millis(200));
+    // The stale file is there from the start: wait for the father to listen (in poll(2)),
+    // not for the path to exist.
+    wait_for_wchan(f.pid(), "poll");
     assert_eq!(son(&path, &["--count", "1"]).finish().code, Some(0));
     let done = f.finish();
     assert_eq!(done.code, Some(0), "{}", done.stderr);
@@ -217,7 +219,7 @@ fn a_socket_with_a_live_father_is_refused() {
     let out = ipcdemo(&["socket", "--path", path_str(&path)])
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains(&format!(
             "another father is listening on {}",
@@ -248,7 +250,7 @@ fn a_son_without_a_father_fails_at_once_and_says_why() {
         .assert()
         .code(1);
     assert!(started.elapsed() < Duration::from_secs(5));
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(
         stderr.contains("no father is listening") && stderr.contains("nothing is there"),
         "{stderr}"
@@ -258,7 +260,7 @@ fn a_son_without_a_father_fails_at_once_and_says_why() {
     let out = ipcdemo(&["socket", "--son", "--path", path_str(&path)])
         .assert()
         .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = stderr_text(&out);
     assert!(stderr.contains("connection refused"), "{stderr}");
 }
 
@@ -331,7 +333,7 @@ fn the_socket_file_is_removed_after_every_stop_signal() {
         let dir = temp_dir();
         let path = dir.path().join("socket");
         let f = father(&path, &[]);
-        std::thread::sleep(Duration::from_millis(100));
+        wait_for_wchan(f.pid(), "poll"); // listening, waiting for a son
         f.signal(signal);
         let done = f.finish();
         assert_eq!(done.signal, Some(signal as i32), "{done:?}");
@@ -460,17 +462,31 @@ fn a_son_killed_mid_run_costs_the_others_nothing() {
 fn a_path_too_long_for_a_socket_address_is_explained() {
     let dir = temp_dir();
     let long = dir.path().join("x".repeat(120));
-    for side in [&["socket"][..], &["socket", "--son"][..]] {
+    let path = long.display();
+    // The father cannot bind it, and says why; the son looks first and finds nothing there,
+    // which is also true: no father can ever listen at such a path.
+    let cases: [(&[&str], String); 2] = [
+        (
+            &["socket"],
+            format!(
+                "error: {path} is too long for a Unix socket address (at most 107 bytes, \
+                 unix(7), and the father needs room for a private name beside it); pass a \
+                 shorter --path\n"
+            ),
+        ),
+        (
+            &["socket", "--son"],
+            format!(
+                "error: no father is listening on {path} (nothing is there): unlike a FIFO, \
+                 connect(2) does not wait; start `ipcdemo socket` first\n"
+            ),
+        ),
+    ];
+    for (side, expected) in cases {
         let mut args = side.to_vec();
         args.extend(["--path", path_str(&long)]);
         let out = ipcdemo(&args).assert().code(1);
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        // The son finds nothing there first; the father cannot bind it.
-        assert!(
-            stderr.contains("too long for a Unix socket address")
-                || stderr.contains("nothing is there"),
-            "{args:?}: {stderr}"
-        );
+        assert_eq!(stderr_text(&out), expected, "{args:?}");
     }
 }
 

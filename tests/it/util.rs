@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use serde_json::Value;
 
 /// Long enough for a loaded 2-core CI machine, short enough to notice a hang.
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -125,18 +126,7 @@ impl Running {
 
     /// Waits for exit (killing it at the deadline) and returns status and all output.
     pub fn finish(mut self) -> Finished {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait works") {
-                break status;
-            }
-            if started.elapsed() > DEADLINE {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("{} did not exit within {DEADLINE:?}", self.what);
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
+        let status = wait_for_exit(&self.what, &mut self.child);
         let mut stdout = std::mem::take(&mut self.stdout_seen);
         while let Ok(line) = self.stdout_lines.recv_timeout(Duration::from_secs(5)) {
             stdout.push(line);
@@ -188,18 +178,7 @@ pub fn finish_child(what: &str, child: Child) -> (Option<i32>, String) {
 
 /// As [`finish_child`], with the whole status (to see a death by a signal).
 pub fn finish_child_status(what: &str, mut child: Child) -> (std::process::ExitStatus, String) {
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait works") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not exit within {DEADLINE:?}");
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let status = wait_for_exit(what, &mut child);
     let mut stderr = String::new();
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
@@ -271,17 +250,120 @@ pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
 }
 
-/// Waits until something exists at `path` (a father has made its FIFO or socket).
-pub fn wait_for_path(path: &Path) {
+/// Asks `ready` every few milliseconds until it says yes (`Some`), or the deadline passes
+/// (`None`). Every wait in these tests goes through here: on a file, a process's state or its
+/// exit, never a sleep that hopes something has happened by then.
+pub fn poll_until<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + DEADLINE;
-    while std::fs::symlink_metadata(path).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{} never appeared",
-            path.display()
-        );
+    loop {
+        if let Some(done) = ready() {
+            return Some(done);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// As [`poll_until`], panicking with `what` (worked out then, so it can say what it saw) at
+/// the deadline.
+pub fn wait_until<T>(what: impl FnOnce() -> String, ready: impl FnMut() -> Option<T>) -> T {
+    poll_until(ready).unwrap_or_else(|| panic!("waited {DEADLINE:?}: {}", what()))
+}
+
+/// Waits for `child` to exit; kills it and panics, naming `what`, at the deadline.
+pub fn wait_for_exit(what: &str, child: &mut Child) -> std::process::ExitStatus {
+    match poll_until(|| child.try_wait().expect("try_wait works")) {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not exit within {DEADLINE:?}");
+        }
+    }
+}
+
+/// Waits until something exists at `path` (a father has made its FIFO or socket).
+pub fn wait_for_path(path: &Path) {
+    wait_until(
+        || format!("{} never appeared", path.display()),
+        || std::fs::symlink_metadata(path).ok(),
+    );
+}
+
+/// What `pid` sleeps in (`/proc/<pid>/wchan`), followed by what each of its threads does.
+pub fn wchan(pid: Pid) -> String {
+    let mut found = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let path = task.path().join("wchan");
+            found.push(' ');
+            found.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+        }
+    }
+    found
+}
+
+/// Waits until the main thread of `pid` sleeps in a kernel function whose name contains
+/// `what`: `wait_for_partner` (a FIFO's open(2)), `pipe_read`, `pipe_write` (`anon_pipe_write`
+/// on some kernels), `poll`.
+pub fn wait_for_wchan(pid: Pid, what: &str) {
+    wait_until(
+        || format!("{pid} never blocked in {what}: {}", wchan(pid)),
+        || {
+            std::fs::read_to_string(format!("/proc/{pid}/wchan"))
+                .ok()
+                .filter(|main| main.contains(what))
+        },
+    );
+}
+
+/// As [`wait_for_wchan`], for any thread of `pid`.
+pub fn wait_for_any_thread(pid: Pid, what: &str) {
+    wait_until(
+        || format!("{pid}: no thread in {what}: {}", wchan(pid)),
+        || wchan(pid).contains(what).then_some(()),
+    );
+}
+
+/// What a finished command printed: an assert_cmd assertion or a std `Output`.
+pub trait Printed {
+    fn printed(&self) -> &std::process::Output;
+}
+
+impl Printed for assert_cmd::assert::Assert {
+    fn printed(&self) -> &std::process::Output {
+        self.get_output()
+    }
+}
+
+impl Printed for std::process::Output {
+    fn printed(&self) -> &std::process::Output {
+        self
+    }
+}
+
+/// Its stdout as text (ipcdemo writes UTF-8, so anything else fails the test).
+pub fn stdout_text(out: &impl Printed) -> String {
+    String::from_utf8(out.printed().stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Its stderr as text (ipcdemo writes UTF-8, so anything else fails the test).
+pub fn stderr_text(out: &impl Printed) -> String {
+    String::from_utf8(out.printed().stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Each line parsed as the one JSON object `--json` prints per line; panics naming the line
+/// that is not one.
+pub fn json_lines<L: AsRef<str>>(lines: impl IntoIterator<Item = L>) -> Vec<Value> {
+    lines
+        .into_iter()
+        .map(|line| {
+            let line = line.as_ref();
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"))
+        })
+        .collect()
 }
 
 /// The lines of `stdout` that start with `prefix`, data only.
@@ -351,7 +433,7 @@ impl ForeignFiles {
                 let mut args = side.to_vec();
                 args.extend(["--path", path_str(&path)]);
                 let out = ipcdemo(&args).assert().code(1);
-                let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+                let stderr = stderr_text(&out);
                 let expected = expected
                     .replace("{path}", &path.display().to_string())
                     .replace("{kind}", kind);

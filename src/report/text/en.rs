@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
-    son_command,
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, signal_kill_command,
+    signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
-    ProcessEnd, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial,
+    PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -51,9 +51,10 @@ impl Words for En {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
                     None => format!("{who} {pid} received [{data}] at {time}"),
                 };
@@ -73,15 +74,26 @@ impl Words for En {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} accepted son {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} saw son {son} hang up at {time}"),
+            Event::Sent { data, .. } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} accepted son {son} (uid {uid})"),
+                    None => {
+                        format!("{who} {pid} accepted son {son} (TCP: an address, no credentials)")
+                    }
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} saw son {son} hang up at {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} got the answer [{}] after {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -109,29 +121,40 @@ impl Words for En {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
-            Event::SignalSent { signal, to, value } => match value {
-                Some(v) => format!(
-                    "{who} {pid} sent {} with value {v} to {to} at {time}",
-                    signal.name()
-                ),
-                None => format!("{who} {pid} sent {} to {to} at {time}", signal.name()),
-            },
-            Event::SignalReceived {
+            Event::SignalSent {
                 signal,
-                from,
+                target: to,
                 value,
             } => match value {
                 Some(v) => format!(
-                    "{who} {pid} received {} with value {v} from {from} at {time}",
+                    "{who} {pid} sent {} with value {v} to process {to} at {time}",
                     signal.name()
                 ),
                 None => format!(
-                    "{who} {pid} received {} from {from} at {time}",
+                    "{who} {pid} sent {} to process {to} at {time}",
                     signal.name()
                 ),
             },
-            Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} could not queue {} with value {value} to {to}: sigqueue(3) failed \
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} received {} with value {v} from process {from} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} received {} from process {from} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} could not queue {} with value {value} to process {to}: sigqueue(3) failed \
                  with EAGAIN (the queue is full) at {time}",
                 signal.name()
             ),
@@ -196,6 +219,14 @@ impl Words for En {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "father: listening on {address} (TCP); run `ipcdemo socket --son --tcp {address}` \
+                 in another terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "warning: {address} is not loopback: others on the network can connect to this \
+                 father and send it anything"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "replaced the stale socket {} (nobody listened: a father killed with -9)",
                 p.display()
@@ -206,9 +237,13 @@ impl Words for En {
                 count(n as u64, "son", "sons")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} (it rounds up to a \
-                 power-of-two number of pages)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: asked for {}, the kernel granted {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exactly: a power-of-two number of pages already)"
+                } else {
+                    "(it rounds up to a power-of-two number of pages)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "warning: {}; going on with the size the pipe has",
@@ -299,6 +334,24 @@ impl Words for En {
                 "another father is listening on {}; stop it or pass another --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} is in use (EADDRINUSE): another program listens there; stop it or pick \
+                 another port (--tcp 0 picks a free one)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "nobody listens on {a} (connection refused): start `ipcdemo socket --tcp PORT` \
+                 first and give the son the port it prints"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} cannot be reached from here (no route): check the address")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} is not an address this machine can use (unknown host, or not one of its \
+                 own addresses to listen on); try 127.0.0.1:PORT"
+            ),
+            Error::SonNeedsPort => "a son needs the father's port: port 0 only means \"any free \
+                                    port\" to a father, which prints the one it got"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "no father is listening on {} (nothing is there): unlike a FIFO, connect(2) \
                  does not wait; start `ipcdemo socket` first",
@@ -470,6 +523,8 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
+            Doing::WritingTrace => format!("writing the trace {p}"),
             Doing::Locking => format!("locking {p}"),
             Doing::BlockingSignals => "blocking the lesson's signals".into(),
             Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
@@ -621,8 +676,10 @@ impl Words for En {
         };
         let mut line = match (r.role, r.sent) {
             (Role::Son, _) => {
-                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
-                format!("son {pid}: {sent} {signal} sent to {to}{refused}")
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("son {pid}: {sent} {signal} sent to process {to}{refused}")
             }
             (Role::Father, Some(_)) if !r.realtime => {
                 let merged = r.merged.unwrap_or(0);
@@ -694,6 +751,10 @@ impl Words for En {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
                                 message boundaries; read(2) returns whatever has arrived, up to \
                                 the size asked (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "why: TCP is a byte stream too, and carries no credentials: the \
+                         father knows each son by its address and port, not by who runs it \
+                         (tcp(7))"
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
@@ -868,6 +929,46 @@ impl Words for En {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "the father spent {} % of the time waiting in read(2) ({} of {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "son".into(),
+            TimelineWord::Father => "father".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "write".into(),
+            TimelineWord::Writes(n) => count(n, "write", "writes"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "end of file".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes written and not \
+                                                   yet read, counted from each write's call to \
+                                                   each read's return, so at any instant an \
+                                                   upper bound"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting in the FIFO \
+                                                   just before each read (FIONREAD); with \
+                                                   several sons writing, a FIFO cannot tell \
+                                                   whose bytes they are, so no write is drawn"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting on that \
+                                                     son's connection just before each read \
+                                                     (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!("atomic [{step}/{steps}] {}-byte records…", record_size)
     }

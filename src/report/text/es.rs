@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
-    son_command,
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, signal_kill_command,
+    signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
-    ProcessEnd, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial,
+    PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -59,9 +59,10 @@ impl Words for Es {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => {
                         format!("{who} {pid} recibió [{data}] del hijo {son} a las {time}")
                     }
@@ -83,15 +84,28 @@ impl Words for Es {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
-            Event::Accepted { son, uid } => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
-            Event::Left { son } => format!("{who} {pid} vio que el hijo {son} colgó a las {time}"),
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} envió [{}] a las {time}", data.escaped())
+            }
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceptó al hijo {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceptó al hijo {son} (TCP: una dirección, sin credenciales)"
+                    ),
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} vio que el hijo {son} colgó a las {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recibió la respuesta [{}] después de {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -120,29 +134,40 @@ impl Words for Es {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
-            Event::SignalSent { signal, to, value } => match value {
-                Some(v) => format!(
-                    "{who} {pid} envió {} con valor {v} a {to} a las {time}",
-                    signal.name()
-                ),
-                None => format!("{who} {pid} envió {} a {to} a las {time}", signal.name()),
-            },
-            Event::SignalReceived {
+            Event::SignalSent {
                 signal,
-                from,
+                target: to,
                 value,
             } => match value {
                 Some(v) => format!(
-                    "{who} {pid} recibió {} con valor {v} de {from} a las {time}",
+                    "{who} {pid} envió {} con valor {v} al proceso {to} a las {time}",
                     signal.name()
                 ),
                 None => format!(
-                    "{who} {pid} recibió {} de {from} a las {time}",
+                    "{who} {pid} envió {} al proceso {to} a las {time}",
                     signal.name()
                 ),
             },
-            Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} no pudo encolar {} con valor {value} para {to}: sigqueue(3) falló con \
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recibió {} con valor {v} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recibió {} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} no pudo encolar {} con valor {value} para el proceso {to}: sigqueue(3) falló con \
                  EAGAIN (la cola está llena) a las {time}",
                 signal.name()
             ),
@@ -209,6 +234,14 @@ impl Words for Es {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "padre: escuchando en {address} (TCP); ejecute `ipcdemo socket --son --tcp \
+                 {address}` en otra terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "advertencia: {address} no es loopback: otros en la red pueden conectarse a este \
+                 padre y enviarle cualquier cosa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
                  -9)",
@@ -220,9 +253,13 @@ impl Words for Es {
                 count(n as u64, "hijo", "hijos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} (redondea hacia \
-                 arriba a un número de páginas que sea potencia de dos)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: se pidieron {}, el núcleo concedió {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exactamente: ya es un número de páginas potencia de dos)"
+                } else {
+                    "(redondea hacia arriba a un número de páginas que sea potencia de dos)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",
@@ -314,6 +351,25 @@ impl Words for Es {
                 "otro padre está escuchando en {}; deténgalo o pase otro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está en uso (EADDRINUSE): otro programa escucha allí; deténgalo o elija otro \
+                 puerto (--tcp 0 elige uno libre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "nadie escucha en {a} (conexión rechazada): ejecute `ipcdemo socket --tcp PUERTO` \
+                 primero y dele al hijo el puerto que muestre"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} no es alcanzable desde aquí (sin ruta): revise la dirección")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} no es una dirección que esta máquina pueda usar (host desconocido, o no es \
+                 una dirección propia para escuchar); pruebe 127.0.0.1:PUERTO"
+            ),
+            Error::SonNeedsPort => "un hijo necesita el puerto del padre: el puerto 0 solo \
+                                    significa \"cualquier puerto libre\" para un padre, que \
+                                    muestra el que obtuvo"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "ningún padre está escuchando en {} (no hay nada ahí): a diferencia de un FIFO, \
                  connect(2) no espera; primero inicie `ipcdemo socket`",
@@ -494,6 +550,8 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
+            Doing::WritingTrace => format!("escribiendo la traza {p}"),
             Doing::Locking => format!("bloqueando {p}"),
             Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -651,8 +709,10 @@ impl Words for Es {
         };
         let mut line = match (r.role, r.sent) {
             (Role::Son, _) => {
-                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
-                format!("hijo {pid}: {sent} {signal} enviadas a {to}{refused}")
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("hijo {pid}: {sent} {signal} enviadas al proceso {to}{refused}")
             }
             (Role::Father, Some(_)) if !r.realtime => {
                 let merged = r.merged.unwrap_or(0);
@@ -724,6 +784,10 @@ impl Words for Es {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
                                 sin límites entre mensajes; read(2) devuelve lo que haya \
                                 llegado, hasta el tamaño pedido (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "por qué: TCP también es un flujo de bytes, y no lleva \
+                         credenciales: el padre conoce a cada hijo por su dirección y puerto, no \
+                         por quién lo ejecuta (tcp(7))"
                 .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
@@ -907,6 +971,48 @@ impl Words for Es {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "el padre pasó el {} % del tiempo esperando en read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "hijo".into(),
+            TimelineWord::Father => "padre".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escribe".into(),
+            TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fin de archivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes escritos y \
+                                                   aún no leídos, contados desde la llamada de \
+                                                   cada escritura hasta el retorno de cada \
+                                                   lectura, así que en cada instante una cota \
+                                                   superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                   el FIFO justo antes de cada lectura \
+                                                   (FIONREAD); con varios hijos escribiendo, un \
+                                                   FIFO no sabe de quién son los bytes, así que \
+                                                   no se dibuja ninguna escritura"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                     la conexión de ese hijo justo antes de cada \
+                                                     lectura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

@@ -106,6 +106,10 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// "the father spent 87 % of the time waiting".
+    fn waiting(&self, waiting: &crate::event::Waiting) -> String;
+    /// The words of the timeline.
+    fn timeline(&self, word: TimelineWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
@@ -119,8 +123,10 @@ pub trait Words: Sync {
             let text = self.num(seconds, 3);
             let text = text.trim_end_matches('0');
             format!("{} s", text.trim_end_matches(['.', ',']))
-        } else {
+        } else if d.as_millis() > 0 {
             format!("{} ms", d.as_millis())
+        } else {
+            format!("{} µs", d.as_micros())
         }
     }
 
@@ -132,6 +138,22 @@ pub trait Words: Sync {
             mark => text.replace('.', &mark.to_string()),
         }
     }
+}
+
+/// The words a timeline needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineWord {
+    Son,
+    Father,
+    Pipe,
+    Write,
+    /// How many writes a read carried.
+    Writes(u64),
+    /// How long a read waited, in ms.
+    Waited(f64),
+    EndOfFile,
+    /// What the middle column means.
+    Legend(crate::event::Channel),
 }
 
 /// One part of a bench row's mode.
@@ -195,6 +217,14 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 }
 
 pub use crate::units::human_bytes;
+
+/// A socket son as the father names it: its pid, or its TCP address and port.
+pub fn son_name(son: crate::event::SonId) -> String {
+    match son {
+        crate::event::SonId::Process { son } => son.to_string(),
+        crate::event::SonId::Address { peer } => peer.to_string(),
+    }
+}
 
 /// The exact command a socket son needs to reach this father (not words: a command line).
 pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
@@ -333,5 +363,6 @@ fn push_line(out: &mut String, line: &str, indent: usize) {
     out.push_str(line);
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(test)]
 mod tests;

@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, human_bytes, signal_kill_command, signal_son_command,
-    son_command,
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, signal_kill_command,
+    signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, PingPongReport,
-    ProcessEnd, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial,
+    PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -51,9 +51,10 @@ impl Words for Pt {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son {
+                let mut line = match son.map(son_name) {
                     Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
                     None => format!("{who} {pid} recebeu [{data}] às {time}"),
                 };
@@ -73,17 +74,28 @@ impl Words for Pt {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
-            Event::Accepted { son, uid } => {
-                format!("{who} {pid} aceitou o filho {son} (uid {uid})")
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} enviou [{}] às {time}", data.escaped())
             }
-            Event::Left { son } => format!("{who} {pid} viu o filho {son} desligar às {time}"),
+            Event::Accepted { son, uid } => {
+                let son = son_name(son);
+                match uid {
+                    Some(uid) => format!("{who} {pid} aceitou o filho {son} (uid {uid})"),
+                    None => format!(
+                        "{who} {pid} aceitou o filho {son} (TCP: um endereço, sem credenciais)"
+                    ),
+                }
+            }
+            Event::Left { son } => {
+                let son = son_name(son);
+                format!("{who} {pid} viu o filho {son} desligar às {time}")
+            }
             Event::Answered { data, rtt_us } => format!(
                 "{who} {pid} recebeu a resposta [{}] em {} µs",
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -111,26 +123,40 @@ impl Words for Pt {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
-            Event::SignalSent { signal, to, value } => match value {
-                Some(v) => format!(
-                    "{who} {pid} enviou {} com valor {v} para {to} às {time}",
-                    signal.name()
-                ),
-                None => format!("{who} {pid} enviou {} para {to} às {time}", signal.name()),
-            },
-            Event::SignalReceived {
+            Event::SignalSent {
                 signal,
-                from,
+                target: to,
                 value,
             } => match value {
                 Some(v) => format!(
-                    "{who} {pid} recebeu {} com valor {v} de {from} às {time}",
+                    "{who} {pid} enviou {} com valor {v} para o processo {to} às {time}",
                     signal.name()
                 ),
-                None => format!("{who} {pid} recebeu {} de {from} às {time}", signal.name()),
+                None => format!(
+                    "{who} {pid} enviou {} para o processo {to} às {time}",
+                    signal.name()
+                ),
             },
-            Event::SignalRefused { signal, to, value } => format!(
-                "{who} {pid} não conseguiu enfileirar {} com valor {value} para {to}: sigqueue(3) \
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recebeu {} com valor {v} do processo {from} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recebeu {} do processo {from} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} não conseguiu enfileirar {} com valor {value} para o processo {to}: sigqueue(3) \
                  falhou com EAGAIN (a fila está cheia) às {time}",
                 signal.name()
             ),
@@ -195,6 +221,14 @@ impl Words for Pt {
                     path.display()
                 )
             }
+            Note::TcpListening { address } => format!(
+                "pai: escutando em {address} (TCP); rode `ipcdemo socket --son --tcp {address}` \
+                 em outro terminal"
+            ),
+            Note::OpenToNetwork { address } => format!(
+                "aviso: {address} não é loopback: outros na rede podem se conectar a este pai e \
+                 mandar qualquer coisa"
+            ),
             Note::StaleSocketReplaced(p) => format!(
                 "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
                 p.display()
@@ -205,9 +239,13 @@ impl Words for Pt {
                 count(n as u64, "filho", "filhos")
             ),
             Note::PipeSizeGranted { wanted, granted } => format!(
-                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} (arredonda para cima, para \
-                 uma potência de 2 de páginas)",
-                count(wanted as u64, "byte", "bytes")
+                "F_SETPIPE_SZ: pedido de {}, o kernel deu {granted} {}",
+                count(wanted as u64, "byte", "bytes"),
+                if granted == wanted {
+                    "(exatamente: já é uma potência de 2 de páginas)"
+                } else {
+                    "(arredonda para cima, para uma potência de 2 de páginas)"
+                }
             ),
             Note::PipeSizeRefused(ref refused) => format!(
                 "aviso: {}; seguindo com o tamanho atual",
@@ -303,6 +341,25 @@ impl Words for Pt {
                 "outro pai já está escutando em {}; pare-o ou use outro --path",
                 p.display()
             ),
+            Error::AddressInUse(a) => format!(
+                "{a} está em uso (EADDRINUSE): outro programa escuta lá; pare-o ou escolha outra \
+                 porta (--tcp 0 escolhe uma livre)"
+            ),
+            Error::ConnectionRefused(a) => format!(
+                "ninguém escuta em {a} (conexão recusada): rode `ipcdemo socket --tcp PORTA` \
+                 primeiro e dê ao filho a porta que ele mostrar"
+            ),
+            Error::Unreachable(a) => {
+                format!("{a} não é alcançável daqui (sem rota): confira o endereço")
+            }
+            Error::BadAddress(a) => format!(
+                "{a} não é um endereço que esta máquina possa usar (host desconhecido, ou não é \
+                 um endereço seu para escutar); tente 127.0.0.1:PORTA"
+            ),
+            Error::SonNeedsPort => "um filho precisa da porta do pai: porta 0 só quer dizer \
+                                    \"qualquer porta livre\" para um pai, que mostra a que \
+                                    recebeu"
+                .into(),
             Error::NoFatherAtPath(p) => format!(
                 "nenhum pai escutando em {} (não há nada lá): um socket não espera como um FIFO; \
                  rode `ipcdemo socket` primeiro",
@@ -483,6 +540,8 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
+            Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
             Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -633,8 +692,10 @@ impl Words for Pt {
         };
         let mut line = match (r.role, r.sent) {
             (Role::Son, _) => {
-                let to = r.to.map_or_else(|| "?".to_string(), |to| to.to_string());
-                format!("filho {pid}: {sent} {signal} enviados para {to}{refused}")
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("filho {pid}: {sent} {signal} enviados para o processo {to}{refused}")
             }
             (Role::Father, Some(_)) if !r.realtime => {
                 let merged = r.merged.unwrap_or(0);
@@ -706,6 +767,10 @@ impl Words for Pt {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
                                 sem fronteiras de mensagem; read(2) devolve o que já chegou, até \
                                 o tamanho pedido (pipe(7), unix(7))"
+                .into(),
+            Why::Tcp => "por quê: TCP também é um fluxo de bytes, e não leva credenciais: \
+                         o pai conhece cada filho pelo endereço e porta, não por quem o roda \
+                         (tcp(7))"
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
@@ -887,6 +952,47 @@ impl Words for Pt {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "o pai passou {} % do tempo esperando em read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "filho".into(),
+            TimelineWord::Father => "pai".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escreve".into(),
+            TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fim de arquivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes escritos e \
+                                                   ainda não lidos, contados da chamada de cada \
+                                                   escrita ao retorno de cada leitura, então a \
+                                                   cada instante um limite superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando no \
+                                                   FIFO logo antes de cada leitura (FIONREAD); \
+                                                   com vários filhos escrevendo, um FIFO não \
+                                                   sabe de quem são os bytes, então nenhuma \
+                                                   escrita é desenhada"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando na \
+                                                     conexão daquele filho logo antes de cada \
+                                                     leitura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",

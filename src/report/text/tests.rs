@@ -9,7 +9,7 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial};
+use crate::event::{Data, LinuxOnly, Partial, SonId};
 use crate::sys::sigqueue::SigNo;
 
 fn path() -> PathBuf {
@@ -53,6 +53,11 @@ fn errors() -> Vec<Error> {
             path: p.clone(),
             waited: std::time::Duration::from_millis(1500),
         },
+        Error::AddressInUse("127.0.0.1:5000".into()),
+        Error::ConnectionRefused("127.0.0.1:5000".into()),
+        Error::Unreachable("10.0.0.1:5000".into()),
+        Error::BadAddress("nowhere:5000".into()),
+        Error::SonNeedsPort,
         Error::NoFatherAtPath(p.clone()),
         Error::StaleSocket(p.clone()),
         Error::SocketTypeMismatch(p.clone()),
@@ -152,16 +157,21 @@ fn error_index(e: &Error) -> usize {
         Error::NeedsLinux(LinuxOnly::Pin) => 26,
         Error::AnotherFatherReading { .. } => 27,
         Error::NoAnswer { .. } => 28,
-        Error::NotAStream(_) => 29,
-        Error::NoSuchProcess(_) => 30,
-        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 38,
-        Error::NotASignalFather { .. } => 31,
-        Error::ThreadNotProcess { .. } => 37,
-        Error::WouldKill { ignored: false, .. } => 32,
-        Error::WouldKill { ignored: true, .. } => 33,
-        Error::SignalNotPermitted { .. } => 34,
-        Error::FatherGone { .. } => 35,
-        Error::QueueLimitTooHigh { .. } => 36,
+        Error::AddressInUse(_) => 29,
+        Error::ConnectionRefused(_) => 30,
+        Error::Unreachable(_) => 31,
+        Error::BadAddress(_) => 32,
+        Error::SonNeedsPort => 33,
+        Error::NotAStream(_) => 34,
+        Error::NoSuchProcess(_) => 35,
+        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 36,
+        Error::NotASignalFather { .. } => 37,
+        Error::ThreadNotProcess { .. } => 38,
+        Error::WouldKill { ignored: false, .. } => 39,
+        Error::WouldKill { ignored: true, .. } => 40,
+        Error::SignalNotPermitted { .. } => 41,
+        Error::FatherGone { .. } => 42,
+        Error::QueueLimitTooHigh { .. } => 43,
     }
 }
 
@@ -182,6 +192,12 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::FolderRepaired {
             folder: p,
             was: 0o500,
+        },
+        Note::TcpListening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
+        Note::OpenToNetwork {
+            address: "0.0.0.0:5000".parse().unwrap(),
         },
         Note::SocketListening {
             path: p,
@@ -232,15 +248,17 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::BenchChildFailed(_) => 12,
         Note::FifoAlreadyThere(_) => 13,
         Note::FolderRepaired { .. } => 14,
-        Note::SignalHeld { .. } => 15,
-        Note::SignalSonDone { .. } => 16,
-        Note::QueueLimitSet { .. } => 17,
-        Note::SignalFatherWaiting { .. } => 18,
-        Note::BacklogCapped { .. } => 19,
+        Note::TcpListening { .. } => 15,
+        Note::OpenToNetwork { .. } => 16,
+        Note::SignalHeld { .. } => 17,
+        Note::SignalSonDone { .. } => 18,
+        Note::QueueLimitSet { .. } => 19,
+        Note::SignalFatherWaiting { .. } => 20,
+        Note::BacklogCapped { .. } => 21,
     }
 }
 
-const DOINGS: [Doing; 50] = [
+const DOINGS: [Doing; 52] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -285,6 +303,8 @@ const DOINGS: [Doing; 50] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::SharingMemory,
+    Doing::WritingTrace,
     Doing::BlockingSignals,
     Doing::SettingQueueLimit,
     Doing::ReadingProcess,
@@ -339,12 +359,14 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
-        Doing::BlockingSignals => 44,
-        Doing::SettingQueueLimit => 45,
-        Doing::ReadingProcess => 46,
-        Doing::SendingSignal => 47,
-        Doing::WaitingForSignal => 48,
-        Doing::OpeningPidfd => 49,
+        Doing::SharingMemory => 44,
+        Doing::WritingTrace => 45,
+        Doing::BlockingSignals => 46,
+        Doing::SettingQueueLimit => 47,
+        Doing::ReadingProcess => 48,
+        Doing::SendingSignal => 49,
+        Doing::WaitingForSignal => 50,
+        Doing::OpeningPidfd => 51,
     }
 }
 
@@ -397,19 +419,40 @@ fn events() -> Vec<Event<'static>> {
     vec![
         Event::Received {
             data,
-            son: Some(9),
+            son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            timing: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            timing: None,
         },
-        Event::Sent { data },
-        Event::Accepted { son: 9, uid: 0 },
-        Event::Left { son: 9 },
+        Event::Sent { data, timing: None },
+        Event::Lanes {
+            son: Some(1),
+            father: 2,
+            channel: crate::event::Channel::Pipe,
+        },
+        Event::Accepted {
+            son: SonId::Process { son: 9 },
+            uid: Some(0),
+        },
+        Event::Accepted {
+            son: SonId::Address {
+                peer: "127.0.0.1:40000".parse().unwrap(),
+            },
+            uid: None,
+        },
+        Event::Left {
+            son: SonId::Process { son: 9 },
+        },
+        Event::Listening {
+            address: "127.0.0.1:5000".parse().unwrap(),
+        },
         Event::Answered { data, rtt_us: 12.5 },
         Event::Eof,
         Event::Filled {
@@ -430,27 +473,27 @@ fn events() -> Vec<Event<'static>> {
         },
         Event::SignalSent {
             signal: SigNo::from(Signal::SIGUSR2),
-            to: 42,
+            target: 42,
             value: None,
         },
         Event::SignalSent {
             signal: SigNo::realtime(1),
-            to: 42,
+            target: 42,
             value: Some(7),
         },
         Event::SignalReceived {
             signal: SigNo::from(Signal::SIGUSR2),
-            from: 43,
+            sender: 43,
             value: None,
         },
         Event::SignalReceived {
             signal: SigNo::realtime(1),
-            from: 43,
+            sender: 43,
             value: Some(7),
         },
         Event::SignalRefused {
             signal: SigNo::realtime(1),
-            to: 42,
+            target: 42,
             value: 10,
         },
         Event::AlarmSet { seconds: 5 },
@@ -469,20 +512,23 @@ fn event_index(e: &Event<'_>) -> usize {
         } => 0,
         Event::Received { .. } => 1,
         Event::Sent { .. } => 2,
-        Event::Accepted { .. } => 3,
-        Event::Left { .. } => 4,
-        Event::Answered { .. } => 5,
-        Event::Eof => 6,
-        Event::Filled { partial: false, .. } => 7,
-        Event::Filled { partial: true, .. } => 8,
-        Event::WouldBlock { .. } => 9,
-        Event::SignalSent { value: None, .. } => 10,
-        Event::SignalSent { value: Some(_), .. } => 11,
-        Event::SignalReceived { value: None, .. } => 12,
-        Event::SignalReceived { value: Some(_), .. } => 13,
-        Event::SignalRefused { .. } => 14,
-        Event::AlarmSet { .. } => 15,
-        Event::AlarmRang { .. } => 16,
+        Event::Accepted { uid: Some(_), .. } => 3,
+        Event::Accepted { uid: None, .. } => 4,
+        Event::Left { .. } => 5,
+        Event::Answered { .. } => 6,
+        Event::Eof => 7,
+        Event::Filled { partial: false, .. } => 8,
+        Event::Filled { partial: true, .. } => 9,
+        Event::WouldBlock { .. } => 10,
+        Event::Listening { .. } => 11,
+        Event::Lanes { .. } => 12,
+        Event::SignalSent { value: None, .. } => 13,
+        Event::SignalSent { value: Some(_), .. } => 14,
+        Event::SignalReceived { value: None, .. } => 15,
+        Event::SignalReceived { value: Some(_), .. } => 16,
+        Event::SignalRefused { .. } => 17,
+        Event::AlarmSet { .. } => 18,
+        Event::AlarmRang { .. } => 19,
     }
 }
 
@@ -494,7 +540,7 @@ fn signal_reports() -> Vec<SignalReport> {
         signal: SigNo::from(Signal::SIGUSR2),
         realtime: false,
         held: true,
-        to: None,
+        target: None,
         sent: Some(1000),
         refused: 0,
         queue_full_after: None,
@@ -525,7 +571,7 @@ fn signal_reports() -> Vec<SignalReport> {
     };
     let son = SignalReport {
         role: Role::Son,
-        to: Some(42),
+        target: Some(42),
         received: None,
         merged: None,
         refused: 3,
@@ -578,6 +624,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for why in [
         Why::ByteStream,
         Why::Seqpacket,
+        Why::Tcp,
         Why::SignalsMerge,
         Why::SignalsQueue,
         Why::QueueLimit(10),
@@ -632,6 +679,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         writes: 7,
         partial_writes: 1,
         pipe_buf_bytes: 4096,
+        full: true,
     };
     said.push(("capacity".into(), words.capacity_summary(&report)));
     said.push(("capacity why".into(), words.capacity_why(&report)));
@@ -695,6 +743,26 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    said.push((
+        "waiting".into(),
+        words.waiting(&crate::event::Waiting {
+            waited_s: 0.9,
+            reading_s: 1.0,
+        }),
+    ));
+    for word in [
+        TimelineWord::Son,
+        TimelineWord::Father,
+        TimelineWord::Write,
+        TimelineWord::Writes(2),
+        TimelineWord::Waited(12.0),
+        TimelineWord::EndOfFile,
+        TimelineWord::Legend(crate::event::Channel::Pipe),
+        TimelineWord::Legend(crate::event::Channel::Fifo),
+        TimelineWord::Legend(crate::event::Channel::Socket),
+    ] {
+        said.push((format!("{word:?}"), words.timeline(word)));
+    }
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -754,7 +822,9 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str());
+                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str())
+                // A duration in parentheses reads the same everywhere.
+                || what.starts_with("Waited");
             if theirs == ours && !same_by_nature {
                 // Names such as "vmsplice/splice" may read the same in every language.
                 assert!(

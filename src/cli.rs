@@ -24,7 +24,8 @@ shell shows 128 + its number and stops its loop:
   131  SIGQUIT (Ctrl-\\)              143  SIGTERM
 A second signal while it cleans up ends it at once.";
 
-/// See Unix inter-process communication happen: pipes, FIFOs, sockets and message queues, byte by byte.
+/// See Unix inter-process communication happen: pipes, FIFOs, sockets, signals and message
+/// queues, byte by byte.
 #[derive(Debug, Parser)]
 #[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -70,6 +71,9 @@ pub enum Command {
     /// several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
+    /// signals: standard ones merge, realtime ones queue
+    #[command(after_long_help = SIGNAL_EXAMPLES)]
+    Signal(SignalArgs),
     /// a POSIX message queue: whole messages, priorities that overtake, limits said aloud
     #[command(after_long_help = MQ_EXAMPLES)]
     Mq(MqArgs),
@@ -94,13 +98,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic mq bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic signal mq bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "mq", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -328,6 +332,56 @@ pub struct NamedArgs {
     pub show: ShowArgs,
 }
 
+const SIGNAL_EXAMPLES: &str = "\
+The son sends SIGUSR2, or SIGRTMIN+1 with --realtime and --ping-pong: ipcdemo keeps SIGUSR1
+for itself, to wake its main thread out of a blocked call when Ctrl-C comes.
+
+Examples:
+  ipcdemo signal --blocked                     1000 SIGUSR2 sent while held: 1 arrives
+  ipcdemo signal --realtime --queue-limit 10   10 queued, the rest refused with EAGAIN
+  ipcdemo signal --father                      then `ipcdemo signal --son PID` elsewhere";
+
+/// `ipcdemo signal`: the IPC that carries one bit.
+#[derive(Debug, Args)]
+pub struct SignalArgs {
+    /// Signals the son sends; with --ping-pong, timed round trips; with --father, signals to
+    /// receive before ending (1 to 1000000000) [default: 1000; with --father: until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// The father keeps the signal blocked while the son sends and takes what is pending only
+    /// when the son is done: of N standard signals exactly one arrives (realtime ones all do)
+    #[arg(long, conflicts_with_all = ["father", "son", "ping_pong", "alarm"])]
+    pub blocked: bool,
+    /// Send SIGRTMIN+1 with sigqueue(3), each carrying its sequence number as its value:
+    /// realtime signals queue, and every one arrives, in order
+    #[arg(long, conflicts_with = "alarm")]
+    pub realtime: bool,
+    /// With --realtime: lower the father's RLIMIT_SIGPENDING to N first and hold the signals
+    /// as --blocked does, so sigqueue(3) fails with EAGAIN past N. The limit counts the signals
+    /// pending for every process of your user together (1 to 1000000)
+    #[arg(long, value_name = "N", requires = "realtime", conflicts_with_all = ["father", "son", "ping_pong"], value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_hyphen_values = true)]
+    pub queue_limit: Option<u64>,
+    /// Round trips between father and son, one realtime signal each way, taken with
+    /// sigtimedwait(2) (no handler): median and p99, as `bench --mechanism signal` measures
+    #[arg(long, conflicts_with_all = ["father", "son", "alarm", "show_son"])]
+    pub ping_pong: bool,
+    /// Lutz's signal2.py: alarm(2) for SECONDS, then pause until SIGALRM's handler runs, and
+    /// the time it really took (1 to 3600)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=3600), conflicts_with_all = ["father", "son", "count", "show_son"], allow_hyphen_values = true)]
+    pub alarm: Option<u32>,
+    /// Be only the father: fork no son; wait for `ipcdemo signal --son PID` (or `kill -USR2
+    /// PID`) from another terminal
+    #[arg(long, conflicts_with_all = ["son", "show_son"])]
+    pub father: bool,
+    /// Be only a son and signal the father PID, once /proc shows it is an `ipcdemo signal`
+    /// father that blocks or catches the signal (a wrong target would be killed) (1 to 4194304)
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..=4_194_304), allow_hyphen_values = true)]
+    pub son: Option<i32>,
+    /// Also print each of the son's sends (it then sends more slowly, so fewer signals merge)
+    #[arg(long)]
+    pub show_son: bool,
+}
+
 const MQ_EXAMPLES: &str = "\
 Examples:
   ipcdemo mq --read-after 3s            terminal 1: the father lets messages pile up first
@@ -486,7 +540,20 @@ pub fn command() -> clap::Command {
 /// Parses the command line (clap prints usage errors and exits with status 2).
 pub fn parse() -> Cli {
     let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Bench(bench)) = &cli.command
+        && bench.throughput_only
+        && bench.mechanism.contains(&Mechanism::Signal)
+    {
+        command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--mechanism signal has no throughput to measure (a signal carries one number, \
+                 not a stream of bytes); drop --throughput-only, or measure it with --latency-only",
+            )
+            .exit();
+    }
+    cli
 }
 
 /// The completion script for `shell`, generated from this very definition.

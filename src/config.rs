@@ -4,9 +4,9 @@
 use crate::bench;
 use crate::cli::{
     AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, GlobalArgs, MqArgs, NamedArgs,
-    ShowArgs, SocketArgs,
+    ShowArgs, SignalArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, mq, named, socket};
+use crate::lessons::{anon, atomic, capacity, mq, named, signal, socket};
 use crate::report::text::Lang;
 use crate::report::{Settings, TimelineStyle};
 
@@ -100,6 +100,29 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn signal(args: &SignalArgs) -> signal::Config {
+    let act = if let Some(seconds) = args.alarm {
+        signal::Act::Alarm(seconds)
+    } else if args.ping_pong {
+        signal::Act::PingPong
+    } else if let Some(pid) = args.son {
+        signal::Act::Son(pid)
+    } else if args.father {
+        signal::Act::Father
+    } else {
+        signal::Act::Both
+    };
+    signal::Config {
+        act,
+        count: args.count,
+        realtime: args.realtime,
+        // --queue-limit shows the queue filling: the father must hold what arrives.
+        held: args.blocked || args.queue_limit.is_some(),
+        queue_limit: args.queue_limit,
+        show_son: args.show_son,
     }
 }
 

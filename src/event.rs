@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
 use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, Refusal, SysError};
 
 /// Who is speaking in an event line.
@@ -193,6 +194,38 @@ pub enum Event<'a> {
     },
     /// The kernel refused a write with `EAGAIN`: a blocking writer would sleep here.
     WouldBlock { asked: usize, held: u64 },
+    /// A signal handed to `kill(2)` (no value) or `sigqueue(3)` (with `value`), said just
+    /// before the call.
+    SignalSent {
+        signal: SigNo,
+        /// The pid it is sent to.
+        target: i32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<i32>,
+    },
+    /// A signal taken with `sigtimedwait(2)`.
+    SignalReceived {
+        signal: SigNo,
+        /// The sender's pid, as the kernel recorded it (`si_pid`).
+        sender: i32,
+        /// The value `sigqueue(3)` carried; none for `kill(2)`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<i32>,
+    },
+    /// `sigqueue(3)` failed with `EAGAIN`: the queue of pending signals for this user is full.
+    SignalRefused {
+        signal: SigNo,
+        target: i32,
+        value: i32,
+    },
+    /// `alarm(2)` asked for SIGALRM in `seconds`; now the father pauses.
+    AlarmSet { seconds: u32 },
+    /// SIGALRM's handler ran and the pause ended, `waited_s` seconds after `alarm(2)`.
+    AlarmRang {
+        seconds: u32,
+        #[serde(serialize_with = "micros")]
+        waited_s: f64,
+    },
 }
 
 /// Why a FIFO line is shown before its newline.
@@ -293,6 +326,33 @@ pub enum Note<'a> {
         name: &'a str,
         max_messages: u64,
     },
+    /// signal: the father takes nothing until its son has sent all `count` and exited.
+    SignalHeld {
+        signal: SigNo,
+        count: u64,
+    },
+    /// signal: the son has exited (SIGCHLD); the father now takes what is pending.
+    SignalSonDone {
+        son: i32,
+    },
+    /// signal `--queue-limit`: the father's `RLIMIT_SIGPENDING` is now `limit`, which counts
+    /// the signals pending for every process of the real user `uid`.
+    QueueLimitSet {
+        limit: u64,
+        uid: u32,
+    },
+    /// signal, realtime signals taken as they come: the father's `RLIMIT_SIGPENDING` lowered
+    /// to `limit`, so its backlog cannot fill the queue all processes of `uid` share.
+    BacklogCapped {
+        limit: u64,
+        uid: u32,
+    },
+    /// signal `--father`: waiting; how a son (or `kill`) reaches us.
+    SignalFatherWaiting {
+        pid: i32,
+        signal: SigNo,
+        realtime: bool,
+    },
 }
 
 /// How a child process ended, when it did not end well.
@@ -386,10 +446,10 @@ pub enum Error {
         error: Box<Error>,
     },
     BenchChild(ProcessEnd),
-    /// bench: an answer carried the wrong round number.
+    /// bench and the signal ping-pong: an answer carried the wrong round number.
     RoundMismatch {
         round: u64,
-        got: u8,
+        got: i64,
     },
     /// bench: the bytes read are not the ones written.
     CorruptStream {
@@ -446,10 +506,47 @@ pub enum Error {
         name: String,
         sent: u64,
     },
+    /// bench: a stream channel asked of a mechanism that has none (a signal).
+    NotAStream(Mechanism),
     /// `--pin split` with fewer than two CPUs.
     PinNeedsTwoCpus {
         cpus: usize,
         pin: Pin,
+    },
+    /// signal `--son`: no process has this pid.
+    NoSuchProcess(i32),
+    /// signal `--son`: this pid is a thread of another process, not a process.
+    ThreadNotProcess {
+        tid: i32,
+        process: i32,
+    },
+    /// signal `--son`: this process is not an `ipcdemo signal` father; its command line (empty
+    /// for a kernel thread or a process that has exited).
+    NotASignalFather {
+        pid: i32,
+        cmdline: String,
+    },
+    /// signal `--son`: the father neither blocks nor catches `signal`, so its default action
+    /// would kill it (`ignored`: it throws it away).
+    WouldKill {
+        pid: i32,
+        signal: SigNo,
+        ignored: bool,
+    },
+    /// signal: the kernel refused to let us signal `pid` (`EPERM`: another user's).
+    SignalNotPermitted {
+        pid: i32,
+        signal: SigNo,
+    },
+    /// signal: the father went away (`ESRCH`) after `sent` signals.
+    FatherGone {
+        pid: i32,
+        sent: u64,
+    },
+    /// signal `--queue-limit`: above the hard limit, which only a privileged user may raise.
+    QueueLimitTooHigh {
+        asked: u64,
+        hard: u64,
     },
     /// An option that needs Linux, elsewhere.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
@@ -564,6 +661,14 @@ pub enum Why {
     MessageQueue,
     /// TCP is a byte stream too, and carries no credentials.
     Tcp,
+    /// A pending standard signal is one bit: more of it merge into one (`signal(7)`).
+    SignalsMerge,
+    /// Realtime signals queue: each once, in order, with its value (`signal(7)`).
+    SignalsQueue,
+    /// `RLIMIT_SIGPENDING` (this many) caps the queue per real user: then `EAGAIN`.
+    QueueLimit(u64),
+    /// A signal round trip is two `sigqueue(3)` calls and two wake-ups.
+    SignalPingPong,
 }
 
 /// What the kernel held and how the writes went.
@@ -634,6 +739,81 @@ pub struct QueueReport {
     pub left_in_queue: u64,
 }
 
+/// What a signal run counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalReport {
+    /// Who counted: the father (what arrived, and what its son said it sent) or a son on its own
+    /// (what it sent).
+    pub role: Role,
+    /// SIGUSR2, or SIGRTMIN+1 with `--realtime`.
+    pub signal: SigNo,
+    pub realtime: bool,
+    /// The father took nothing until its son was done (`--blocked`, `--queue-limit`).
+    pub held: bool,
+    /// The pid signalled by a son on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<i32>,
+    /// Signals the kernel accepted from the son (`kill(2)` or `sigqueue(3)` returned 0); null
+    /// where the father cannot know (a father on its own).
+    pub sent: Option<u64>,
+    /// `sigqueue(3)` calls refused with `EAGAIN` (the queue was full); while the father holds,
+    /// each value is tried once.
+    pub refused: u64,
+    /// Signals queued when the first `EAGAIN` came: with `--queue-limit`, the limit minus
+    /// what other processes of the same user had pending then.
+    pub queue_full_after: Option<u64>,
+    /// Times the son found the queue full and waited for room before trying the same value
+    /// again (realtime, while the father takes them as they come).
+    pub waits: u64,
+    /// Signals the father took; null in a son's own summary.
+    pub received: Option<u64>,
+    /// Sent but not received: merged into one already pending. Null unless the father saw
+    /// the run to its end and knows what was sent.
+    pub merged: Option<u64>,
+    /// Realtime values that came no later than an earlier one from the same sender (always 0:
+    /// the queue keeps order).
+    pub out_of_order: u64,
+    /// `RLIMIT_SIGPENDING` as `--queue-limit` set it.
+    pub queue_limit: Option<u64>,
+    #[serde(skip)]
+    pub why: Vec<Why>,
+}
+
+/// The signal ping-pong's round trips (`--ping-pong`), measured like the bench's latency.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PingPongReport {
+    pub signal: SigNo,
+    /// Timed round trips (after the untimed warm-up).
+    pub rounds: u64,
+    /// Median round trip, in microseconds (null when none was timed).
+    #[serde(serialize_with = "tenths_or_null")]
+    pub rtt_median_us: Option<f64>,
+    /// 99th-percentile round trip, in microseconds.
+    #[serde(serialize_with = "tenths_or_null")]
+    pub rtt_p99_us: Option<f64>,
+    /// Round trips per second over the timed loop.
+    pub round_trips_per_second: Option<f64>,
+}
+
+fn tenths_or_null<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => tenths(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// `--alarm`: what was asked and how long it really took.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AlarmReport {
+    /// The seconds handed to `alarm(2)`.
+    pub seconds: u32,
+    /// Seconds from `alarm(2)` to the end of the pause (or to the stop).
+    #[serde(serialize_with = "micros")]
+    pub waited_s: f64,
+    /// SIGALRM came (false: stopped first).
+    pub rang: bool,
+}
+
 /// What a run ends by saying (stderr in text, a `summary` object in JSON).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -663,6 +843,12 @@ pub enum Summary {
     Atomic(AtomicRun),
     /// The mq father's messages.
     Queue(QueueReport),
+    /// signal: sent, received, merged (or queued and refused).
+    Signals(SignalReport),
+    /// signal `--ping-pong`.
+    PingPong(PingPongReport),
+    /// signal `--alarm`.
+    Alarm(AlarmReport),
 }
 
 /// How a lesson ended: what it has to say, and whether it stopped early or failed. The

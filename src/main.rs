@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, mq, named, socket};
+use lessons::{anon, atomic, capacity, mq, named, signal, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -34,10 +34,15 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command, reporter: &Reporter) -> Ending {
-    let installed = match command {
+    let installed = match &command {
         Command::Completions(_) | Command::Man(_) => Ok(()),
         // The bench stays single-threaded: see signals::install_without_thread.
         Command::Bench(_) => signals::install_without_thread(),
+        // The lesson's own signals are blocked before the signal thread exists, so that thread
+        // never takes one to its default action (death); the lesson takes them itself.
+        Command::Signal(args) => {
+            signals::install_blocking(&signal::must_block(&config::signal(args)))
+        }
         _ => signals::install(),
     };
     if let Err(e) = installed {
@@ -49,6 +54,7 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
+        Command::Signal(args) => signal::run(&config::signal(&args), reporter),
         Command::Mq(args) => mq::run(&config::mq(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),

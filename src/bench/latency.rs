@@ -13,7 +13,7 @@ use crate::event::{Error, Result, Sink};
 use crate::sys::{Doing, signals};
 
 pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
-    let mut result = empty_measurement(Measure::Latency, channel.pipe_size, channel.notes.clone());
+    let mut result = empty_measurement(Measure::Latency, &channel);
     if config.busy_poll {
         set_nonblocking(&[
             &channel.parent_read,
@@ -61,7 +61,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             if pong[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
-                    got: pong[0],
+                    got: i64::from(pong[0]),
                 });
             }
             if round >= config.warmup {

@@ -18,6 +18,7 @@ mod child;
 mod latency;
 pub mod model;
 mod mq;
+mod signal;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
@@ -116,32 +117,41 @@ pub fn measure(
         (Some(parent), Some(child)) => Some((parent, child)),
         _ => None,
     };
-    if mechanism == Mechanism::Mq {
+    let mut result = if mechanism == Mechanism::Mq {
+        // Queues are no byte channel: bench::mq makes its own, and says their shape.
         let mut result = mq::measure(measure, config, sink)?;
-        result.mechanism = mechanism;
         result.mode = Mode {
             max_messages: result.mode.max_messages,
             message_size_bytes: result.mode.message_size_bytes,
             ..config.mode(mechanism, measure, None, cpus)
         };
-        return Ok(result);
-    }
-    let channel = open_channel(mechanism, config)?;
-    let mode = config.mode(mechanism, measure, channel.pipe_size, cpus);
-    let mut result = match measure {
-        Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
-        Measure::Latency => latency::measure(channel, config, sink)?,
+        result
+    } else if mechanism.streams() {
+        let channel = open_channel(mechanism, config)?;
+        let pipe_size = channel.pipe_size;
+        let mut result = match measure {
+            Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
+            Measure::Latency => latency::measure(channel, config, sink)?,
+        };
+        result.mode = config.mode(mechanism, measure, pipe_size, cpus);
+        result
+    } else {
+        let mut result = signal::measure(config, sink)?;
+        result.mode = config.mode(mechanism, measure, None, cpus);
+        result
     };
     result.mechanism = mechanism;
-    result.mode = mode;
     Ok(result)
 }
 
-fn empty_measurement(
-    measure: Measure,
-    pipe_size: Option<usize>,
-    notes: Vec<BenchNote>,
-) -> Measurement {
+fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
+    let mut result = blank_measurement(measure);
+    result.pipe_size_bytes = channel.pipe_size;
+    result.notes = channel.notes.clone();
+    result
+}
+
+fn blank_measurement(measure: Measure) -> Measurement {
     Measurement {
         mechanism: Mechanism::Pipe,
         measure,
@@ -164,8 +174,8 @@ fn empty_measurement(
         rtt_median_us: None,
         rtt_p99_us: None,
         round_trips_per_second: None,
-        pipe_size_bytes: pipe_size,
-        notes,
+        pipe_size_bytes: None,
+        notes: Vec::new(),
     }
 }
 
@@ -175,6 +185,9 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         .mechanisms
         .iter()
         .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
+        // A signal has no stream to measure: no throughput row rather than a made-up one (its
+        // latency row carries a note that says so).
+        .filter(|(m, x)| m.streams() || *x == Measure::Latency)
         .collect();
     let mut measurements = Vec::with_capacity(steps.len());
     let mut end = Ok(());

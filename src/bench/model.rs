@@ -22,19 +22,22 @@ pub enum Mechanism {
     Socketpair,
     /// TCP over 127.0.0.1, the reference most people know
     Tcp,
+    /// A realtime signal each way, sigqueue(3) and sigtimedwait(2): latency only
+    Signal,
     /// A POSIX message queue (mq_open(3)): whole messages of at most mq_msgsize bytes
     Mq,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 7] = [
+    pub const ALL: [Mechanism; 8] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::UnixStream,
         Mechanism::UnixSeqpacket,
         Mechanism::Socketpair,
         Mechanism::Tcp,
+        Mechanism::Signal,
         Mechanism::Mq,
     ];
 
@@ -47,12 +50,19 @@ impl Mechanism {
             Mechanism::UnixSeqpacket => "unix-seqpacket",
             Mechanism::Socketpair => "socketpair",
             Mechanism::Tcp => "tcp",
+            Mechanism::Signal => "signal",
             Mechanism::Mq => "mq",
         }
     }
 
     pub fn is_pipe(self) -> bool {
         matches!(self, Mechanism::Pipe | Mechanism::Fifo)
+    }
+
+    /// Whether it moves a stream of bytes: a signal carries one number, so it has a latency
+    /// row and no throughput row.
+    pub fn streams(self) -> bool {
+        self != Mechanism::Signal
     }
 }
 
@@ -123,6 +133,9 @@ pub enum BenchNote {
     },
     /// Zero-copy: the reader never sees the bytes, so only their count was checked.
     ZeroCopyCountsOnly,
+    /// A signal carries one number (the round) and no bytes: no throughput row, and
+    /// `--msg-size` does not apply.
+    SignalLatencyOnly,
     /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
     /// the row used that size instead of the `asked` one.
     MessageSizeCapped { asked: usize, max: usize },
@@ -145,7 +158,9 @@ impl BenchNote {
             BenchNote::PipeSizeRefused { asked, errno, max } => {
                 Some(PipeSizeError { asked, errno, max })
             }
-            BenchNote::ZeroCopyCountsOnly | BenchNote::MessageSizeCapped { .. } => None,
+            BenchNote::ZeroCopyCountsOnly
+            | BenchNote::SignalLatencyOnly
+            | BenchNote::MessageSizeCapped { .. } => None,
         }
     }
 }
@@ -185,13 +200,14 @@ fn errno_name<S: serde::Serializer>(
 /// One measurement of one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
-    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair, tcp or mq.
+    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair, tcp, signal or mq.
     pub mechanism: Mechanism,
     /// throughput or latency.
     pub measure: Measure,
     /// How it ran: the calls used, polling, pinning, pipe size.
     pub mode: Mode,
-    /// Bytes that crossed, in bytes (for latency: pings and pongs together).
+    /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
+    /// which carry a number and no bytes).
     pub bytes: u64,
     /// Wall time of the measured loop, in seconds (to the microsecond).
     #[serde(serialize_with = "micro")]

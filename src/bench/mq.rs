@@ -34,7 +34,7 @@ mod linux {
 
     use super::super::child::{Affinity, cpus, reap, spawn_child};
     use super::super::throughput::{PERIOD, pattern};
-    use super::super::{BenchNote, Config, Measure, Measurement, empty_measurement};
+    use super::super::{BenchNote, Config, Measure, Measurement, blank_measurement};
     use crate::event::{Error, Result, Sink};
     use crate::sys::mqueue::{self, Access, Deadline, Queue, Size, Unlink};
     use crate::sys::{Context, Doing, signals};
@@ -139,7 +139,8 @@ mod linux {
     }
 
     fn throughput(queues: Queues, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
-        let mut result = empty_measurement(Measure::Throughput, None, queues.notes.clone());
+        let mut result = blank_measurement(Measure::Throughput);
+        result.notes = queues.notes.clone();
         let (parent_cpu, child_cpu) = cpus(config.pin)?;
         let _affinity = Affinity::pin(parent_cpu)?;
         let Queues {
@@ -209,7 +210,8 @@ mod linux {
     }
 
     fn latency(queues: Queues, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
-        let mut result = empty_measurement(Measure::Latency, None, queues.notes.clone());
+        let mut result = blank_measurement(Measure::Latency);
+        result.notes = queues.notes.clone();
         let (parent_cpu, child_cpu) = cpus(config.pin)?;
         let _affinity = Affinity::pin(parent_cpu)?;
         let Queues {
@@ -257,7 +259,7 @@ mod linux {
                 if n != size || pong[0] != round as u8 {
                     return Err(Error::RoundMismatch {
                         round,
-                        got: pong[0],
+                        got: i64::from(pong[0]),
                     });
                 }
                 if round >= config.warmup {

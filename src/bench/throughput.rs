@@ -29,11 +29,7 @@ pub(super) fn measure(
     sink: &dyn Sink,
 ) -> Result<Measurement> {
     let zero_copy = config.zero_copy && mechanism.is_pipe();
-    let mut result = empty_measurement(
-        Measure::Throughput,
-        channel.pipe_size,
-        channel.notes.clone(),
-    );
+    let mut result = empty_measurement(Measure::Throughput, &channel);
     if zero_copy {
         result.notes.push(BenchNote::ZeroCopyCountsOnly);
     }

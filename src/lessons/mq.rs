@@ -1,4 +1,4 @@
-//! The POSIX message queue (lesson 8 of the map): a father creates a queue with `mq_open(3)`
+//! The POSIX message queue (lesson 9 of the map): a father creates a queue with `mq_open(3)`
 //! under a name (`/ipcdemo-<uid>-queue`), receives with `mq_receive(3)`; sons, in other
 //! terminals, open it by name and `mq_send(3)` the notebook's `Spam 000` … at a priority.
 //!

@@ -24,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use nix::sys::signal::Signal;
 
 use crate::bench::model::{Measurement, Mechanism};
-use crate::event::{Error, Event, Note, Outcome, Progress, Result, Role, Sink, Summary};
+use crate::event::{Error, Event, Note, Outcome, Progress, Result, Role, Sink, Summary, Why};
 use crate::sys::Doing;
 use out::{Patience, WriteError};
 use text::{Align, Lang, ModePart, Reading, Words, human_bytes};
@@ -263,6 +263,17 @@ impl Reporter {
                         self.say_last(&words.capacity_why(report));
                     }
                 }
+                Summary::Signals(report) => {
+                    self.say_last(&words.signals_summary(pid, report));
+                    for why in &report.why {
+                        self.say_last(&words.why(*why));
+                    }
+                }
+                Summary::PingPong(report) => {
+                    self.say_last(&words.ping_pong_summary(report));
+                    self.say_last(&words.why(Why::SignalPingPong));
+                }
+                Summary::Alarm(report) => self.say_last(&words.alarm_summary(report)),
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
                     run.writers.to_string(),
@@ -495,7 +506,9 @@ fn write_error(e: WriteError) -> Error {
 fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     use crate::bench::model::Pin;
     let mode = &m.mode;
-    let mut parts = vec![if mode.zero_copy {
+    let mut parts = vec![if m.mechanism == Mechanism::Signal {
+        ModePart::Sigqueue
+    } else if mode.zero_copy {
         ModePart::ZeroCopy
     } else if m.mechanism == Mechanism::Mq {
         ModePart::SendReceive

@@ -1,6 +1,6 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets, message queues. They make the system calls
-//! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
-//! words for it live in `report`.
+//! System helpers: signals (as a stop and as a channel), pipe sizes, safe paths, FIFOs, sockets,
+//! message queues. They make the system calls and return data and typed errors, never text:
+//! what went wrong is a [`SysError`], and the words for it live in `report`.
 
 pub mod cleanup;
 pub mod clock;
@@ -11,6 +11,7 @@ pub mod net;
 pub mod pipesize;
 pub mod rendezvous;
 pub mod signals;
+pub mod sigqueue;
 pub mod socket_setup;
 pub mod write_log;
 
@@ -78,6 +79,12 @@ pub enum Doing {
     WaitingForRoom,
     SharingMemory,
     WritingTrace,
+    BlockingSignals,
+    SettingQueueLimit,
+    ReadingProcess,
+    SendingSignal,
+    WaitingForSignal,
+    OpeningPidfd,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

@@ -30,10 +30,22 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
 #[test]
 fn every_mechanism_measures_throughput_and_latency() {
     let rows = bench_json(&[]);
-    assert_eq!(rows.len(), 14, "seven mechanisms, two measures each");
+    assert_eq!(
+        rows.len(),
+        15,
+        "six mechanisms, two measures each, the signal's latency, and mq's two"
+    );
+    let signal = &rows[12];
+    assert_eq!(
+        (signal["mechanism"].as_str(), signal["measure"].as_str()),
+        (Some("signal"), Some("latency"))
+    );
+    assert_eq!(signal["rounds"], 1000);
+    // The mechanisms that stream: two rows each, in the table's order (signal's one aside).
+    let streams: Vec<&Value> = rows.iter().filter(|r| r["mechanism"] != "signal").collect();
     for (i, mechanism) in ALL.iter().enumerate() {
-        let throughput = &rows[2 * i];
-        let latency = &rows[2 * i + 1];
+        let throughput = streams[2 * i];
+        let latency = streams[2 * i + 1];
         assert_eq!(
             (
                 throughput["mechanism"].as_str(),

@@ -128,8 +128,19 @@ fn examples(body: &[&str], page: &str, first: usize) -> Vec<Example> {
 }
 
 /// Words after which a number is a PID, in every language ipcdemo speaks.
-const PID_AFTER: [&str; 9] = [
-    "Father ", "Son ", "son ", "Pai ", "Filho ", "filho ", "Padre ", "Hijo ", "hijo ",
+const PID_AFTER: [&str; 12] = [
+    "Father ",
+    "Son ",
+    "son ",
+    "Pai ",
+    "Filho ",
+    "filho ",
+    "Padre ",
+    "Hijo ",
+    "hijo ",
+    "process ",
+    "processo ",
+    "proceso ",
 ];
 
 /// JSON fields whose values change from run to run.
@@ -446,7 +457,21 @@ fn names_in(value: &serde_json::Value, names: &mut std::collections::BTreeSet<St
 fn every_json_field_the_lessons_print_is_in_json_md() {
     let page = read_page("docs/json.md");
     let mut names = std::collections::BTreeSet::new();
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 9] = [
+        // signal: sends, a refusal (a limit of 1 with 3 held), received values, the summary.
+        &[
+            "--json",
+            "signal",
+            "--realtime",
+            "--queue-limit",
+            "1",
+            "--count",
+            "3",
+            "--show-son",
+        ],
+        &["--json", "signal", "--ping-pong", "--count", "10"],
+        &["--json", "signal", "--alarm", "1"],
+        &["--json", "bench", "--mechanism", "signal", "--rounds", "10"],
         &[
             "--json",
             "anon",
@@ -577,6 +602,11 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
         "data",
         "peer",
         "listening",
+        "signal_refused",
+        "queue_full_after",
+        "alarm_rang",
+        "ping_pong",
+        "signal_latency_only",
     ] {
         assert!(
             names.contains(wanted),

@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command, son_command,
-    son_name,
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command,
+    signal_kill_command, signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
-    QueueReport, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial,
+    PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -165,6 +165,50 @@ impl Words for En {
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
             ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} sent {} with value {v} to process {to} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} sent {} to process {to} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} received {} with value {v} from process {from} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} received {} from process {from} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} could not queue {} with value {value} to process {to}: sigqueue(3) failed \
+                 with EAGAIN (the queue is full) at {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} called alarm({seconds}) and pauses until SIGALRM at {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} woke: SIGALRM came {} s after alarm({seconds}) at {time}",
+                self.num(waited_s, 3)
+            ),
         })
     }
 
@@ -316,6 +360,34 @@ impl Words for En {
                  the father receives one; this son waits for room in poll(2), since a queue \
                  descriptor is a file descriptor on Linux (--no-wait fails with EAGAIN instead)",
                 max_messages
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "father: {} stays blocked and pending while the son sends {n}; the father takes \
+                 nothing until the son has exited",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "father: son {son} has exited (SIGCHLD); taking what is pending now, as \
+                 unblocking would deliver it"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING is now {limit}: at most {limit} signals may be pending \
+                 for uid {uid}, counting every process of that user, not just this one"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING lowered to {limit}, so that a son faster than the \
+                 father cannot fill the queue every process of uid {uid} shares; when it is full, \
+                 the son waits for room"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "father {pid}: waiting for {}; run `{}` (or `{}`) in another terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -527,6 +599,58 @@ impl Words for En {
                  then a son",
                 count(*sent, "message", "messages")
             ),
+            Error::NotAStream(mechanism) => format!(
+                "{} moves no bytes: there is no stream to measure",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "there is no process {pid}; start `ipcdemo signal --father` in another terminal \
+                 and pass the pid it prints"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} is a thread of process {process}, not a process; pass --son {process} if \
+                 that is the father"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "refusing to signal process {pid}: it has no command line (a kernel thread, or a \
+                 process that has exited), so it is no `ipcdemo signal` father"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "refusing to signal process {pid}: it is not an `ipcdemo signal` father (its \
+                 command line is `{cmdline}`), and a signal it does not expect could kill it"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "refusing to signal process {pid}: it neither blocks nor catches {}, whose \
+                 default action would kill it; start the father with the same --realtime as the \
+                 son",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "refusing to signal process {pid}: it ignores {}, so nothing would arrive; start \
+                 the father with the same --realtime as the son",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "the kernel does not let you send {} to process {pid} (EPERM): it belongs to \
+                 another user",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "the father {pid} went away after {} (ESRCH)",
+                count(*sent, "signal", "signals")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} is above your hard RLIMIT_SIGPENDING ({hard}), which only \
+                 a privileged user may raise; ask for at most {hard}"
+            ),
         }
     }
 
@@ -585,6 +709,12 @@ impl Words for En {
             Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
             Doing::WritingTrace => format!("writing the trace {p}"),
             Doing::Locking => format!("locking {p}"),
+            Doing::BlockingSignals => "blocking the lesson's signals".into(),
+            Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("reading {p}"),
+            Doing::SendingSignal => "sending a signal".into(),
+            Doing::WaitingForSignal => "waiting for a signal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "opening a pidfd for the father".into(),
             Doing::OpeningQueue => format!("opening the queue {}", queue(path)),
             Doing::CreatingQueue => format!("creating the queue {}", queue(path)),
             Doing::RemovingQueue => format!("removing the queue {}", queue(path)),
@@ -738,6 +868,98 @@ impl Words for En {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", every value in order".to_string(),
+            (true, n) => format!(", {n} out of order"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} never arrived"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", and {n} were refused (EAGAIN: the queue was full)")
+            }
+            (n, Role::Son) => format!("; {n} refused (EAGAIN: the queue was full)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("son {pid}: {sent} {signal} sent to process {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "summary: the son sent {sent} {signal}; the father received {received}: \
+                     {merged} merged into one already pending"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "summary: the son queued {sent} {signal}{refused}; the father received \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "summary: the father received {received} {signal}{order}; how many were sent, \
+                 only the sender knows"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; the limit of {limit} was reached after {after} (other processes of your user \
+                 held {} of it)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; the queue was full {} and the son waited for room",
+                count(r.waits, "time", "times")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "summary: {} of {} between father and son: median {} µs, p99 {} µs, {} round \
+                 trips/s",
+                count(r.rounds, "round trip", "round trips"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "summary: no round trip was timed".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "summary: alarm({}) rang after {waited} s: the pause ended when SIGALRM's handler \
+                 had run (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "summary: stopped after {waited} s, before alarm({}) rang",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
@@ -757,6 +979,23 @@ impl Words for En {
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
+                .into(),
+            Why::SignalsMerge => "why: a standard signal is one bit in the pending set, not a \
+                                  counter: a signal sent while one is already pending merges \
+                                  into it, and kill(2) still says it succeeded (signal(7))"
+                .into(),
+            Why::SignalsQueue => "why: realtime signals queue: each sigqueue(3) is delivered \
+                                  once, in the order sent, with its value (signal(7), \
+                                  sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "why: RLIMIT_SIGPENDING ({limit}) caps the signals pending for one real user, all \
+                 its processes together; past it sigqueue(3) fails with EAGAIN (getrlimit(2), \
+                 signal(7))"
+            ),
+            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two \
+                                    wake-ups from sigtimedwait(2); most of the time is waking \
+                                    the other process, as with a pipe (signal(7))"
                 .into(),
         }
     }
@@ -854,6 +1093,7 @@ impl Words for En {
             ModePart::HugePages => "huge pages".into(),
             ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -876,6 +1116,10 @@ impl Words for En {
             BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
                                               /dev/null without looking at them, so only the \
                                               byte count is checked"
+                .into(),
+            BenchNote::SignalLatencyOnly => "a signal carries one number (the round) and no \
+                                             bytes: no throughput row, and --msg-size does not \
+                                             apply"
                 .into(),
         };
         format!("note ({}): {what}", mechanism.name())
@@ -974,8 +1218,9 @@ impl Words for En {
             Lesson::Seqpacket => "the same, but every read is exactly one message",
             Lesson::Capacity => "how much a pipe holds before a writer blocks",
             Lesson::Atomic => "which writes tear when many writers share a pipe",
+            Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
             Lesson::Mq => "a message queue: whole messages, priorities that overtake",
-            Lesson::Bench => "pipe, FIFO, sockets, TCP and queues: how fast, here",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, signals, queues: how fast, here",
         }
     }
 

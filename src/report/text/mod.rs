@@ -15,9 +15,11 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, Note, ProcessEnd, QueueReport, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Error, Event, Note, PingPongReport, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 use super::lessons::Lesson;
@@ -86,6 +88,10 @@ pub trait Words: Sync {
     fn error_prefix(&self) -> &'static str;
     fn reads_summary(&self, counts: &ReadCounts) -> String;
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String;
+    /// signal: what was sent and what arrived (a son's own line when `role` is the son).
+    fn signals_summary(&self, pid: i32, report: &SignalReport) -> String;
+    fn ping_pong_summary(&self, report: &PingPongReport) -> String;
+    fn alarm_summary(&self, report: &AlarmReport) -> String;
     /// The mq father's summary: what it received, and the queue's size.
     fn queue_summary(&self, report: &QueueReport) -> String;
     fn why(&self, why: Why) -> String;
@@ -169,6 +175,8 @@ pub enum ModePart {
     HugePages,
     SameCpu(usize),
     SplitCpus(usize, usize),
+    /// A signal each way: sigqueue(3) and sigtimedwait(2).
+    Sigqueue,
 }
 
 /// What the bench table's closing line says.
@@ -242,6 +250,15 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
     command
 }
 
+/// The exact command a signal son needs to reach this father (a command line, not words).
+pub fn signal_son_command(pid: i32, realtime: bool) -> String {
+    let mut command = format!("ipcdemo signal --son {pid}");
+    if realtime {
+        command.push_str(" --realtime");
+    }
+    command
+}
+
 /// The exact command for the other side of a message queue: `ipcdemo mq` (the father) or
 /// `ipcdemo mq --son`, with `--name` when the name was chosen (not words: a command line).
 pub fn mq_command(name: &str, given_name: bool, son: bool) -> String {
@@ -253,6 +270,12 @@ pub fn mq_command(name: &str, given_name: bool, son: bool) -> String {
         command.push_str(&format!(" --name {}", shell_quote(name)));
     }
     command
+}
+
+/// The shell's way to send the same signal by hand: `kill -s USR2 PID`.
+pub fn signal_kill_command(pid: i32, signal: SigNo) -> String {
+    let name = signal.name();
+    format!("kill -s {} {pid}", name.trim_start_matches("SIG"))
 }
 
 /// A limit read from the system: the number, `?` when it could not be read.

@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command, son_command,
-    son_name,
+    ModePart, Reading, TimelineWord, Words, count, human_bytes, limit, mq_command,
+    signal_kill_command, signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial, ProcessEnd,
-    QueueReport, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Error, Event, LinuxOnly, Note, Partial,
+    PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -164,6 +164,50 @@ impl Words for Pt {
                  {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} enviou {} com valor {v} para o processo {to} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} enviou {} para o processo {to} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recebeu {} com valor {v} do processo {from} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recebeu {} do processo {from} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} não conseguiu enfileirar {} com valor {value} para o processo {to}: sigqueue(3) \
+                 falhou com EAGAIN (a fila está cheia) às {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} chamou alarm({seconds}) e pausa até SIGALRM às {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} acordou: SIGALRM chegou {} s depois de alarm({seconds}) às {time}",
+                self.num(waited_s, 3)
             ),
         })
     }
@@ -322,6 +366,35 @@ impl Words for Pt {
                  descritor de uma fila é um descritor de arquivo (--no-wait falha com EAGAIN em \
                  vez disso)",
                 max_messages
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "pai: {} fica bloqueado e pendente enquanto o filho envia {n}; o pai não pega nada \
+                 até o filho sair",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "pai: o filho {son} saiu (SIGCHLD); pegando agora o que está pendente, como o \
+                 desbloqueio entregaria"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING agora é {limit}: no máximo {limit} sinais podem ficar \
+                 pendentes para o uid {uid}, contando todos os processos desse usuário, não só \
+                 este"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING reduzido a {limit}, para que um filho mais rápido que o \
+                 pai não encha a fila que todos os processos do uid {uid} dividem; quando ela \
+                 enche, o filho espera espaço"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "pai {pid}: esperando {}; rode `{}` (ou `{}`) em outro terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -542,6 +615,57 @@ impl Words for Pt {
                  depois um filho",
                 count(*sent, "mensagem", "mensagens")
             ),
+            Error::NotAStream(mechanism) => format!(
+                "{} não move bytes: não há fluxo para medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "não existe o processo {pid}; rode `ipcdemo signal --father` em outro terminal e \
+                 passe o pid que ele mostra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} é uma thread do processo {process}, não um processo; passe --son {process} \
+                 caso ele seja o pai"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "recusado sinalizar o processo {pid}: ele não tem linha de comando (uma thread do \
+                 kernel, ou um processo que já saiu), então não é um pai `ipcdemo signal`"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "recusado sinalizar o processo {pid}: ele não é um pai `ipcdemo signal` (sua \
+                 linha de comando é `{cmdline}`), e um sinal que ele não espera poderia matá-lo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele nem bloqueia nem trata {}, cuja ação \
+                 padrão o mataria; rode o pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele ignora {}, então nada chegaria; rode o \
+                 pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "o kernel não deixa você enviar {} ao processo {pid} (EPERM): ele pertence a \
+                 outro usuário",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "o pai {pid} foi embora depois de {} (ESRCH)",
+                count(*sent, "sinal", "sinais")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} passa do seu limite rígido de RLIMIT_SIGPENDING ({hard}), \
+                 que só um usuário privilegiado pode aumentar; peça no máximo {hard}"
+            ),
         }
     }
 
@@ -602,6 +726,12 @@ impl Words for Pt {
             Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
             Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
+            Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("lendo {p}"),
+            Doing::SendingSignal => "enviando um sinal".into(),
+            Doing::WaitingForSignal => "esperando um sinal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abrindo um pidfd para o pai".into(),
             Doing::OpeningQueue => format!("abrindo a fila {}", queue(path)),
             Doing::CreatingQueue => format!("criando a fila {}", queue(path)),
             Doing::RemovingQueue => format!("removendo a fila {}", queue(path)),
@@ -752,6 +882,98 @@ impl Words for Pt {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos os valores em ordem".to_string(),
+            (true, n) => format!(", {n} fora de ordem"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca chegaram"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", e {n} foram recusados (EAGAIN: a fila estava cheia)")
+            }
+            (n, Role::Son) => format!("; {n} recusados (EAGAIN: a fila estava cheia)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("filho {pid}: {sent} {signal} enviados para o processo {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumo: o filho enviou {sent} {signal}; o pai recebeu {received}: {merged} \
+                     fundidos a um já pendente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumo: o filho enfileirou {sent} {signal}{refused}; o pai recebeu \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "resumo: o pai recebeu {received} {signal}{order}; quantos foram enviados, só \
+                 quem enviou sabe"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; o limite de {limit} foi atingido depois de {after} (outros processos do seu \
+                 usuário ocupavam {} dele)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; a fila encheu {} e o filho esperou espaço",
+                count(r.waits, "vez", "vezes")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumo: {} de {} entre pai e filho: mediana {} µs, p99 {} µs, {} idas e \
+                 voltas/s",
+                count(r.rounds, "ida e volta", "idas e voltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumo: nenhuma ida e volta foi medida".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumo: alarm({}) tocou depois de {waited} s: a pausa terminou quando o tratador \
+                 de SIGALRM rodou (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumo: interrompido depois de {waited} s, antes de alarm({}) tocar",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
@@ -772,6 +994,24 @@ impl Words for Pt {
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por quê: um sinal padrão é um bit no conjunto de pendentes, \
+                                  não um contador: um sinal enviado enquanto outro igual está \
+                                  pendente se funde a ele, e kill(2) ainda diz que deu certo \
+                                  (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por quê: sinais de tempo real entram em fila: cada \
+                                  sigqueue(3) é entregue uma vez, na ordem de envio, com seu \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por quê: RLIMIT_SIGPENDING ({limit}) limita os sinais pendentes de um usuário \
+                 real, somando todos os seus processos; além disso sigqueue(3) falha com EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por quê: cada ida e volta são duas chamadas a sigqueue(3) e \
+                                    dois despertares em sigtimedwait(2); quase todo o tempo é \
+                                    acordar o outro processo, como num pipe (signal(7))"
                 .into(),
         }
     }
@@ -875,6 +1115,7 @@ impl Words for Pt {
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -898,6 +1139,10 @@ impl Words for Pt {
             BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
                                               /dev/null com splice(2) sem olhar para elas, então \
                                               só a contagem de bytes é conferida"
+                .into(),
+            BenchNote::SignalLatencyOnly => "um sinal carrega um número (a rodada) e nenhum \
+                                             byte: sem linha de vazão, e --msg-size não se \
+                                             aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -1000,8 +1245,9 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
+            Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
             Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
-            Lesson::Bench => "pipe, FIFO, sockets, TCP e filas: a velocidade, aqui",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais, filas: a velocidade, aqui",
         }
     }
 

@@ -11,6 +11,7 @@ use super::*;
 use crate::bench::model::Pin;
 use crate::event::{Data, LinuxOnly, Partial, QueueReport, SonId};
 use crate::sys::mqueue::{Attributes, Limits, Size};
+use crate::sys::sigqueue::SigNo;
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -118,6 +119,39 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::NotAStream(Mechanism::Signal),
+        Error::NoSuchProcess(4242),
+        Error::NotASignalFather {
+            pid: 42,
+            cmdline: "sleep 30".into(),
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            ignored: false,
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+            ignored: true,
+        },
+        Error::SignalNotPermitted {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+        },
+        Error::FatherGone { pid: 42, sent: 7 },
+        Error::ThreadNotProcess {
+            tid: 43,
+            process: 42,
+        },
+        Error::NotASignalFather {
+            pid: 2,
+            cmdline: String::new(),
+        },
+        Error::QueueLimitTooHigh {
+            asked: 1_000_000,
+            hard: 96_365,
+        },
         Error::NeedsLinux(LinuxOnly::MessageQueues),
         Error::NoQueue {
             name: q.clone(),
@@ -191,15 +225,25 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
-        Error::NeedsLinux(LinuxOnly::MessageQueues) => 34,
-        Error::NoQueue { .. } => 35,
-        Error::QueueOwner { .. } => 36,
-        Error::QueueForbidden(_) => 37,
-        Error::AnotherFatherReceiving { .. } => 38,
-        Error::QueueFull { .. } => 39,
-        Error::MessageTooLong { .. } => 40,
-        Error::QueueRefused { .. } => 41,
-        Error::QueueRemoved { .. } => 42,
+        Error::NotAStream(_) => 34,
+        Error::NoSuchProcess(_) => 35,
+        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 36,
+        Error::NotASignalFather { .. } => 37,
+        Error::ThreadNotProcess { .. } => 38,
+        Error::WouldKill { ignored: false, .. } => 39,
+        Error::WouldKill { ignored: true, .. } => 40,
+        Error::SignalNotPermitted { .. } => 41,
+        Error::FatherGone { .. } => 42,
+        Error::QueueLimitTooHigh { .. } => 43,
+        Error::NeedsLinux(LinuxOnly::MessageQueues) => 44,
+        Error::NoQueue { .. } => 45,
+        Error::QueueOwner { .. } => 46,
+        Error::QueueForbidden(_) => 47,
+        Error::AnotherFatherReceiving { .. } => 48,
+        Error::QueueFull { .. } => 49,
+        Error::MessageTooLong { .. } => 50,
+        Error::QueueRefused { .. } => 51,
+        Error::QueueRemoved { .. } => 52,
     }
 }
 
@@ -241,6 +285,21 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::SignalHeld {
+            signal: SigNo::from(Signal::SIGUSR2),
+            count: 1000,
+        },
+        Note::SignalSonDone { son: 43 },
+        Note::QueueLimitSet { limit: 10, uid: 0 },
+        Note::BacklogCapped {
+            limit: 1024,
+            uid: 1000,
+        },
+        Note::SignalFatherWaiting {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            realtime: true,
+        },
         Note::QueueCreated {
             name: "/ipcdemo-0-queue",
             attributes: attributes(),
@@ -304,17 +363,22 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::FolderRepaired { .. } => 14,
         Note::TcpListening { .. } => 15,
         Note::OpenToNetwork { .. } => 16,
-        Note::QueueCreated { .. } => 17,
-        Note::StaleQueueReplaced { .. } => 18,
-        Note::ReadingAfter { .. } => 19,
-        Note::FatherReceiving { .. } => 20,
-        Note::SonSendingTo { .. } => 21,
-        Note::NoFatherHoldsQueue { .. } => 22,
-        Note::QueueFullWaiting { .. } => 23,
+        Note::SignalHeld { .. } => 17,
+        Note::SignalSonDone { .. } => 18,
+        Note::QueueLimitSet { .. } => 19,
+        Note::SignalFatherWaiting { .. } => 20,
+        Note::BacklogCapped { .. } => 21,
+        Note::QueueCreated { .. } => 22,
+        Note::StaleQueueReplaced { .. } => 23,
+        Note::ReadingAfter { .. } => 24,
+        Note::FatherReceiving { .. } => 25,
+        Note::SonSendingTo { .. } => 26,
+        Note::NoFatherHoldsQueue { .. } => 27,
+        Note::QueueFullWaiting { .. } => 28,
     }
 }
 
-const DOINGS: [Doing; 53] = [
+const DOINGS: [Doing; 59] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -361,6 +425,12 @@ const DOINGS: [Doing; 53] = [
     Doing::Locking,
     Doing::SharingMemory,
     Doing::WritingTrace,
+    Doing::BlockingSignals,
+    Doing::SettingQueueLimit,
+    Doing::ReadingProcess,
+    Doing::SendingSignal,
+    Doing::WaitingForSignal,
+    Doing::OpeningPidfd,
     Doing::OpeningQueue,
     Doing::CreatingQueue,
     Doing::RemovingQueue,
@@ -418,13 +488,19 @@ fn doing_index(d: Doing) -> usize {
         Doing::Locking => 43,
         Doing::SharingMemory => 44,
         Doing::WritingTrace => 45,
-        Doing::OpeningQueue => 46,
-        Doing::CreatingQueue => 47,
-        Doing::RemovingQueue => 48,
-        Doing::ReadingQueueAttributes => 49,
-        Doing::SendingToQueue => 50,
-        Doing::ReceivingFromQueue => 51,
-        Doing::WaitingForRoom => 52,
+        Doing::BlockingSignals => 46,
+        Doing::SettingQueueLimit => 47,
+        Doing::ReadingProcess => 48,
+        Doing::SendingSignal => 49,
+        Doing::WaitingForSignal => 50,
+        Doing::OpeningPidfd => 51,
+        Doing::OpeningQueue => 52,
+        Doing::CreatingQueue => 53,
+        Doing::RemovingQueue => 54,
+        Doing::ReadingQueueAttributes => 55,
+        Doing::SendingToQueue => 56,
+        Doing::ReceivingFromQueue => 57,
+        Doing::WaitingForRoom => 58,
     }
 }
 
@@ -551,6 +627,36 @@ fn events() -> Vec<Event<'static>> {
             asked: 1,
             held: 65536,
         },
+        Event::SignalSent {
+            signal: SigNo::from(Signal::SIGUSR2),
+            target: 42,
+            value: None,
+        },
+        Event::SignalSent {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: Some(7),
+        },
+        Event::SignalReceived {
+            signal: SigNo::from(Signal::SIGUSR2),
+            sender: 43,
+            value: None,
+        },
+        Event::SignalReceived {
+            signal: SigNo::realtime(1),
+            sender: 43,
+            value: Some(7),
+        },
+        Event::SignalRefused {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: 10,
+        },
+        Event::AlarmSet { seconds: 5 },
+        Event::AlarmRang {
+            seconds: 5,
+            waited_s: 5.000_2,
+        },
     ]
 }
 
@@ -572,7 +678,63 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
         Event::Lanes { .. } => 12,
+        Event::SignalSent { value: None, .. } => 13,
+        Event::SignalSent { value: Some(_), .. } => 14,
+        Event::SignalReceived { value: None, .. } => 15,
+        Event::SignalReceived { value: Some(_), .. } => 16,
+        Event::SignalRefused { .. } => 17,
+        Event::AlarmSet { .. } => 18,
+        Event::AlarmRang { .. } => 19,
     }
+}
+
+/// One of each kind of signals summary: a forked son's father (standard and realtime, with a
+/// full queue and waits), a father on its own, a son on its own.
+fn signal_reports() -> Vec<SignalReport> {
+    let father = SignalReport {
+        role: Role::Father,
+        signal: SigNo::from(Signal::SIGUSR2),
+        realtime: false,
+        held: true,
+        target: None,
+        sent: Some(1000),
+        refused: 0,
+        queue_full_after: None,
+        waits: 0,
+        received: Some(1),
+        merged: Some(999),
+        out_of_order: 0,
+        queue_limit: None,
+        why: vec![Why::SignalsMerge],
+    };
+    let realtime = SignalReport {
+        signal: SigNo::realtime(1),
+        realtime: true,
+        sent: Some(8),
+        refused: 992,
+        queue_full_after: Some(8),
+        waits: 3,
+        received: Some(7),
+        merged: Some(1),
+        out_of_order: 2,
+        queue_limit: Some(10),
+        ..father.clone()
+    };
+    let alone = SignalReport {
+        sent: None,
+        merged: None,
+        ..father.clone()
+    };
+    let son = SignalReport {
+        role: Role::Son,
+        target: Some(42),
+        received: None,
+        merged: None,
+        refused: 3,
+        waits: 1,
+        ..realtime.clone()
+    };
+    vec![father, realtime, alone, son]
 }
 
 fn assert_all_listed(indices: impl Iterator<Item = usize>, what: &str) {
@@ -615,7 +777,16 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp, Why::MessageQueue] {
+    for why in [
+        Why::ByteStream,
+        Why::Seqpacket,
+        Why::Tcp,
+        Why::SignalsMerge,
+        Why::SignalsQueue,
+        Why::QueueLimit(10),
+        Why::SignalPingPong,
+        Why::MessageQueue,
+    ] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -629,6 +800,33 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
+    for report in signal_reports() {
+        said.push((
+            format!("signals {report:?}"),
+            words.signals_summary(7, &report),
+        ));
+    }
+    for timed in [true, false] {
+        let report = PingPongReport {
+            signal: SigNo::realtime(1),
+            rounds: if timed { 1000 } else { 0 },
+            rtt_median_us: timed.then_some(41.3),
+            rtt_p99_us: timed.then_some(80.2),
+            round_trips_per_second: timed.then_some(24_000.0),
+        };
+        said.push((
+            format!("ping-pong {timed}"),
+            words.ping_pong_summary(&report),
+        ));
+    }
+    for rang in [true, false] {
+        let report = AlarmReport {
+            seconds: 5,
+            waited_s: 2.5,
+            rang,
+        };
+        said.push((format!("alarm {rang}"), words.alarm_summary(&report)));
+    }
     for left in [0, 1, 3] {
         let report = QueueReport {
             name: "/ipcdemo-0-queue".into(),
@@ -668,6 +866,10 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             said.push((format!("verdict {size} {torn}"), words.atomic_verdict(&run)));
         }
     }
+    said.push((
+        "signal note".into(),
+        words.bench_note(Mechanism::Signal, &BenchNote::SignalLatencyOnly),
+    ));
     let note = BenchNote::from(PipeSizeError {
         asked: 64 << 20,
         errno: Some(Errno::EPERM),
@@ -712,6 +914,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::HugePages,
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
+        ModePart::Sigqueue,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }

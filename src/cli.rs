@@ -495,6 +495,10 @@ pub struct BenchArgs {
     /// Measure only latency
     #[arg(long)]
     pub latency_only: bool,
+    /// After the table, an ASCII histogram of the round trips of every latency row, or only
+    /// of the named mechanism's (--histogram pipe)
+    #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
+    pub histogram: Option<Option<Mechanism>>,
 }
 
 fn total_bytes(text: &str) -> Result<u64, String> {

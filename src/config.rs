@@ -165,5 +165,6 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.busy_poll = args.busy_poll;
     config.pin = args.pin;
     config.huge_pages = args.huge_pages;
+    config.histogram = args.histogram;
     config
 }

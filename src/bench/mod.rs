@@ -19,6 +19,7 @@ mod latency;
 pub mod model;
 mod mq;
 mod signal;
+mod stats;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
@@ -54,6 +55,9 @@ pub struct Config {
     pub pin: Pin,
     /// Back the writer's buffer with a transparent huge page (Linux).
     pub huge_pages: bool,
+    /// Keep each latency row's round trips in buckets, for a histogram: every mechanism's
+    /// (`Some(None)`) or one's.
+    pub histogram: Option<Option<Mechanism>>,
 }
 
 impl Config {
@@ -74,6 +78,7 @@ impl Config {
             busy_poll: false,
             pin: Pin::None,
             huge_pages: false,
+            histogram: None,
         };
         config.set_rounds(if quick { 10_000 } else { 100_000 });
         config
@@ -141,6 +146,12 @@ pub fn measure(
         result
     };
     result.mechanism = mechanism;
+    if config
+        .histogram
+        .is_some_and(|only| only.is_some_and(|m| m != mechanism))
+    {
+        result.histogram = None;
+    }
     Ok(result)
 }
 
@@ -172,7 +183,11 @@ fn blank_measurement(measure: Measure) -> Measurement {
         messages_per_second: None,
         rounds: None,
         rtt_median_us: None,
+        rtt_p90_us: None,
         rtt_p99_us: None,
+        rtt_p999_us: None,
+        rtt_max_us: None,
+        histogram: None,
         round_trips_per_second: None,
         pipe_size_bytes: None,
         notes: Vec::new(),

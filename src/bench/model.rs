@@ -197,6 +197,13 @@ fn errno_name<S: serde::Serializer>(
     }
 }
 
+/// Round trips up to `up_to_us` (and above the bucket before).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bucket {
+    pub up_to_us: f64,
+    pub count: u64,
+}
+
 /// One measurement of one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
@@ -223,10 +230,24 @@ pub struct Measurement {
     pub rounds: Option<u64>,
     /// Median round trip, in microseconds (to the nanosecond).
     #[serde(serialize_with = "milli")]
+    #[serde(rename = "rtt_p50_us")]
     pub rtt_median_us: Option<f64>,
+    /// 90th-percentile round trip, in microseconds.
+    #[serde(serialize_with = "milli")]
+    pub rtt_p90_us: Option<f64>,
     /// 99th-percentile round trip, in microseconds (to the nanosecond).
     #[serde(serialize_with = "milli")]
     pub rtt_p99_us: Option<f64>,
+    /// 99.9th-percentile round trip, in microseconds (null below 10 000 rounds: too few to
+    /// have a tail).
+    #[serde(serialize_with = "milli")]
+    pub rtt_p999_us: Option<f64>,
+    /// The slowest round trip, in microseconds.
+    #[serde(serialize_with = "milli")]
+    pub rtt_max_us: Option<f64>,
+    /// With --histogram: the round trips in buckets whose bounds double.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<Vec<Bucket>>,
     /// Round trips per second over the whole timed loop (whole round trips).
     #[serde(serialize_with = "whole")]
     pub round_trips_per_second: Option<f64>,

@@ -241,7 +241,7 @@ mod linux {
         let (parent_in, parent_out) = (Queue::from_fd(parent_in), Queue::from_fd(parent_out));
         let mut ping = vec![0u8; size];
         let mut pong = vec![0u8; message_size];
-        let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+        let mut nanos = crate::bench::stats::RoundTrips::new();
         let outcome = (|| -> Result<f64> {
             let mut watch = Watch::new(child);
             let mut started = Instant::now();
@@ -263,7 +263,7 @@ mod linux {
                     });
                 }
                 if round >= config.warmup {
-                    nanos.push(rtt.as_nanos() as u64);
+                    nanos.record(rtt.as_nanos() as u64);
                 }
             }
             Ok(started.elapsed().as_secs_f64())
@@ -271,14 +271,10 @@ mod linux {
         let reaped = finish(child, outcome.is_err(), [parent_in, parent_out]);
         let seconds = outcome?;
         reaped?;
-        nanos.sort_unstable();
-        let percentile =
-            |p: usize| nanos[(nanos.len() * p / 100).min(nanos.len() - 1)] as f64 / 1000.0;
         result.bytes = config.rounds.saturating_mul(2).saturating_mul(size as u64);
         result.seconds = seconds;
         result.rounds = Some(config.rounds);
-        result.rtt_median_us = Some(percentile(50));
-        result.rtt_p99_us = Some(percentile(99));
+        nanos.fill(&mut result, config.histogram.is_some());
         result.round_trips_per_second = Some(config.rounds as f64 / seconds);
         Ok(result)
     }

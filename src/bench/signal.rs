@@ -37,7 +37,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let (child, ()) = spawn_child((), child_cpu, sink, move || {
         echo(parent, signal, &pings, all_rounds, busy)
     })?;
-    let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+    let mut nanos = super::stats::RoundTrips::new();
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -58,7 +58,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
                 });
             }
             if round >= config.warmup {
-                nanos.push(rtt.as_nanos() as u64);
+                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())
@@ -70,13 +70,10 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let reaped = reap(child);
     let seconds = outcome?;
     reaped?;
-    nanos.sort_unstable();
-    let percentile = |p: usize| nanos[(nanos.len() * p / 100).min(nanos.len() - 1)] as f64 / 1000.0;
     let mut result = blank_measurement(Measure::Latency);
     result.seconds = seconds;
     result.rounds = Some(config.rounds);
-    result.rtt_median_us = Some(percentile(50));
-    result.rtt_p99_us = Some(percentile(99));
+    nanos.fill(&mut result, config.histogram.is_some());
     result.round_trips_per_second = Some(config.rounds as f64 / seconds);
     result.notes.push(BenchNote::SignalLatencyOnly);
     Ok(result)

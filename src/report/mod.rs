@@ -314,7 +314,10 @@ impl Reporter {
                 or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
                 or_dash(m.messages_per_second, 0),
                 or_dash(m.rtt_median_us, 1),
+                or_dash(m.rtt_p90_us, 1),
                 or_dash(m.rtt_p99_us, 1),
+                or_dash(m.rtt_p999_us, 1),
+                or_dash(m.rtt_max_us, 1),
                 or_dash(m.round_trips_per_second, 0),
                 mode_parts(m)
                     .into_iter()
@@ -325,11 +328,18 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 5])
+            .chain([Align::Right; 8])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
             self.last_stdout(&line)?;
+        }
+        for m in results {
+            if let Some(buckets) = &m.histogram {
+                for line in histogram(words, m, buckets) {
+                    self.last_stdout(&line)?;
+                }
+            }
         }
         // A note is said once per mechanism, however many rows carry it.
         let mut said: Vec<(Mechanism, String)> = Vec::new();
@@ -500,6 +510,30 @@ fn write_error(e: WriteError) -> Error {
         WriteError::Stopped(signal) => Error::Stopped(signal),
         WriteError::Failed(errno) => Error::call(Doing::WritingStdout, errno),
     }
+}
+
+/// An ASCII histogram of a row's round trips: a bar per bucket, 50 columns for the fullest.
+fn histogram(
+    words: &dyn Words,
+    m: &Measurement,
+    buckets: &[crate::bench::model::Bucket],
+) -> Vec<String> {
+    let most = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let mut lines = vec![format!(
+        "{} {}:",
+        m.mechanism.name(),
+        words.measure(m.measure)
+    )];
+    for bucket in buckets {
+        let bar = (bucket.count * 50).div_ceil(most) as usize;
+        lines.push(format!(
+            "  ≤ {:>9} µs {:>9} {}",
+            words.num(bucket.up_to_us, 0),
+            bucket.count,
+            "#".repeat(bar)
+        ));
+    }
+    lines
 }
 
 /// What a bench row's mode column says, as parts.

@@ -769,7 +769,7 @@ fn the_mq_bench_row_counts_messages_as_well_as_bytes() {
     assert_eq!(latency["measure"], "latency");
     assert_eq!(latency["rounds"], 200);
     assert_eq!(latency["bytes"], 400, "200 pings and 200 pongs of 1 byte");
-    assert!(latency["rtt_median_us"].as_f64().unwrap() > 0.0);
+    assert!(latency["rtt_p50_us"].as_f64().unwrap() > 0.0);
     assert!(latency["messages"].is_null());
     // The default 64 KiB writes do not fit in a message: the row says what it used instead.
     let out = ipcdemo(&[

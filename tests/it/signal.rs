@@ -674,7 +674,7 @@ fn the_bench_has_a_signal_latency_row_and_no_throughput_row() {
     assert_eq!(row["rounds"], 300);
     assert_eq!(row["bytes"], 0, "a signal carries no bytes");
     assert!(row["bytes_per_second"].is_null());
-    let median = row["rtt_median_us"].as_f64().unwrap();
+    let median = row["rtt_p50_us"].as_f64().unwrap();
     assert!(median > 0.0 && row["rtt_p99_us"].as_f64().unwrap() >= median);
     assert_eq!(row["notes"], serde_json::json!(["signal_latency_only"]));
     // Busy-polling and pinning apply to signals too.

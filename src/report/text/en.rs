@@ -1063,14 +1063,17 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 8] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mechanism",
             "measure",
             "GiB/s",
             "messages/s",
-            "median µs",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "round trips/s",
             "mode",
         ]

@@ -1105,14 +1105,17 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 8] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
             "mensajes/s",
-            "mediana µs",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "idas y vueltas/s",
             "modo",
         ]

@@ -100,7 +100,7 @@ pub trait Words: Sync {
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 8];
+    fn bench_header(&self) -> [&'static str; 11];
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;

@@ -1085,14 +1085,17 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 8] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
             "mensagens/s",
-            "mediana µs",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "idas e voltas/s",
             "modo",
         ]

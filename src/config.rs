@@ -3,9 +3,9 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, FdsArgs, GlobalArgs, NamedArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, named, socket};
+use crate::lessons::{anon, atomic, capacity, fds, named, socket};
 use crate::report::Settings;
 use crate::report::text::Lang;
 
@@ -72,6 +72,26 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn fds(args: &FdsArgs) -> fds::Config {
+    let part = if args.send {
+        fds::Part::Send
+    } else if args.receive {
+        fds::Part::Receive
+    } else if args.kill_son {
+        fds::Part::KillSon
+    } else {
+        fds::Part::Leak
+    };
+    fds::Config {
+        part,
+        forget_close: args.forget_close,
+        stall: args.stall,
+        count: args.count,
+        tick: args.tick,
+        path: args.path.clone(),
     }
 }
 

@@ -188,6 +188,7 @@ impl Reporter {
         let words = self.words;
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
+        let mut crashed = false;
         for summary in summaries {
             match summary {
                 Summary::Reads { counts, why } => {
@@ -207,6 +208,14 @@ impl Reporter {
                         self.say_last(&words.capacity_why(report));
                     }
                 }
+                Summary::Leak(report) => {
+                    self.say_last(&words.leak_summary(report));
+                    self.say_last(&words.leak_why());
+                }
+                Summary::Crash(report) => {
+                    self.say_last(&words.crash_summary(report));
+                    crashed = true;
+                }
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
                     run.writers.to_string(),
@@ -216,6 +225,9 @@ impl Reporter {
                     words.atomic_verdict(run),
                 ]),
             }
+        }
+        if crashed {
+            self.say_last(&words.crash_why());
         }
         if !atomic_rows.is_empty() {
             let mut rows = vec![words.atomic_header().map(String::from).to_vec()];

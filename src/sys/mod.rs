@@ -1,12 +1,13 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets. They make the system calls
-//! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
-//! words for it live in `report`.
+//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets, who holds a pipe (`/proc`).
+//! They make the system calls and return data and typed errors, never text: what went wrong is
+//! a [`SysError`], and the words for it live in `report`.
 
 pub mod cleanup;
 pub mod fifo;
 pub mod lock;
 pub mod net;
 pub mod pipesize;
+pub mod procfd;
 pub mod rendezvous;
 pub mod signals;
 pub mod socket_setup;
@@ -66,6 +67,12 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    ScanningProc,
+    PassingDescriptor,
+    ReceivingDescriptor,
+    SettingPassCred,
+    Executing,
+    KillingSon,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

@@ -9,7 +9,8 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial, SonId};
+use crate::event::{Data, HeldFd, LinuxOnly, Partial, SonId};
+use crate::sys::procfd::PipeEnd;
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -88,6 +89,23 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::NoSender {
+            path: p.clone(),
+            stale: false,
+        },
+        Error::NoSender {
+            path: p.clone(),
+            stale: true,
+        },
+        Error::NoDescriptor {
+            path: p.clone(),
+            count: 0,
+        },
+        Error::NoDescriptor {
+            path: p.clone(),
+            count: 2,
+        },
+        Error::NotAPipeWriteEnd { path: p.clone() },
     ]
 }
 
@@ -128,6 +146,11 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
+        Error::NoSender { stale: false, .. } => 34,
+        Error::NoSender { stale: true, .. } => 35,
+        Error::NoDescriptor { count: 0, .. } => 36,
+        Error::NoDescriptor { .. } => 37,
+        Error::NotAPipeWriteEnd { .. } => 38,
     }
 }
 
@@ -169,6 +192,13 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::SenderListening {
+            path: p,
+            given_path: true,
+        },
+        Note::ProcessesHidden(3),
+        Note::Stalling(std::time::Duration::from_secs(2)),
+        Note::ScratchFolder(p),
     ]
 }
 
@@ -191,10 +221,14 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::FolderRepaired { .. } => 14,
         Note::TcpListening { .. } => 15,
         Note::OpenToNetwork { .. } => 16,
+        Note::SenderListening { .. } => 17,
+        Note::ProcessesHidden(_) => 18,
+        Note::Stalling(_) => 19,
+        Note::ScratchFolder(_) => 20,
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 50] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -239,6 +273,12 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::ScanningProc,
+    Doing::PassingDescriptor,
+    Doing::ReceivingDescriptor,
+    Doing::SettingPassCred,
+    Doing::Executing,
+    Doing::KillingSon,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -287,6 +327,12 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::ScanningProc => 44,
+        Doing::PassingDescriptor => 45,
+        Doing::ReceivingDescriptor => 46,
+        Doing::SettingPassCred => 47,
+        Doing::Executing => 48,
+        Doing::KillingSon => 49,
     }
 }
 
@@ -384,6 +430,114 @@ fn events() -> Vec<Event<'static>> {
             asked: 1,
             held: 65536,
         },
+        Event::PipeMade {
+            inode: 48211,
+            read_fd: 3,
+            write_fd: 4,
+            cloexec: true,
+        },
+        Event::PipeMade {
+            inode: 48211,
+            read_fd: 3,
+            write_fd: 4,
+            cloexec: false,
+        },
+        Event::Forked {
+            son: 9,
+            exec: false,
+        },
+        Event::Forked { son: 9, exec: true },
+        Event::Holds {
+            holder: 9,
+            command: "ipcdemo",
+            fd: 4,
+            end: PipeEnd::Write,
+            cloexec: true,
+            inode: 48211,
+        },
+        Event::Holds {
+            holder: 9,
+            command: "ipcdemo",
+            fd: 3,
+            end: PipeEnd::Read,
+            cloexec: false,
+            inode: 48211,
+        },
+        Event::Holds {
+            holder: 9,
+            command: "cat",
+            fd: 5,
+            end: PipeEnd::ReadWrite,
+            cloexec: false,
+            inode: 48211,
+        },
+        Event::HoldsNothing {
+            holder: 9,
+            inode: 48211,
+        },
+        Event::Closed {
+            fd: 4,
+            end: PipeEnd::Write,
+        },
+        Event::Reaped {
+            son: 9,
+            end: ProcessEnd::Exited(0),
+        },
+        Event::EndOfFile { inode: 48211 },
+        Event::NoEndOfFile {
+            inode: 48211,
+            waited_ms: 0,
+        },
+        Event::NoEndOfFile {
+            inode: 48211,
+            waited_ms: 2000,
+        },
+        Event::Passed {
+            fd: 5,
+            inode: 48211,
+            son: 9,
+        },
+        Event::GotDescriptor {
+            fd: 4,
+            inode: 48211,
+            sender_pid: Some(8),
+            sender_uid: Some(1000),
+        },
+        Event::GotDescriptor {
+            fd: 4,
+            inode: 48211,
+            sender_pid: None,
+            sender_uid: None,
+        },
+        Event::Killed {
+            son: 9,
+            mechanism: Mechanism::Fifo,
+            in_write: true,
+        },
+        Event::Killed {
+            son: 9,
+            mechanism: Mechanism::Tcp,
+            in_write: false,
+        },
+        Event::Drained {
+            mechanism: Mechanism::UnixStream,
+            bytes: (3 << 20) + 5,
+            message_bytes: 1 << 20,
+        },
+        Event::LeftBehind {
+            mechanism: Mechanism::Pipe,
+            path: None,
+        },
+        Event::LeftBehind {
+            mechanism: Mechanism::Fifo,
+            path: Some(Path::new("/tmp/ipcdemo-0/fds-kill.x/fifo")),
+        },
+        Event::Stale {
+            path: Path::new("/tmp/ipcdemo-0/fds-kill.x/socket"),
+        },
+        Event::Recovered {
+            path: Path::new("/tmp/ipcdemo-0/fds-kill.x/socket"),
+        },
     ]
 }
 
@@ -404,6 +558,40 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
+        Event::PipeMade { cloexec: true, .. } => 12,
+        Event::PipeMade { cloexec: false, .. } => 13,
+        Event::Forked { exec: false, .. } => 14,
+        Event::Forked { exec: true, .. } => 15,
+        Event::Holds {
+            end: PipeEnd::Write,
+            ..
+        } => 16,
+        Event::Holds {
+            end: PipeEnd::Read, ..
+        } => 17,
+        Event::Holds {
+            end: PipeEnd::ReadWrite,
+            ..
+        } => 18,
+        Event::HoldsNothing { .. } => 19,
+        Event::Closed { .. } => 20,
+        Event::Reaped { .. } => 21,
+        Event::EndOfFile { .. } => 22,
+        Event::NoEndOfFile { waited_ms: 0, .. } => 23,
+        Event::NoEndOfFile { .. } => 24,
+        Event::Passed { .. } => 25,
+        Event::GotDescriptor {
+            sender_pid: Some(_),
+            ..
+        } => 26,
+        Event::GotDescriptor { .. } => 27,
+        Event::Killed { in_write: true, .. } => 28,
+        Event::Killed { .. } => 29,
+        Event::Drained { .. } => 30,
+        Event::LeftBehind { path: None, .. } => 31,
+        Event::LeftBehind { .. } => 32,
+        Event::Stale { .. } => 33,
+        Event::Recovered { .. } => 34,
     }
 }
 
@@ -529,9 +717,91 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    for report in leak_reports() {
+        said.push((format!("{report:?}"), words.leak_summary(&report)));
+    }
+    said.push(("leak why".into(), words.leak_why()));
+    for report in crash_reports() {
+        said.push((format!("{report:?}"), words.crash_summary(&report)));
+    }
+    said.push(("crash why".into(), words.crash_why()));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
+}
+
+/// Every way a leak summary can read: forgotten or closed, stalled or stopped, close-on-exec
+/// reached or not, and a close-on-exec that failed.
+fn leak_reports() -> Vec<LeakReport> {
+    let held = vec![HeldFd { pid: 100, fd: 4 }];
+    let mut reports = Vec::new();
+    for (forgot_close, stalled_ms) in [(true, Some(2000)), (true, None), (false, None)] {
+        for end_of_file in [true, false] {
+            for (inherited, inherited_cloexec) in [
+                (Some(vec![3, 4]), Some(vec![])),
+                (Some(vec![]), Some(vec![5])),
+                (Some(vec![3, 4]), None),
+                (None, None),
+            ] {
+                reports.push(LeakReport {
+                    forgot_close,
+                    stalled_ms,
+                    write_ends: held.clone(),
+                    end_of_file,
+                    inherited,
+                    inherited_cloexec,
+                });
+            }
+        }
+    }
+    reports.push(LeakReport {
+        forgot_close: true,
+        stalled_ms: Some(0),
+        ..LeakReport::default()
+    });
+    reports
+}
+
+fn crash_reports() -> Vec<CrashReport> {
+    let base = CrashReport {
+        mechanism: Mechanism::Pipe,
+        son: Some(9),
+        killed_in_write: true,
+        bytes_after_kill: 65536,
+        message_bytes: 1 << 20,
+        end_of_file: true,
+        left_behind: None,
+        stale: false,
+        recovered: false,
+        removed: false,
+    };
+    let socket = PathBuf::from("/tmp/ipcdemo-0/fds-kill.x/socket");
+    vec![
+        base.clone(),
+        CrashReport {
+            son: None,
+            end_of_file: false,
+            ..base.clone()
+        },
+        CrashReport {
+            killed_in_write: false,
+            end_of_file: false,
+            ..base.clone()
+        },
+        CrashReport {
+            mechanism: Mechanism::Fifo,
+            left_behind: None,
+            ..base.clone()
+        },
+        CrashReport {
+            mechanism: Mechanism::UnixStream,
+            left_behind: Some(socket),
+            stale: true,
+            recovered: true,
+            removed: true,
+            ..base
+        },
+    ]
 }
 
 #[test]

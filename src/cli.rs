@@ -272,8 +272,7 @@ pub struct NamedArgs {
 const FDS_EXAMPLES: &str = "\
 Examples:
   ipcdemo fds --forget-close            no end of file: who still holds the write end?
-  ipcdemo fds --send                    terminal 1: pass a pipe's write end over a socket
-  ipcdemo fds --receive                 terminal 2: get it, write Spam lines into it
+  ipcdemo fds --send                    pass a pipe's write end to `ipcdemo fds --receive`
   ipcdemo fds --kill-son                kill -9 mid-write: what a pipe, a FIFO, a socket leave";
 
 /// `ipcdemo fds`: who holds a pipe's ends.

@@ -627,17 +627,6 @@ fn send(config: &Config, sink: &dyn Sink) -> Outcome {
 
 fn pass_and_read(listener: &OwnedFd, counter: &mut BoundaryCounter, sink: &dyn Sink) -> Result<()> {
     let pid = getpid().as_raw();
-    let connection = accept_one(listener)?;
-    let (son, uid) = socket::peer_identity(&connection)?;
-    let who = SonId::Process { son };
-    sink.event_now(
-        Role::Father,
-        pid,
-        Event::Accepted {
-            son: who,
-            uid: Some(uid),
-        },
-    )?;
     let (read_end, write_end) = pipe2(OFlag::O_CLOEXEC).doing(Doing::CreatingPipe)?;
     let inode = procfd::pipe_inode(&read_end)?;
     let write_fd = write_end.as_raw_fd();
@@ -648,17 +637,31 @@ fn pass_and_read(listener: &OwnedFd, counter: &mut BoundaryCounter, sink: &dyn S
         cloexec: true,
     };
     sink.event_now(Role::Father, pid, made)?;
-    pass(&connection, &write_end)?;
-    sink.event_now(
-        Role::Father,
-        pid,
-        Event::Passed {
-            fd: write_fd,
-            inode,
-            son,
-        },
-    )?;
-    drop(connection);
+    // The pipe goes to the first connection that says it is a receiver; anything else that
+    // connects (another sender checking whether this one lives, a stray client) is let go.
+    let (who, son) = loop {
+        let connection = accept_one(listener)?;
+        let (son, uid) = socket::peer_identity(&connection)?;
+        let who = SonId::Process { son };
+        let accepted = Event::Accepted {
+            son: who,
+            uid: Some(uid),
+        };
+        sink.event_now(Role::Father, pid, accepted)?;
+        if says_hello(&connection)? && pass(&connection, &write_end)? {
+            sink.event_now(
+                Role::Father,
+                pid,
+                Event::Passed {
+                    fd: write_fd,
+                    inode,
+                    son,
+                },
+            )?;
+            break (who, son);
+        }
+        sink.event_now(Role::Father, pid, Event::Left { son: who })?;
+    };
     // Ours must go, or the receiver's leaving would never show as end of file (part one).
     drop(write_end);
     sink.event_now(
@@ -723,9 +726,41 @@ fn accept_one(listener: &OwnedFd) -> Result<OwnedFd> {
     }
 }
 
+/// What a receiver says first, so that only a receiver gets the pipe.
+const HELLO: &[u8] = b"r";
+
+/// How long a connection has to say [`HELLO`] before the sender lets it go.
+const HELLO_WITHIN: Duration = Duration::from_secs(1);
+
+/// True when the connection says [`HELLO`] in time; false when it says anything else, hangs up
+/// or stays silent.
+fn says_hello(connection: &OwnedFd) -> Result<bool> {
+    let deadline = Instant::now() + HELLO_WITHIN;
+    loop {
+        signals::check()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        match ready(connection, left.min(SLICE)) {
+            Ok(false) | Err(Errno::EINTR) => continue,
+            Err(e) => return Err(Error::call(Doing::ReadingFromSon, e)),
+            Ok(true) => {}
+        }
+        let mut said = [0u8; 1];
+        return match read(connection, &mut said) {
+            Ok(1) => Ok(said == HELLO),
+            Ok(_) | Err(Errno::ECONNRESET) => Ok(false),
+            Err(Errno::EINTR) => continue,
+            Err(e) => Err(Error::call(Doing::ReadingFromSon, e)),
+        };
+    }
+}
+
 /// One byte of data carrying the descriptor (`SCM_RIGHTS`) and our credentials
-/// (`SCM_CREDENTIALS`); a stream socket sends no ancillary data without some data.
-fn pass(connection: &OwnedFd, write_end: &OwnedFd) -> Result<()> {
+/// (`SCM_CREDENTIALS`); a stream socket sends no ancillary data without some data. False when
+/// the receiver has gone already.
+fn pass(connection: &OwnedFd, write_end: &OwnedFd) -> Result<bool> {
     let fds = [write_end.as_raw_fd()];
     let credentials = UnixCredentials::new();
     let messages = [
@@ -742,7 +777,8 @@ fn pass(connection: &OwnedFd, write_end: &OwnedFd) -> Result<()> {
             None,
         );
         match sent {
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(true),
+            Err(Errno::EPIPE | Errno::ECONNRESET) => return Ok(false),
             Err(Errno::EINTR) => signals::check()?,
             Err(e) => return Err(Error::call(Doing::PassingDescriptor, e)),
         }
@@ -783,6 +819,7 @@ fn receive(config: &Config, sink: &dyn Sink) -> Outcome {
 /// end of an anonymous pipe. Anything else is closed unused and refused.
 fn receive_write_end(path: &Path, sink: &dyn Sink) -> Result<(OwnedFd, u64)> {
     let connection = connect_to_sender(path)?;
+    write_message(&connection, HELLO).map_err(|e| Error::call_on(Doing::ConnectingTo, path, e))?;
     let mut byte = [0u8; 1];
     let mut data = [IoSliceMut::new(&mut byte)];
     // Room for the most descriptors one message can carry (SCM_MAX_FD, 253), so the kernel

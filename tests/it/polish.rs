@@ -304,6 +304,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo fds",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -323,6 +324,7 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "fds",
         "bench",
         "completions",
         "man",

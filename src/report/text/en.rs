@@ -348,7 +348,7 @@ impl Words for En {
                  father and send it anything"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                "replaced the stale socket {} (nobody listened: its maker was killed with -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(

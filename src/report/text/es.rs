@@ -375,8 +375,8 @@ impl Words for Es {
                  padre y enviarle cualquier cosa"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
-                 -9)",
+                "se reemplazó el socket abandonado {} (nadie escuchaba: quien lo creó fue \
+                 terminado con -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(

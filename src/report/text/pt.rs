@@ -360,7 +360,7 @@ impl Words for Pt {
                  mandar qualquer coisa"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
+                "substituído o socket abandonado {} (ninguém escutava: quem o criou foi morto com kill -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(

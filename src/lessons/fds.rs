@@ -261,7 +261,7 @@ fn forgotten_end(config: &Config, sink: &dyn Sink, report: &mut LeakReport) -> R
     let mut son = match fork_son(father)? {
         Forked::Son => {
             drop(read_end);
-            std::process::exit(son_writes(&write_end, config))
+            son_exit(son_writes(&write_end, config), sink)
         }
         Forked::Father(son) => son,
     };
@@ -364,17 +364,26 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// The son of the first part: `count` Spam lines, then it exits (closing its write end).
-fn son_writes(write_end: &OwnedFd, config: &Config) -> i32 {
+fn son_writes(write_end: &OwnedFd, config: &Config) -> Result<()> {
     let mut schedule = SpamSchedule::new(config.tick, true);
     for _ in 0..config.count {
-        let Ok(message) = schedule.wait_for_next() else {
-            return 0;
-        };
-        if write_message(write_end, message).is_err() {
-            return 1;
-        }
+        let message = schedule.wait_for_next()?;
+        write_message(write_end, message).map_err(|e| Error::call(Doing::WritingPipe, e))?;
     }
-    0
+    Ok(())
+}
+
+/// Ends a son: status 0, or 1 after it has said why itself (its father only sees the status).
+fn son_exit(result: Result<()>, sink: &dyn Sink) -> ! {
+    let code = match result {
+        Ok(()) | Err(Error::StdoutClosed | Error::Stopped(_)) => 0,
+        Err(error) => {
+            let pid = getpid().as_raw();
+            sink.note(&Note::SonFailed { pid, error: &error });
+            1
+        }
+    };
+    std::process::exit(code)
 }
 
 /// Reports every holder `/proc` shows of pipe `inode` (only in `pid`; only write ends), and
@@ -998,7 +1007,7 @@ fn crash(
         Mechanism::UnixStream => Some(scratch.join("socket")),
         _ => None,
     };
-    let (mut son, reader) = start_flooding_son(mechanism, path.as_deref(), father)?;
+    let (mut son, reader) = start_flooding_son(mechanism, path.as_deref(), father, sink)?;
     report.son = Some(son.pid());
     sink.event_now(
         Role::Father,
@@ -1067,6 +1076,7 @@ fn start_flooding_son(
     mechanism: Mechanism,
     path: Option<&Path>,
     father: Pid,
+    sink: &dyn Sink,
 ) -> Result<(Son, OwnedFd)> {
     let (ready_read, ready_write) = pipe2(OFlag::O_CLOEXEC).doing(Doing::CreatingPipe)?;
     let pipe = match mechanism {
@@ -1076,16 +1086,16 @@ fn start_flooding_son(
     let mut son = match fork_son(father)? {
         Forked::Son => {
             drop(ready_read);
-            let code = match (pipe, path) {
+            let result = match (pipe, path) {
                 (Some((read_end, write_end)), _) => {
                     drop(read_end);
                     flood(&write_end)
                 }
                 (None, Some(path)) if mechanism == Mechanism::Fifo => fifo_son(path, ready_write),
                 (None, Some(path)) => socket_son(path, ready_write),
-                (None, None) => 1,
+                (None, None) => Ok(()),
             };
-            std::process::exit(code)
+            son_exit(result, sink)
         }
         Forked::Father(son) => son,
     };
@@ -1108,8 +1118,13 @@ fn start_flooding_son(
         }
     }
     let reader = if mechanism == Mechanism::Fifo {
-        // Waits for the son's open for writing, which comes right after its word.
-        crate::sys::fifo::open_checked(path, OFlag::O_RDONLY, false)?
+        // Without waiting for the son's open for writing: a son that dies before it must not
+        // leave us in open(2). Then blocking again, so the drain waits for the end of file.
+        let fifo =
+            crate::sys::fifo::open_checked(path, OFlag::O_RDONLY | OFlag::O_NONBLOCK, false)?;
+        fcntl(fifo.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))
+            .doing_on(Doing::MakingBlocking, path)?;
+        fifo
     } else {
         let socket =
             socket_setup::unix_socket(SockType::Stream, false).doing(Doing::CreatingSocket)?;
@@ -1126,9 +1141,9 @@ fn start_flooding_son(
     Ok((son, reader))
 }
 
-/// The son's messages: 1 MiB of Spam lines, written whole, again and again. Returns only when
-/// a write fails (its reader left).
-fn flood(fd: &impl AsFd) -> i32 {
+/// The son's messages: 1 MiB of Spam lines, written whole, again and again, until it is
+/// killed. Returns only when a write fails.
+fn flood(fd: &impl AsFd) -> Result<()> {
     let message: Vec<u8> = b"Spam 000\n"
         .iter()
         .cycle()
@@ -1136,48 +1151,38 @@ fn flood(fd: &impl AsFd) -> i32 {
         .copied()
         .collect();
     loop {
-        if write_message(fd, &message).is_err() {
-            return 1;
-        }
+        write_message(fd, &message).map_err(|e| Error::call(Doing::WritingPipe, e))?;
     }
+}
+
+/// Tells the father the FIFO or socket is there (one byte; a son that fails first says
+/// nothing, and the father sees end of file).
+fn say_ready(ready: OwnedFd) -> Result<()> {
+    write_message(&ready, b"r").map_err(|e| Error::call(Doing::WritingPipe, e))
 }
 
 /// The FIFO son: makes the FIFO (0600), says so, opens it for writing and floods it.
-fn fifo_son(path: &Path, ready: OwnedFd) -> i32 {
-    let made = rendezvous::with_umask(0o177, || {
+fn fifo_son(path: &Path, ready: OwnedFd) -> Result<()> {
+    rendezvous::with_umask(0o177, || {
         nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
-    });
-    if made.is_err() || nix::unistd::write(&ready, b"r") != Ok(1) {
-        return 1;
-    }
-    drop(ready);
-    match crate::sys::fifo::open_checked(path, OFlag::O_WRONLY, true) {
-        Ok(fifo) => flood(&fifo),
-        Err(_) => 1,
-    }
+    })
+    .doing_on(Doing::CreatingFifo, path)?;
+    say_ready(ready)?;
+    let fifo = crate::sys::fifo::open_checked(path, OFlag::O_WRONLY, true)?;
+    flood(&fifo)
 }
 
 /// The socket son: binds and listens (0600), says so, accepts the father and floods it.
-fn socket_son(path: &Path, ready: OwnedFd) -> i32 {
-    let listened = (|| -> nix::Result<OwnedFd> {
-        let listener = socket_setup::unix_socket(SockType::Stream, false)?;
-        let address = UnixAddr::new(path)?;
-        rendezvous::with_umask(0o177, || bind(listener.as_raw_fd(), &address))?;
-        listen(&listener, Backlog::new(1)?)?;
-        Ok(listener)
-    })();
-    let Ok(listener) = listened else { return 1 };
-    if nix::unistd::write(&ready, b"r") != Ok(1) {
-        return 1;
-    }
-    drop(ready);
-    let connection = loop {
-        match accept(&listener) {
-            Ok(connection) => break connection,
-            Err(Errno::EINTR) => {}
-            Err(_) => return 1,
-        }
-    };
+fn socket_son(path: &Path, ready: OwnedFd) -> Result<()> {
+    let listener =
+        socket_setup::unix_socket(SockType::Stream, false).doing(Doing::CreatingSocket)?;
+    let address = socket::socket_address(path, path)?;
+    rendezvous::with_umask(0o177, || bind(listener.as_raw_fd(), &address))
+        .doing_on(Doing::Binding, path)?;
+    let backlog = Backlog::new(1).doing(Doing::ListeningOn)?;
+    listen(&listener, backlog).doing_on(Doing::ListeningOn, path)?;
+    say_ready(ready)?;
+    let connection = signals::restarting(|| accept(&listener)).doing(Doing::Accepting)?;
     flood(&connection)
 }
 

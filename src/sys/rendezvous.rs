@@ -332,10 +332,13 @@ pub struct ScratchFolder {
 }
 
 impl ScratchFolder {
-    /// `parent/<prefix>.XXXXXX`.
+    /// `parent/<prefix>.XXXXXX`, mode 0700 exactly: mkdtemp(3) applies the umask, and under
+    /// `umask 277` we could not make anything in it, under `umask 477` not even list it to
+    /// remove it.
     pub fn new_in(parent: &Path, prefix: &str) -> Result<ScratchFolder> {
         let template = parent.join(format!("{prefix}.XXXXXX"));
-        let path = nix::unistd::mkdtemp(&template).doing_on(Doing::CreatingScratch, &template)?;
+        let path = with_umask(0o077, || nix::unistd::mkdtemp(&template))
+            .doing_on(Doing::CreatingScratch, &template)?;
         let token = match lstat(&path) {
             Ok(stat) => {
                 let (dev, ino) = identity(&stat);
@@ -361,6 +364,13 @@ impl ScratchFolder {
 impl Drop for ScratchFolder {
     fn drop(&mut self) {
         super::cleanup::unregister_folder(self.token);
+        // Ours, so make sure we may list it before emptying it.
+        let _ = set_private_mode(&self.path);
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+fn set_private_mode(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
 }

@@ -917,3 +917,85 @@ fn another_user_cannot_connect_to_a_sender() {
     assert_eq!(sender.finish().signal, Some(15));
     assert!(!path.exists());
 }
+
+#[test]
+fn kill_son_under_odd_umasks_works_and_leaves_nothing() {
+    if !can_setpriv() {
+        skip("needs root and setpriv to act as another user");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("ipcdemo");
+    // mkdtemp(3) applies the umask: under 277 the son could not make its FIFO in the scratch
+    // folder, under 477 and 777 nobody could even list it to remove it.
+    for umask in ["277", "477", "777"] {
+        let runtime = runtime_dir();
+        nix::unistd::chown(
+            runtime.path(),
+            Some(nix::unistd::Uid::from_raw(65534)),
+            Some(nix::unistd::Gid::from_raw(65534)),
+        )
+        .unwrap();
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask}; exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" \
+                 --json fds --kill-son"
+            ))
+            .arg(&bin)
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "umask {umask}: {stderr}");
+        let crashes = json_lines(String::from_utf8_lossy(&out.stdout).lines())
+            .into_iter()
+            .filter(|e| e["kind"] == "crash")
+            .count();
+        assert_eq!(crashes, 3, "umask {umask}");
+        let folder = runtime.path().join("ipcdemo");
+        let leftovers: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+        assert!(leftovers.is_empty(), "umask {umask}: {leftovers:?}");
+    }
+}
+
+#[test]
+fn a_receiver_waiting_on_a_mute_sender_ends_on_a_stop_signal() {
+    if !have("python3", "--version") {
+        return;
+    }
+    let dir = temp_dir();
+    let path = dir.path().join("mute.sock");
+    // Accepts, reads the hello, and never sends anything.
+    let mut python = Command::new("python3");
+    python
+        .args([
+            "-c",
+            "import os, socket, sys, time\n\
+             os.umask(0o177)\n\
+             s = socket.socket(socket.AF_UNIX)\n\
+             s.bind(sys.argv[1])\n\
+             s.listen(1)\n\
+             c, _ = s.accept()\n\
+             c.recv(1)\n\
+             time.sleep(60)\n",
+            path_str(&path),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let peer = Running::start("a mute sender", python);
+    wait_for_path(&path);
+    let receiver = Running::start("fds --receive", receiver(&path, &[]));
+    // recvmsg(2) on a Unix stream socket.
+    wait_for_wchan(receiver.pid(), "unix_stream");
+    receiver.signal(Signal::SIGINT);
+    let done = receiver.finish();
+    assert_eq!(done.signal, Some(2), "{done:?}");
+    let summary = json_lines(&done.stdout).pop().unwrap();
+    assert_eq!(
+        (summary["kind"].as_str(), summary["messages"].as_u64()),
+        (Some("sent"), Some(0))
+    );
+    drop(peer);
+}

@@ -910,7 +910,7 @@ impl Words for En {
                 let then = if r.end_of_file {
                     "once the father closed its forgotten copy, end of file came at once"
                 } else {
-                    "the run was stopped before the end of file"
+                    "the run ended before the end of file"
                 };
                 format!(
                     "summary: the son left, yet no end of file came for {}: a write end was \
@@ -918,14 +918,14 @@ impl Words for En {
                     self.duration(std::time::Duration::from_millis(ms))
                 )
             }
-            (true, None) => "summary: the father kept its copy of the write end; the run was \
-                             stopped before its son left"
+            (true, None) => "summary: the father kept its copy of the write end; the run \
+                             ended before its son left"
                 .into(),
             (false, _) if r.end_of_file => "summary: the father closed its copy of the write \
                                             end at once, so end of file came as soon as its son \
                                             left"
                 .into(),
-            (false, _) => "summary: the run was stopped before the son left".into(),
+            (false, _) => "summary: the run ended before the son left".into(),
         };
         let Some(inherited) = &r.inherited else {
             return first;
@@ -964,7 +964,7 @@ impl Words for En {
     fn crash_summary(&self, r: &CrashReport) -> String {
         let name = r.mechanism.name();
         let Some(son) = r.son else {
-            return format!("summary ({name}): the run was stopped before a son was killed");
+            return format!("summary ({name}): the run ended before a son was killed");
         };
         let how = if r.killed_in_write {
             "inside write(2)"
@@ -973,7 +973,7 @@ impl Words for En {
         };
         let mut line = format!("summary ({name}): son {son} was killed by SIGKILL {how}");
         if !r.end_of_file {
-            line.push_str("; the run was stopped before the reader saw end of file");
+            line.push_str("; the run ended before the reader saw end of file");
             return line;
         }
         line.push_str(&format!(

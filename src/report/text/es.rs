@@ -969,7 +969,7 @@ impl Words for Es {
                 let then = if r.end_of_file {
                     "cuando el padre cerró la copia olvidada, el fin de archivo llegó enseguida"
                 } else {
-                    "la ejecución se interrumpió antes del fin de archivo"
+                    "la ejecución terminó antes del fin de archivo"
                 };
                 format!(
                     "resumen: el hijo se fue, pero no llegó ningún fin de archivo durante {}: un \
@@ -978,15 +978,13 @@ impl Words for Es {
                 )
             }
             (true, None) => "resumen: el padre guardó su copia del extremo de escritura; la \
-                             ejecución se interrumpió antes de que su hijo se fuera"
+                             ejecución terminó antes de que su hijo se fuera"
                 .into(),
             (false, _) if r.end_of_file => "resumen: el padre cerró enseguida su copia del \
                                             extremo de escritura, así que el fin de archivo \
                                             llegó en cuanto su hijo se fue"
                 .into(),
-            (false, _) => {
-                "resumen: la ejecución se interrumpió antes de que el hijo se fuera".into()
-            }
+            (false, _) => "resumen: la ejecución terminó antes de que el hijo se fuera".into(),
         };
         let Some(inherited) = &r.inherited else {
             return first;
@@ -1026,9 +1024,7 @@ impl Words for Es {
     fn crash_summary(&self, r: &CrashReport) -> String {
         let name = r.mechanism.name();
         let Some(son) = r.son else {
-            return format!(
-                "resumen ({name}): la ejecución se interrumpió antes de matar a un hijo"
-            );
+            return format!("resumen ({name}): la ejecución terminó antes de matar a un hijo");
         };
         let how = if r.killed_in_write {
             "dentro de write(2)"
@@ -1037,9 +1033,7 @@ impl Words for Es {
         };
         let mut line = format!("resumen ({name}): el hijo {son} murió por SIGKILL {how}");
         if !r.end_of_file {
-            line.push_str(
-                "; la ejecución se interrumpió antes de que el lector viera el fin de archivo",
-            );
+            line.push_str("; la ejecución terminó antes de que el lector viera el fin de archivo");
             return line;
         }
         line.push_str(&format!(

@@ -949,7 +949,7 @@ impl Words for Pt {
                 let then = if r.end_of_file {
                     "quando o pai fechou a cópia esquecida, o fim de arquivo veio na hora"
                 } else {
-                    "a execução foi interrompida antes do fim de arquivo"
+                    "a execução terminou antes do fim de arquivo"
                 };
                 format!(
                     "resumo: o filho saiu, mas nenhum fim de arquivo veio por {}: uma \
@@ -958,13 +958,13 @@ impl Words for Pt {
                 )
             }
             (true, None) => "resumo: o pai guardou a sua cópia da extremidade de escrita; a \
-                             execução foi interrompida antes de o filho sair"
+                             execução terminou antes de o filho sair"
                 .into(),
             (false, _) if r.end_of_file => "resumo: o pai fechou logo a sua cópia da \
                                             extremidade de escrita, então o fim de arquivo veio \
                                             assim que o filho saiu"
                 .into(),
-            (false, _) => "resumo: a execução foi interrompida antes de o filho sair".into(),
+            (false, _) => "resumo: a execução terminou antes de o filho sair".into(),
         };
         let Some(inherited) = &r.inherited else {
             return first;
@@ -1004,9 +1004,7 @@ impl Words for Pt {
     fn crash_summary(&self, r: &CrashReport) -> String {
         let name = r.mechanism.name();
         let Some(son) = r.son else {
-            return format!(
-                "resumo ({name}): a execução foi interrompida antes de um filho ser morto"
-            );
+            return format!("resumo ({name}): a execução terminou antes de um filho ser morto");
         };
         let how = if r.killed_in_write {
             "dentro de write(2)"
@@ -1015,7 +1013,7 @@ impl Words for Pt {
         };
         let mut line = format!("resumo ({name}): o filho {son} foi morto por SIGKILL {how}");
         if !r.end_of_file {
-            line.push_str("; a execução foi interrompida antes de o leitor ver o fim de arquivo");
+            line.push_str("; a execução terminou antes de o leitor ver o fim de arquivo");
             return line;
         }
         line.push_str(&format!(

@@ -12,7 +12,7 @@ use nix::unistd::{dup, pipe};
 
 use super::Config;
 use super::model::{BenchNote, Mechanism};
-use crate::event::Result;
+use crate::event::{Error, Result};
 use crate::sys::{Context, Doing, pipesize, socket_setup};
 
 /// Both directions between the parent and one child.
@@ -67,6 +67,8 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Chan
             place = Some(dir);
             (from_child, from_parent, to_child, to_parent)
         }
+        // A signal moves no bytes: `measure` never asks for its channel.
+        Mechanism::Signal => return Err(Error::NotAStream(mechanism)),
         Mechanism::Socketpair
         | Mechanism::UnixStream
         | Mechanism::UnixSeqpacket

@@ -61,7 +61,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             if pong[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
-                    got: pong[0],
+                    got: i64::from(pong[0]),
                 });
             }
             if round >= config.warmup {

@@ -17,6 +17,7 @@ mod channel;
 mod child;
 mod latency;
 pub mod model;
+mod signal;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
@@ -109,22 +110,36 @@ pub fn measure(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<Measurement> {
-    let channel = open_channel(mechanism, config)?;
     let cpus = match child::cpus(config.pin)? {
         (Some(parent), Some(child)) => Some((parent, child)),
         _ => None,
     };
-    let mode = config.mode(mechanism, measure, channel.pipe_size, cpus);
-    let mut result = match measure {
-        Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
-        Measure::Latency => latency::measure(channel, config, sink)?,
+    let mut result = if mechanism.streams() {
+        let channel = open_channel(mechanism, config)?;
+        let pipe_size = channel.pipe_size;
+        let mut result = match measure {
+            Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
+            Measure::Latency => latency::measure(channel, config, sink)?,
+        };
+        result.mode = config.mode(mechanism, measure, pipe_size, cpus);
+        result
+    } else {
+        let mut result = signal::measure(config, sink)?;
+        result.mode = config.mode(mechanism, measure, None, cpus);
+        result
     };
     result.mechanism = mechanism;
-    result.mode = mode;
     Ok(result)
 }
 
 fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
+    let mut result = blank_measurement(measure);
+    result.pipe_size_bytes = channel.pipe_size;
+    result.notes = channel.notes.clone();
+    result
+}
+
+fn blank_measurement(measure: Measure) -> Measurement {
     Measurement {
         mechanism: Mechanism::Pipe,
         measure,
@@ -143,8 +158,8 @@ fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measuremen
         rtt_median_us: None,
         rtt_p99_us: None,
         round_trips_per_second: None,
-        pipe_size_bytes: channel.pipe_size,
-        notes: channel.notes.clone(),
+        pipe_size_bytes: None,
+        notes: Vec::new(),
     }
 }
 
@@ -154,6 +169,9 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         .mechanisms
         .iter()
         .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
+        // A signal has no stream to measure: no throughput row rather than a made-up one (its
+        // latency row carries a note that says so).
+        .filter(|(m, x)| m.streams() || *x == Measure::Latency)
         .collect();
     let mut measurements = Vec::with_capacity(steps.len());
     let mut end = Ok(());

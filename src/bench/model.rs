@@ -22,17 +22,20 @@ pub enum Mechanism {
     Socketpair,
     /// TCP over 127.0.0.1, the reference most people know
     Tcp,
+    /// A realtime signal each way, sigqueue(3) and sigtimedwait(2): latency only
+    Signal,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 6] = [
+    pub const ALL: [Mechanism; 7] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::UnixStream,
         Mechanism::UnixSeqpacket,
         Mechanism::Socketpair,
         Mechanism::Tcp,
+        Mechanism::Signal,
     ];
 
     /// The name on the command line, in the table and in JSON (not translated: it is a name).
@@ -44,11 +47,18 @@ impl Mechanism {
             Mechanism::UnixSeqpacket => "unix-seqpacket",
             Mechanism::Socketpair => "socketpair",
             Mechanism::Tcp => "tcp",
+            Mechanism::Signal => "signal",
         }
     }
 
     pub fn is_pipe(self) -> bool {
         matches!(self, Mechanism::Pipe | Mechanism::Fifo)
+    }
+
+    /// Whether it moves a stream of bytes: a signal carries one number, so it has a latency
+    /// row and no throughput row.
+    pub fn streams(self) -> bool {
+        self != Mechanism::Signal
     }
 }
 
@@ -115,6 +125,9 @@ pub enum BenchNote {
     },
     /// Zero-copy: the reader never sees the bytes, so only their count was checked.
     ZeroCopyCountsOnly,
+    /// A signal carries one number (the round) and no bytes: no throughput row, and
+    /// `--msg-size` does not apply.
+    SignalLatencyOnly,
 }
 
 impl From<PipeSizeError> for BenchNote {
@@ -134,7 +147,7 @@ impl BenchNote {
             BenchNote::PipeSizeRefused { asked, errno, max } => {
                 Some(PipeSizeError { asked, errno, max })
             }
-            BenchNote::ZeroCopyCountsOnly => None,
+            BenchNote::ZeroCopyCountsOnly | BenchNote::SignalLatencyOnly => None,
         }
     }
 }
@@ -174,13 +187,14 @@ fn errno_name<S: serde::Serializer>(
 /// One measurement of one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
-    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair or tcp.
+    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair, tcp or signal.
     pub mechanism: Mechanism,
     /// throughput or latency.
     pub measure: Measure,
     /// How it ran: the calls used, polling, pinning, pipe size.
     pub mode: Mode,
-    /// Bytes that crossed, in bytes (for latency: pings and pongs together).
+    /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
+    /// which carry a number and no bytes).
     pub bytes: u64,
     /// Wall time of the measured loop, in seconds (to the microsecond).
     #[serde(serialize_with = "micro")]

@@ -1,4 +1,4 @@
-//! Who holds a pipe's ends (lesson 8 of the map). Most real pipe bugs are not in the bytes but
+//! Who holds a pipe's ends (lesson 9 of the map). Most real pipe bugs are not in the bytes but
 //! in the descriptors: cargo once hung because a pipe's write end leaked into a child (its issue
 //! 7858). Four parts, each seen through `/proc/<pid>/fd` and `/proc/<pid>/fdinfo` (`proc(5)`):
 //!
@@ -344,6 +344,7 @@ fn forgotten_end(config: &Config, sink: &dyn Sink, report: &mut LeakReport) -> R
                         son: None,
                         partial: None,
                         record_bytes: None,
+                        timing: None,
                     };
                     sink.event_now(Role::Father, pid, event)?;
                 }
@@ -630,6 +631,7 @@ fn send(config: &Config, sink: &dyn Sink) -> Outcome {
     let summary = Summary::Reads {
         counts: counter.counts(),
         why: None,
+        waiting: None,
     };
     Outcome::new(vec![summary], end)
 }
@@ -702,6 +704,7 @@ fn pass_and_read(listener: &OwnedFd, counter: &mut BoundaryCounter, sink: &dyn S
             son: Some(who),
             partial: None,
             record_bytes: None,
+            timing: None,
         };
         sink.event_now(Role::Father, pid, event)?;
         if !looked {

@@ -9,5 +9,6 @@ pub mod boundaries;
 pub mod capacity;
 pub mod fds;
 pub mod named;
+pub mod signal;
 pub mod socket;
 pub mod spam;

@@ -110,6 +110,7 @@ pub fn run_son(
         let len = message.len() as u64;
         let event = Event::Sent {
             data: Data(message),
+            timing: None,
         };
         if let Err(e) = sink.event(stamp, Role::Son, pid, event) {
             break Err(e);

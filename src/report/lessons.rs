@@ -13,12 +13,13 @@ pub enum Lesson {
     Seqpacket,
     Capacity,
     Atomic,
+    Signal,
     Fds,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 9] = [
+pub const MAP: [(Lesson, &str, &str); 10] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -26,6 +27,7 @@ pub const MAP: [(Lesson, &str, &str); 9] = [
     (Lesson::Seqpacket, "ipcdemo socket --seqpacket", "socket"),
     (Lesson::Capacity, "ipcdemo capacity", "capacity"),
     (Lesson::Atomic, "ipcdemo atomic --sweep", "atomic"),
+    (Lesson::Signal, "ipcdemo signal --blocked", "signal"),
     (Lesson::Fds, "ipcdemo fds --forget-close", "fds"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
@@ -37,10 +39,12 @@ pub fn map(words: &dyn Words) -> String {
         .map(|(_, command, _)| command.len())
         .max()
         .unwrap_or(0);
+    // Numbers right-aligned, so that "10." keeps its command in the column of "9.".
+    let digits = MAP.len().to_string().len();
     let mut text = format!("{}\n", words.lessons_intro());
     for (number, (lesson, command, _)) in MAP.iter().enumerate() {
         text += &format!(
-            "  {}. {command:<width$}   {}\n",
+            "  {:>digits$}. {command:<width$}   {}\n",
             number + 1,
             words.lesson(*lesson)
         );

@@ -29,7 +29,17 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
 #[test]
 fn every_mechanism_measures_throughput_and_latency() {
     let rows = bench_json(&[]);
-    assert_eq!(rows.len(), 12, "six mechanisms, two measures each");
+    assert_eq!(
+        rows.len(),
+        13,
+        "six mechanisms, two measures each, and the signal's latency"
+    );
+    let signal = &rows[12];
+    assert_eq!(
+        (signal["mechanism"].as_str(), signal["measure"].as_str()),
+        (Some("signal"), Some("latency"))
+    );
+    assert_eq!(signal["rounds"], 1000);
     for (i, mechanism) in ALL.iter().enumerate() {
         let throughput = &rows[2 * i];
         let latency = &rows[2 * i + 1];

@@ -15,6 +15,8 @@ mod named;
 mod papercuts;
 mod polish;
 mod safety;
+mod signal;
 mod socket;
 mod tcp;
+mod timeline;
 mod util;

@@ -304,6 +304,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo signal",
         "ipcdemo fds",
         "ipcdemo bench",
     ];
@@ -324,6 +325,7 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "signal",
         "fds",
         "bench",
         "completions",
@@ -447,8 +449,9 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     for (sub, label) in [
         ("anon", "Lessons 1–2: "),
         ("named", "Lesson 3: "),
-        ("fds", "Lesson 8: "),
-        ("bench", "Lesson 9: "),
+        ("signal", "Lesson 8: "),
+        ("fds", "Lesson 9: "),
+        ("bench", "Lesson 10: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, fd_list, held_list, human_bytes, receive_command, son_command,
-    son_name,
+    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes,
+    receive_command, signal_kill_command, signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, CrashReport, Error, Event, LeakReport, LinuxOnly, Note, Partial,
-    ProcessEnd, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
+    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -38,6 +38,7 @@ fn the(mechanism: Mechanism) -> &'static str {
         Mechanism::UnixSeqpacket => "the seqpacket socket",
         Mechanism::Socketpair => "the socketpair",
         Mechanism::Tcp => "the TCP connection",
+        Mechanism::Signal => "the signal",
     }
 }
 
@@ -77,6 +78,7 @@ impl Words for En {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -99,7 +101,7 @@ impl Words for En {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent { data, .. } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -118,7 +120,7 @@ impl Words for En {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -145,6 +147,50 @@ impl Words for En {
                  holds {} at {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} sent {} with value {v} to process {to} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} sent {} to process {to} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} received {} with value {v} from process {from} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} received {} from process {from} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} could not queue {} with value {value} to process {to}: sigqueue(3) failed \
+                 with EAGAIN (the queue is full) at {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} called alarm({seconds}) and pauses until SIGALRM at {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} woke: SIGALRM came {} s after alarm({seconds}) at {time}",
+                self.num(waited_s, 3)
             ),
             Event::PipeMade {
                 inode,
@@ -377,6 +423,34 @@ impl Words for En {
                 self.error_prefix(),
                 self.error(error)
             ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "father: {} stays blocked and pending while the son sends {n}; the father takes \
+                 nothing until the son has exited",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "father: son {son} has exited (SIGCHLD); taking what is pending now, as \
+                 unblocking would deliver it"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING is now {limit}: at most {limit} signals may be pending \
+                 for uid {uid}, counting every process of that user, not just this one"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING lowered to {limit}, so that a son faster than the \
+                 father cannot fill the queue every process of uid {uid} shares; when it is full, \
+                 the son waits for room"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "father {pid}: waiting for {}; run `{}` (or `{}`) in another terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
+            ),
             Note::SenderListening { path, given_path } => format!(
                 "sender: listening on {}; run `{}` in another terminal",
                 path.display(),
@@ -527,6 +601,58 @@ impl Words for En {
                 "--zero-copy needs Linux (vmsplice and splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::NotAStream(mechanism) => format!(
+                "{} moves no bytes: there is no stream to measure",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "there is no process {pid}; start `ipcdemo signal --father` in another terminal \
+                 and pass the pid it prints"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} is a thread of process {process}, not a process; pass --son {process} if \
+                 that is the father"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "refusing to signal process {pid}: it has no command line (a kernel thread, or a \
+                 process that has exited), so it is no `ipcdemo signal` father"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "refusing to signal process {pid}: it is not an `ipcdemo signal` father (its \
+                 command line is `{cmdline}`), and a signal it does not expect could kill it"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "refusing to signal process {pid}: it neither blocks nor catches {}, whose \
+                 default action would kill it; start the father with the same --realtime as the \
+                 son",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "refusing to signal process {pid}: it ignores {}, so nothing would arrive; start \
+                 the father with the same --realtime as the son",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "the kernel does not let you send {} to process {pid} (EPERM): it belongs to \
+                 another user",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "the father {pid} went away after {} (ESRCH)",
+                count(*sent, "signal", "signals")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} is above your hard RLIMIT_SIGPENDING ({hard}), which only \
+                 a privileged user may raise; ask for at most {hard}"
+            ),
             Error::NoSender { path, stale: false } => format!(
                 "nobody is sending on {} (nothing is there): start `ipcdemo fds --send` first",
                 path.display()
@@ -603,7 +729,15 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
+            Doing::WritingTrace => format!("writing the trace {p}"),
             Doing::Locking => format!("locking {p}"),
+            Doing::BlockingSignals => "blocking the lesson's signals".into(),
+            Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("reading {p}"),
+            Doing::SendingSignal => "sending a signal".into(),
+            Doing::WaitingForSignal => "waiting for a signal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "opening a pidfd for the father".into(),
             Doing::ScanningProc => format!("looking through {}", show_or(path, "/proc")),
             Doing::PassingDescriptor => "passing the descriptor (sendmsg, SCM_RIGHTS)".into(),
             Doing::ReceivingDescriptor => match path {
@@ -735,6 +869,98 @@ impl Words for En {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", every value in order".to_string(),
+            (true, n) => format!(", {n} out of order"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} never arrived"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", and {n} were refused (EAGAIN: the queue was full)")
+            }
+            (n, Role::Son) => format!("; {n} refused (EAGAIN: the queue was full)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("son {pid}: {sent} {signal} sent to process {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "summary: the son sent {sent} {signal}; the father received {received}: \
+                     {merged} merged into one already pending"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "summary: the son queued {sent} {signal}{refused}; the father received \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "summary: the father received {received} {signal}{order}; how many were sent, \
+                 only the sender knows"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; the limit of {limit} was reached after {after} (other processes of your user \
+                 held {} of it)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; the queue was full {} and the son waited for room",
+                count(r.waits, "time", "times")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "summary: {} of {} between father and son: median {} µs, p99 {} µs, {} round \
+                 trips/s",
+                count(r.rounds, "round trip", "round trips"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "summary: no round trip was timed".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "summary: alarm({}) rang after {waited} s: the pause ended when SIGALRM's handler \
+                 had run (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "summary: stopped after {waited} s, before alarm({}) rang",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
@@ -747,6 +973,23 @@ impl Words for En {
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
+                .into(),
+            Why::SignalsMerge => "why: a standard signal is one bit in the pending set, not a \
+                                  counter: a signal sent while one is already pending merges \
+                                  into it, and kill(2) still says it succeeded (signal(7))"
+                .into(),
+            Why::SignalsQueue => "why: realtime signals queue: each sigqueue(3) is delivered \
+                                  once, in the order sent, with its value (signal(7), \
+                                  sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "why: RLIMIT_SIGPENDING ({limit}) caps the signals pending for one real user, all \
+                 its processes together; past it sigqueue(3) fails with EAGAIN (getrlimit(2), \
+                 signal(7))"
+            ),
+            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two \
+                                    wake-ups from sigtimedwait(2); most of the time is waking \
+                                    the other process, as with a pipe (signal(7))"
                 .into(),
         }
     }
@@ -835,6 +1078,7 @@ impl Words for En {
             ModePart::HugePages => "huge pages".into(),
             ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -850,6 +1094,10 @@ impl Words for En {
             BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
                                               /dev/null without looking at them, so only the \
                                               byte count is checked"
+                .into(),
+            BenchNote::SignalLatencyOnly => "a signal carries one number (the round) and no \
+                                             bytes: no throughput row, and --msg-size does not \
+                                             apply"
                 .into(),
         };
         format!("note ({}): {what}", mechanism.name())
@@ -896,6 +1144,46 @@ impl Words for En {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "the father spent {} % of the time waiting in read(2) ({} of {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "son".into(),
+            TimelineWord::Father => "father".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "write".into(),
+            TimelineWord::Writes(n) => count(n, "write", "writes"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "end of file".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes written and not \
+                                                   yet read, counted from each write's call to \
+                                                   each read's return, so at any instant an \
+                                                   upper bound"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting in the FIFO \
+                                                   just before each read (FIONREAD); with \
+                                                   several sons writing, a FIFO cannot tell \
+                                                   whose bytes they are, so no write is drawn"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting on that \
+                                                     son's connection just before each read \
+                                                     (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!("atomic [{step}/{steps}] {}-byte records…", record_size)
     }
@@ -1019,8 +1307,9 @@ impl Words for En {
             Lesson::Seqpacket => "the same, but every read is exactly one message",
             Lesson::Capacity => "how much a pipe holds before a writer blocks",
             Lesson::Atomic => "which writes tear when many writers share a pipe",
+            Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
             Lesson::Fds => "who holds a pipe's ends: leaks, close-on-exec, passing, kill -9",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, signals: how fast, here",
         }
     }
 

@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, fd_list, held_list, human_bytes, receive_command, son_command,
-    son_name,
+    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes,
+    receive_command, signal_kill_command, signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, CrashReport, Error, Event, LeakReport, LinuxOnly, Note, Partial,
-    ProcessEnd, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
+    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -38,6 +38,7 @@ fn into(mechanism: Mechanism) -> &'static str {
         Mechanism::UnixSeqpacket => "en el socket seqpacket",
         Mechanism::Socketpair => "en el socketpair",
         Mechanism::Tcp => "en la conexión TCP",
+        Mechanism::Signal => "en la señal",
     }
 }
 
@@ -50,6 +51,7 @@ fn from(mechanism: Mechanism) -> &'static str {
         Mechanism::UnixSeqpacket => "del socket seqpacket",
         Mechanism::Socketpair => "del socketpair",
         Mechanism::Tcp => "de la conexión TCP",
+        Mechanism::Signal => "de la señal",
     }
 }
 
@@ -97,6 +99,7 @@ impl Words for Es {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -121,7 +124,9 @@ impl Words for Es {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} envió [{}] a las {time}", data.escaped())
+            }
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -140,7 +145,7 @@ impl Words for Es {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -168,6 +173,50 @@ impl Words for Es {
                  contiene {} a las {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} envió {} con valor {v} al proceso {to} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} envió {} al proceso {to} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recibió {} con valor {v} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recibió {} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} no pudo encolar {} con valor {value} para el proceso {to}: sigqueue(3) falló con \
+                 EAGAIN (la cola está llena) a las {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => format!(
+                "{who} {pid} llamó a alarm({seconds}) y se detiene hasta SIGALRM a las {time}"
+            ),
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} despertó: SIGALRM llegó {} s después de alarm({seconds}) a las {time}",
+                self.num(waited_s, 3)
             ),
             Event::PipeMade {
                 inode,
@@ -405,6 +454,35 @@ impl Words for Es {
                 self.error_prefix(),
                 self.error(error)
             ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "padre: la señal {} queda bloqueada y pendiente mientras el hijo envía {n}; el \
+                 padre no toma nada hasta que el hijo termine",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "padre: el hijo {son} terminó (SIGCHLD); tomando ahora lo pendiente, como lo \
+                 entregaría el desbloqueo"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING es ahora {limit}: como mucho {limit} señales pueden \
+                 quedar pendientes para el uid {uid}, contando todos los procesos de ese usuario, \
+                 no solo este"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING reducido a {limit}, para que un hijo más rápido que el \
+                 padre no llene la cola que comparten todos los procesos del uid {uid}; cuando \
+                 está llena, el hijo espera espacio"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "padre {pid}: esperando {}; ejecute `{}` (o `{}`) en otra terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
+            ),
             Note::SenderListening { path, given_path } => format!(
                 "remitente: escuchando en {}; ejecute `{}` en otra terminal",
                 path.display(),
@@ -563,6 +641,58 @@ impl Words for Es {
                 "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin necesita Linux (sched_setaffinity)".into(),
+            Error::NotAStream(mechanism) => format!(
+                "{} no mueve bytes: no hay flujo que medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "no existe el proceso {pid}; inicie `ipcdemo signal --father` en otra terminal y \
+                 pase el pid que muestra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} es un hilo del proceso {process}, no un proceso; pase --son {process} si \
+                 ese es el padre"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "se rechaza enviar señales al proceso {pid}: no tiene línea de órdenes (un hilo \
+                 del núcleo, o un proceso que ya terminó), así que no es un padre `ipcdemo signal`"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "se rechaza enviar señales al proceso {pid}: no es un padre `ipcdemo signal` (su \
+                 línea de órdenes es `{cmdline}`), y una señal que no espera podría matarlo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ni bloquea ni atiende {}, cuya \
+                 acción por defecto lo mataría; inicie el padre con el mismo --realtime que el \
+                 hijo",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ignora {}, así que nada llegaría; \
+                 inicie el padre con el mismo --realtime que el hijo",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "el núcleo no le permite enviar {} al proceso {pid} (EPERM): pertenece a otro \
+                 usuario",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "el padre {pid} se fue después de {} (ESRCH)",
+                count(*sent, "señal", "señales")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} supera su límite duro de RLIMIT_SIGPENDING ({hard}), que \
+                 solo un usuario con privilegios puede subir; pida como mucho {hard}"
+            ),
             Error::NoSender { path, stale: false } => format!(
                 "nadie está enviando en {} (no hay nada allí): ejecute `ipcdemo fds --send` \
                  primero",
@@ -645,7 +775,15 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
+            Doing::WritingTrace => format!("escribiendo la traza {p}"),
             Doing::Locking => format!("bloqueando {p}"),
+            Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("leyendo {p}"),
+            Doing::SendingSignal => "enviando una señal".into(),
+            Doing::WaitingForSignal => "esperando una señal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abriendo un pidfd para el padre".into(),
             Doing::ScanningProc => format!("recorriendo {}", show_or(path, "/proc")),
             Doing::PassingDescriptor => "pasando el descriptor (sendmsg, SCM_RIGHTS)".into(),
             Doing::ReceivingDescriptor => match path {
@@ -783,6 +921,98 @@ impl Words for Es {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos los valores en orden".to_string(),
+            (true, n) => format!(", {n} fuera de orden"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca llegaron"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", y {n} fueron rechazadas (EAGAIN: la cola estaba llena)")
+            }
+            (n, Role::Son) => format!("; {n} rechazadas (EAGAIN: la cola estaba llena)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("hijo {pid}: {sent} {signal} enviadas al proceso {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumen: el hijo envió {sent} {signal}; el padre recibió {received}: \
+                     {merged} fundidas con una ya pendiente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumen: el hijo encoló {sent} {signal}{refused}; el padre recibió \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "resumen: el padre recibió {received} {signal}{order}; cuántas se enviaron, solo \
+                 lo sabe quien las envió"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; el límite de {limit} se alcanzó después de {after} (otros procesos de su \
+                 usuario ocupaban {} de él)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; la cola se llenó {} y el hijo esperó espacio",
+                count(r.waits, "vez", "veces")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumen: {} de {} entre padre e hijo: mediana {} µs, p99 {} µs, {} idas y \
+                 vueltas/s",
+                count(r.rounds, "ida y vuelta", "idas y vueltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumen: no se midió ninguna ida y vuelta".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumen: alarm({}) sonó después de {waited} s: la pausa terminó cuando corrió el \
+                 manejador de SIGALRM (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumen: detenido después de {waited} s, antes de que sonara alarm({})",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
@@ -795,6 +1025,24 @@ impl Words for Es {
                 .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por qué: una señal estándar es un bit en el conjunto de \
+                                  pendientes, no un contador: una señal enviada mientras otra \
+                                  igual está pendiente se funde con ella, y kill(2) aun así dice \
+                                  que tuvo éxito (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por qué: las señales de tiempo real hacen cola: cada \
+                                  sigqueue(3) se entrega una vez, en el orden de envío, con su \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por qué: RLIMIT_SIGPENDING ({limit}) limita las señales pendientes de un usuario \
+                 real, sumando todos sus procesos; pasado ese límite sigqueue(3) falla con EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por qué: cada ida y vuelta son dos llamadas a sigqueue(3) y \
+                                    dos despertares en sigtimedwait(2); casi todo el tiempo es \
+                                    despertar al otro proceso, como en un pipe (signal(7))"
                 .into(),
         }
     }
@@ -891,6 +1139,7 @@ impl Words for Es {
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -906,6 +1155,10 @@ impl Words for Es {
             BenchNote::ZeroCopyCountsOnly => "copia cero: el lector pasa las páginas a \
                                               /dev/null con splice(2) sin mirarlas, así que \
                                               solo se verifica la cantidad de bytes"
+                .into(),
+            BenchNote::SignalLatencyOnly => "una señal lleva un número (la ronda) y ningún \
+                                             byte: no hay fila de rendimiento, y --msg-size no \
+                                             se aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -952,6 +1205,48 @@ impl Words for Es {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "el padre pasó el {} % del tiempo esperando en read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "hijo".into(),
+            TimelineWord::Father => "padre".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escribe".into(),
+            TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fin de archivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes escritos y \
+                                                   aún no leídos, contados desde la llamada de \
+                                                   cada escritura hasta el retorno de cada \
+                                                   lectura, así que en cada instante una cota \
+                                                   superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                   el FIFO justo antes de cada lectura \
+                                                   (FIONREAD); con varios hijos escribiendo, un \
+                                                   FIFO no sabe de quién son los bytes, así que \
+                                                   no se dibuja ninguna escritura"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                     la conexión de ese hijo justo antes de cada \
+                                                     lectura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",
@@ -1081,8 +1376,9 @@ impl Words for Es {
             Lesson::Seqpacket => "lo mismo, pero cada lectura es exactamente un mensaje",
             Lesson::Capacity => "cuánto contiene un pipe antes de que un escritor se bloquee",
             Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
+            Lesson::Signal => "las señales llevan un bit: 1000 enviadas bloqueadas, llega 1",
             Lesson::Fds => "quién tiene los extremos de un pipe: fugas, exec, envío, kill -9",
-            Lesson::Bench => "pipe, FIFO, sockets y TCP: qué tan rápidos son aquí",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, señales: qué tan rápidos son aquí",
         }
     }
 

@@ -15,10 +15,11 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, CrashReport, Error, Event, HeldFd, LeakReport, Note, ProcessEnd,
-    ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, CrashReport, Error, Event, HeldFd, LeakReport, Note,
+    PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 use super::lessons::Lesson;
@@ -87,6 +88,10 @@ pub trait Words: Sync {
     fn error_prefix(&self) -> &'static str;
     fn reads_summary(&self, counts: &ReadCounts) -> String;
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String;
+    /// signal: what was sent and what arrived (a son's own line when `role` is the son).
+    fn signals_summary(&self, pid: i32, report: &SignalReport) -> String;
+    fn ping_pong_summary(&self, report: &PingPongReport) -> String;
+    fn alarm_summary(&self, report: &AlarmReport) -> String;
     fn why(&self, why: Why) -> String;
     fn capacity_summary(&self, report: &CapacityReport) -> String;
     fn capacity_why(&self, report: &CapacityReport) -> String;
@@ -101,6 +106,10 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// "the father spent 87 % of the time waiting".
+    fn waiting(&self, waiting: &crate::event::Waiting) -> String;
+    /// The words of the timeline.
+    fn timeline(&self, word: TimelineWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     /// fds: the forgotten write end and the close-on-exec pair, in one or two lines.
@@ -121,8 +130,10 @@ pub trait Words: Sync {
             let text = self.num(seconds, 3);
             let text = text.trim_end_matches('0');
             format!("{} s", text.trim_end_matches(['.', ',']))
-        } else {
+        } else if d.as_millis() > 0 {
             format!("{} ms", d.as_millis())
+        } else {
+            format!("{} µs", d.as_micros())
         }
     }
 
@@ -136,6 +147,22 @@ pub trait Words: Sync {
     }
 }
 
+/// The words a timeline needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineWord {
+    Son,
+    Father,
+    Pipe,
+    Write,
+    /// How many writes a read carried.
+    Writes(u64),
+    /// How long a read waited, in ms.
+    Waited(f64),
+    EndOfFile,
+    /// What the middle column means.
+    Legend(crate::event::Channel),
+}
+
 /// One part of a bench row's mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModePart {
@@ -146,6 +173,8 @@ pub enum ModePart {
     HugePages,
     SameCpu(usize),
     SplitCpus(usize, usize),
+    /// A signal each way: sigqueue(3) and sigtimedwait(2).
+    Sigqueue,
 }
 
 /// What the bench table's closing line says.
@@ -217,6 +246,21 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
         ));
     }
     command
+}
+
+/// The exact command a signal son needs to reach this father (a command line, not words).
+pub fn signal_son_command(pid: i32, realtime: bool) -> String {
+    let mut command = format!("ipcdemo signal --son {pid}");
+    if realtime {
+        command.push_str(" --realtime");
+    }
+    command
+}
+
+/// The shell's way to send the same signal by hand: `kill -s USR2 PID`.
+pub fn signal_kill_command(pid: i32, signal: SigNo) -> String {
+    let name = signal.name();
+    format!("kill -s {} {pid}", name.trim_start_matches("SIG"))
 }
 
 /// The exact command that receives from this sender (not words: a command line).

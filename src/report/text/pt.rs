@@ -5,13 +5,13 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, Words, count, fd_list, held_list, human_bytes, receive_command, son_command,
-    son_name,
+    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes,
+    receive_command, signal_kill_command, signal_son_command, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, CrashReport, Error, Event, LeakReport, LinuxOnly, Note, Partial,
-    ProcessEnd, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
+    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, ReadCounts, Role, SignalReport, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -38,6 +38,7 @@ fn into(mechanism: Mechanism) -> &'static str {
         Mechanism::UnixSeqpacket => "no socket seqpacket",
         Mechanism::Socketpair => "no socketpair",
         Mechanism::Tcp => "na conexão TCP",
+        Mechanism::Signal => "no sinal",
     }
 }
 
@@ -50,6 +51,7 @@ fn from(mechanism: Mechanism) -> &'static str {
         Mechanism::UnixSeqpacket => "do socket seqpacket",
         Mechanism::Socketpair => "do socketpair",
         Mechanism::Tcp => "da conexão TCP",
+        Mechanism::Signal => "do sinal",
     }
 }
 
@@ -89,6 +91,7 @@ impl Words for Pt {
                 son,
                 partial,
                 record_bytes,
+                timing: _,
             } => {
                 let data = data.escaped();
                 let mut line = match son.map(son_name) {
@@ -111,7 +114,9 @@ impl Words for Pt {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent { data, .. } => {
+                format!("{who} {pid} enviou [{}] às {time}", data.escaped())
+            }
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -130,7 +135,7 @@ impl Words for Pt {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Filled {
                 asked,
                 bytes,
@@ -157,6 +162,50 @@ impl Words for Pt {
                  {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} enviou {} com valor {v} para o processo {to} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} enviou {} para o processo {to} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recebeu {} com valor {v} do processo {from} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recebeu {} do processo {from} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} não conseguiu enfileirar {} com valor {value} para o processo {to}: sigqueue(3) \
+                 falhou com EAGAIN (a fila está cheia) às {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} chamou alarm({seconds}) e pausa até SIGALRM às {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} acordou: SIGALRM chegou {} s depois de alarm({seconds}) às {time}",
+                self.num(waited_s, 3)
             ),
             Event::PipeMade {
                 inode,
@@ -393,6 +442,35 @@ impl Words for Pt {
                 self.error_prefix(),
                 self.error(error)
             ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "pai: {} fica bloqueado e pendente enquanto o filho envia {n}; o pai não pega nada \
+                 até o filho sair",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "pai: o filho {son} saiu (SIGCHLD); pegando agora o que está pendente, como o \
+                 desbloqueio entregaria"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING agora é {limit}: no máximo {limit} sinais podem ficar \
+                 pendentes para o uid {uid}, contando todos os processos desse usuário, não só \
+                 este"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING reduzido a {limit}, para que um filho mais rápido que o \
+                 pai não encha a fila que todos os processos do uid {uid} dividem; quando ela \
+                 enche, o filho espera espaço"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "pai {pid}: esperando {}; rode `{}` (ou `{}`) em outro terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
+            ),
             Note::SenderListening { path, given_path } => format!(
                 "remetente: escutando em {}; rode `{}` em outro terminal",
                 path.display(),
@@ -552,6 +630,57 @@ impl Words for Pt {
             Error::NeedsLinux(LinuxOnly::Pin) => {
                 "--pin precisa de Linux (sched_setaffinity)".into()
             }
+            Error::NotAStream(mechanism) => format!(
+                "{} não move bytes: não há fluxo para medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "não existe o processo {pid}; rode `ipcdemo signal --father` em outro terminal e \
+                 passe o pid que ele mostra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} é uma thread do processo {process}, não um processo; passe --son {process} \
+                 caso ele seja o pai"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "recusado sinalizar o processo {pid}: ele não tem linha de comando (uma thread do \
+                 kernel, ou um processo que já saiu), então não é um pai `ipcdemo signal`"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "recusado sinalizar o processo {pid}: ele não é um pai `ipcdemo signal` (sua \
+                 linha de comando é `{cmdline}`), e um sinal que ele não espera poderia matá-lo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele nem bloqueia nem trata {}, cuja ação \
+                 padrão o mataria; rode o pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele ignora {}, então nada chegaria; rode o \
+                 pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "o kernel não deixa você enviar {} ao processo {pid} (EPERM): ele pertence a \
+                 outro usuário",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "o pai {pid} foi embora depois de {} (ESRCH)",
+                count(*sent, "sinal", "sinais")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} passa do seu limite rígido de RLIMIT_SIGPENDING ({hard}), \
+                 que só um usuário privilegiado pode aumentar; peça no máximo {hard}"
+            ),
             Error::NoSender { path, stale: false } => format!(
                 "ninguém está enviando em {} (não há nada lá): rode `ipcdemo fds --send` primeiro",
                 path.display()
@@ -634,7 +763,15 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
+            Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
+            Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("lendo {p}"),
+            Doing::SendingSignal => "enviando um sinal".into(),
+            Doing::WaitingForSignal => "esperando um sinal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abrindo um pidfd para o pai".into(),
             Doing::ScanningProc => format!("percorrendo {}", show_or(path, "/proc")),
             Doing::PassingDescriptor => "passando o descritor (sendmsg, SCM_RIGHTS)".into(),
             Doing::ReceivingDescriptor => match path {
@@ -765,6 +902,98 @@ impl Words for Pt {
         )
     }
 
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos os valores em ordem".to_string(),
+            (true, n) => format!(", {n} fora de ordem"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca chegaram"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", e {n} foram recusados (EAGAIN: a fila estava cheia)")
+            }
+            (n, Role::Son) => format!("; {n} recusados (EAGAIN: a fila estava cheia)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("filho {pid}: {sent} {signal} enviados para o processo {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumo: o filho enviou {sent} {signal}; o pai recebeu {received}: {merged} \
+                     fundidos a um já pendente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumo: o filho enfileirou {sent} {signal}{refused}; o pai recebeu \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "resumo: o pai recebeu {received} {signal}{order}; quantos foram enviados, só \
+                 quem enviou sabe"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; o limite de {limit} foi atingido depois de {after} (outros processos do seu \
+                 usuário ocupavam {} dele)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; a fila encheu {} e o filho esperou espaço",
+                count(r.waits, "vez", "vezes")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumo: {} de {} entre pai e filho: mediana {} µs, p99 {} µs, {} idas e \
+                 voltas/s",
+                count(r.rounds, "ida e volta", "idas e voltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumo: nenhuma ida e volta foi medida".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumo: alarm({}) tocou depois de {waited} s: a pausa terminou quando o tratador \
+                 de SIGALRM rodou (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumo: interrompido depois de {waited} s, antes de alarm({}) tocar",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
@@ -777,6 +1006,24 @@ impl Words for Pt {
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por quê: um sinal padrão é um bit no conjunto de pendentes, \
+                                  não um contador: um sinal enviado enquanto outro igual está \
+                                  pendente se funde a ele, e kill(2) ainda diz que deu certo \
+                                  (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por quê: sinais de tempo real entram em fila: cada \
+                                  sigqueue(3) é entregue uma vez, na ordem de envio, com seu \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por quê: RLIMIT_SIGPENDING ({limit}) limita os sinais pendentes de um usuário \
+                 real, somando todos os seus processos; além disso sigqueue(3) falha com EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por quê: cada ida e volta são duas chamadas a sigqueue(3) e \
+                                    dois despertares em sigtimedwait(2); quase todo o tempo é \
+                                    acordar o outro processo, como num pipe (signal(7))"
                 .into(),
         }
     }
@@ -871,6 +1118,7 @@ impl Words for Pt {
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -886,6 +1134,10 @@ impl Words for Pt {
             BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
                                               /dev/null com splice(2) sem olhar para elas, então \
                                               só a contagem de bytes é conferida"
+                .into(),
+            BenchNote::SignalLatencyOnly => "um sinal carrega um número (a rodada) e nenhum \
+                                             byte: sem linha de vazão, e --msg-size não se \
+                                             aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -932,6 +1184,47 @@ impl Words for Pt {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "o pai passou {} % do tempo esperando em read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "filho".into(),
+            TimelineWord::Father => "pai".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escreve".into(),
+            TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fim de arquivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes escritos e \
+                                                   ainda não lidos, contados da chamada de cada \
+                                                   escrita ao retorno de cada leitura, então a \
+                                                   cada instante um limite superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando no \
+                                                   FIFO logo antes de cada leitura (FIONREAD); \
+                                                   com vários filhos escrevendo, um FIFO não \
+                                                   sabe de quem são os bytes, então nenhuma \
+                                                   escrita é desenhada"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando na \
+                                                     conexão daquele filho logo antes de cada \
+                                                     leitura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",
@@ -1061,8 +1354,9 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
+            Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
             Lesson::Fds => "quem tem as extremidades de um pipe: vazamento, exec, envio, kill -9",
-            Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais: a velocidade, aqui",
         }
     }
 

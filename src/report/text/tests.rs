@@ -11,6 +11,7 @@ use super::*;
 use crate::bench::model::Pin;
 use crate::event::{Data, HeldFd, LinuxOnly, Partial, SonId};
 use crate::sys::procfd::PipeEnd;
+use crate::sys::sigqueue::SigNo;
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -89,6 +90,39 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::NotAStream(Mechanism::Signal),
+        Error::NoSuchProcess(4242),
+        Error::NotASignalFather {
+            pid: 42,
+            cmdline: "sleep 30".into(),
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            ignored: false,
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+            ignored: true,
+        },
+        Error::SignalNotPermitted {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+        },
+        Error::FatherGone { pid: 42, sent: 7 },
+        Error::ThreadNotProcess {
+            tid: 43,
+            process: 42,
+        },
+        Error::NotASignalFather {
+            pid: 2,
+            cmdline: String::new(),
+        },
+        Error::QueueLimitTooHigh {
+            asked: 1_000_000,
+            hard: 96_365,
+        },
         Error::NoSender {
             path: p.clone(),
             stale: false,
@@ -146,11 +180,21 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
-        Error::NoSender { stale: false, .. } => 34,
-        Error::NoSender { stale: true, .. } => 35,
-        Error::NoDescriptor { count: 0, .. } => 36,
-        Error::NoDescriptor { .. } => 37,
-        Error::NotAPipeWriteEnd { .. } => 38,
+        Error::NotAStream(_) => 34,
+        Error::NoSuchProcess(_) => 35,
+        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 36,
+        Error::NotASignalFather { .. } => 37,
+        Error::ThreadNotProcess { .. } => 38,
+        Error::WouldKill { ignored: false, .. } => 39,
+        Error::WouldKill { ignored: true, .. } => 40,
+        Error::SignalNotPermitted { .. } => 41,
+        Error::FatherGone { .. } => 42,
+        Error::QueueLimitTooHigh { .. } => 43,
+        Error::NoSender { stale: false, .. } => 44,
+        Error::NoSender { stale: true, .. } => 45,
+        Error::NoDescriptor { count: 0, .. } => 46,
+        Error::NoDescriptor { .. } => 47,
+        Error::NotAPipeWriteEnd { .. } => 48,
     }
 }
 
@@ -192,6 +236,21 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::SignalHeld {
+            signal: SigNo::from(Signal::SIGUSR2),
+            count: 1000,
+        },
+        Note::SignalSonDone { son: 43 },
+        Note::QueueLimitSet { limit: 10, uid: 0 },
+        Note::BacklogCapped {
+            limit: 1024,
+            uid: 1000,
+        },
+        Note::SignalFatherWaiting {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            realtime: true,
+        },
         Note::SenderListening {
             path: p,
             given_path: true,
@@ -221,14 +280,19 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::FolderRepaired { .. } => 14,
         Note::TcpListening { .. } => 15,
         Note::OpenToNetwork { .. } => 16,
-        Note::SenderListening { .. } => 17,
-        Note::ProcessesHidden(_) => 18,
-        Note::Stalling(_) => 19,
-        Note::ScratchFolder(_) => 20,
+        Note::SignalHeld { .. } => 17,
+        Note::SignalSonDone { .. } => 18,
+        Note::QueueLimitSet { .. } => 19,
+        Note::SignalFatherWaiting { .. } => 20,
+        Note::BacklogCapped { .. } => 21,
+        Note::SenderListening { .. } => 22,
+        Note::ProcessesHidden(_) => 23,
+        Note::Stalling(_) => 24,
+        Note::ScratchFolder(_) => 25,
     }
 }
 
-const DOINGS: [Doing; 50] = [
+const DOINGS: [Doing; 58] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -273,6 +337,14 @@ const DOINGS: [Doing; 50] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::SharingMemory,
+    Doing::WritingTrace,
+    Doing::BlockingSignals,
+    Doing::SettingQueueLimit,
+    Doing::ReadingProcess,
+    Doing::SendingSignal,
+    Doing::WaitingForSignal,
+    Doing::OpeningPidfd,
     Doing::ScanningProc,
     Doing::PassingDescriptor,
     Doing::ReceivingDescriptor,
@@ -327,12 +399,20 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
-        Doing::ScanningProc => 44,
-        Doing::PassingDescriptor => 45,
-        Doing::ReceivingDescriptor => 46,
-        Doing::SettingPassCred => 47,
-        Doing::Executing => 48,
-        Doing::KillingSon => 49,
+        Doing::SharingMemory => 44,
+        Doing::WritingTrace => 45,
+        Doing::BlockingSignals => 46,
+        Doing::SettingQueueLimit => 47,
+        Doing::ReadingProcess => 48,
+        Doing::SendingSignal => 49,
+        Doing::WaitingForSignal => 50,
+        Doing::OpeningPidfd => 51,
+        Doing::ScanningProc => 52,
+        Doing::PassingDescriptor => 53,
+        Doing::ReceivingDescriptor => 54,
+        Doing::SettingPassCred => 55,
+        Doing::Executing => 56,
+        Doing::KillingSon => 57,
     }
 }
 
@@ -388,14 +468,21 @@ fn events() -> Vec<Event<'static>> {
             son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            timing: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            timing: None,
         },
-        Event::Sent { data },
+        Event::Sent { data, timing: None },
+        Event::Lanes {
+            son: Some(1),
+            father: 2,
+            channel: crate::event::Channel::Pipe,
+        },
         Event::Accepted {
             son: SonId::Process { son: 9 },
             uid: Some(0),
@@ -429,6 +516,36 @@ fn events() -> Vec<Event<'static>> {
         Event::WouldBlock {
             asked: 1,
             held: 65536,
+        },
+        Event::SignalSent {
+            signal: SigNo::from(Signal::SIGUSR2),
+            target: 42,
+            value: None,
+        },
+        Event::SignalSent {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: Some(7),
+        },
+        Event::SignalReceived {
+            signal: SigNo::from(Signal::SIGUSR2),
+            sender: 43,
+            value: None,
+        },
+        Event::SignalReceived {
+            signal: SigNo::realtime(1),
+            sender: 43,
+            value: Some(7),
+        },
+        Event::SignalRefused {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: 10,
+        },
+        Event::AlarmSet { seconds: 5 },
+        Event::AlarmRang {
+            seconds: 5,
+            waited_s: 5.000_2,
         },
         Event::PipeMade {
             inode: 48211,
@@ -558,41 +675,98 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
-        Event::PipeMade { cloexec: true, .. } => 12,
-        Event::PipeMade { cloexec: false, .. } => 13,
-        Event::Forked { exec: false, .. } => 14,
-        Event::Forked { exec: true, .. } => 15,
+        Event::Lanes { .. } => 12,
+        Event::SignalSent { value: None, .. } => 13,
+        Event::SignalSent { value: Some(_), .. } => 14,
+        Event::SignalReceived { value: None, .. } => 15,
+        Event::SignalReceived { value: Some(_), .. } => 16,
+        Event::SignalRefused { .. } => 17,
+        Event::AlarmSet { .. } => 18,
+        Event::AlarmRang { .. } => 19,
+        Event::PipeMade { cloexec: true, .. } => 20,
+        Event::PipeMade { cloexec: false, .. } => 21,
+        Event::Forked { exec: false, .. } => 22,
+        Event::Forked { exec: true, .. } => 23,
         Event::Holds {
             end: PipeEnd::Write,
             ..
-        } => 16,
+        } => 24,
         Event::Holds {
             end: PipeEnd::Read, ..
-        } => 17,
+        } => 25,
         Event::Holds {
             end: PipeEnd::ReadWrite,
             ..
-        } => 18,
-        Event::HoldsNothing { .. } => 19,
-        Event::Closed { .. } => 20,
-        Event::Reaped { .. } => 21,
-        Event::EndOfFile { .. } => 22,
-        Event::NoEndOfFile { waited_ms: 0, .. } => 23,
-        Event::NoEndOfFile { .. } => 24,
-        Event::Passed { .. } => 25,
+        } => 26,
+        Event::HoldsNothing { .. } => 27,
+        Event::Closed { .. } => 28,
+        Event::Reaped { .. } => 29,
+        Event::EndOfFile { .. } => 30,
+        Event::NoEndOfFile { waited_ms: 0, .. } => 31,
+        Event::NoEndOfFile { .. } => 32,
+        Event::Passed { .. } => 33,
         Event::GotDescriptor {
             sender_pid: Some(_),
             ..
-        } => 26,
-        Event::GotDescriptor { .. } => 27,
-        Event::Killed { in_write: true, .. } => 28,
-        Event::Killed { .. } => 29,
-        Event::Drained { .. } => 30,
-        Event::LeftBehind { path: None, .. } => 31,
-        Event::LeftBehind { .. } => 32,
-        Event::Stale { .. } => 33,
-        Event::Recovered { .. } => 34,
+        } => 34,
+        Event::GotDescriptor { .. } => 35,
+        Event::Killed { in_write: true, .. } => 36,
+        Event::Killed { .. } => 37,
+        Event::Drained { .. } => 38,
+        Event::LeftBehind { path: None, .. } => 39,
+        Event::LeftBehind { .. } => 40,
+        Event::Stale { .. } => 41,
+        Event::Recovered { .. } => 42,
     }
+}
+
+/// One of each kind of signals summary: a forked son's father (standard and realtime, with a
+/// full queue and waits), a father on its own, a son on its own.
+fn signal_reports() -> Vec<SignalReport> {
+    let father = SignalReport {
+        role: Role::Father,
+        signal: SigNo::from(Signal::SIGUSR2),
+        realtime: false,
+        held: true,
+        target: None,
+        sent: Some(1000),
+        refused: 0,
+        queue_full_after: None,
+        waits: 0,
+        received: Some(1),
+        merged: Some(999),
+        out_of_order: 0,
+        queue_limit: None,
+        why: vec![Why::SignalsMerge],
+    };
+    let realtime = SignalReport {
+        signal: SigNo::realtime(1),
+        realtime: true,
+        sent: Some(8),
+        refused: 992,
+        queue_full_after: Some(8),
+        waits: 3,
+        received: Some(7),
+        merged: Some(1),
+        out_of_order: 2,
+        queue_limit: Some(10),
+        ..father.clone()
+    };
+    let alone = SignalReport {
+        sent: None,
+        merged: None,
+        ..father.clone()
+    };
+    let son = SignalReport {
+        role: Role::Son,
+        target: Some(42),
+        received: None,
+        merged: None,
+        refused: 3,
+        waits: 1,
+        ..realtime.clone()
+    };
+    vec![father, realtime, alone, son]
 }
 
 fn assert_all_listed(indices: impl Iterator<Item = usize>, what: &str) {
@@ -635,7 +809,15 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp] {
+    for why in [
+        Why::ByteStream,
+        Why::Seqpacket,
+        Why::Tcp,
+        Why::SignalsMerge,
+        Why::SignalsQueue,
+        Why::QueueLimit(10),
+        Why::SignalPingPong,
+    ] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -649,6 +831,33 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
+    for report in signal_reports() {
+        said.push((
+            format!("signals {report:?}"),
+            words.signals_summary(7, &report),
+        ));
+    }
+    for timed in [true, false] {
+        let report = PingPongReport {
+            signal: SigNo::realtime(1),
+            rounds: if timed { 1000 } else { 0 },
+            rtt_median_us: timed.then_some(41.3),
+            rtt_p99_us: timed.then_some(80.2),
+            round_trips_per_second: timed.then_some(24_000.0),
+        };
+        said.push((
+            format!("ping-pong {timed}"),
+            words.ping_pong_summary(&report),
+        ));
+    }
+    for rang in [true, false] {
+        let report = AlarmReport {
+            seconds: 5,
+            waited_s: 2.5,
+            rang,
+        };
+        said.push((format!("alarm {rang}"), words.alarm_summary(&report)));
+    }
     let report = CapacityReport {
         mechanism: Mechanism::Pipe,
         held_bytes: 65536,
@@ -675,6 +884,10 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             said.push((format!("verdict {size} {torn}"), words.atomic_verdict(&run)));
         }
     }
+    said.push((
+        "signal note".into(),
+        words.bench_note(Mechanism::Signal, &BenchNote::SignalLatencyOnly),
+    ));
     let note = BenchNote::from(PipeSizeError {
         asked: 64 << 20,
         errno: Some(Errno::EPERM),
@@ -706,6 +919,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::HugePages,
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
+        ModePart::Sigqueue,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -717,6 +931,26 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    said.push((
+        "waiting".into(),
+        words.waiting(&crate::event::Waiting {
+            waited_s: 0.9,
+            reading_s: 1.0,
+        }),
+    ));
+    for word in [
+        TimelineWord::Son,
+        TimelineWord::Father,
+        TimelineWord::Write,
+        TimelineWord::Writes(2),
+        TimelineWord::Waited(12.0),
+        TimelineWord::EndOfFile,
+        TimelineWord::Legend(crate::event::Channel::Pipe),
+        TimelineWord::Legend(crate::event::Channel::Fifo),
+        TimelineWord::Legend(crate::event::Channel::Socket),
+    ] {
+        said.push((format!("{word:?}"), words.timeline(word)));
+    }
     for report in leak_reports() {
         said.push((format!("{report:?}"), words.leak_summary(&report)));
     }
@@ -858,7 +1092,9 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str());
+                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str())
+                // A duration in parentheses reads the same everywhere.
+                || what.starts_with("Waited");
             if theirs == ours && !same_by_nature {
                 // Names such as "vmsplice/splice" may read the same in every language.
                 assert!(

@@ -15,11 +15,12 @@ pub enum Lesson {
     Atomic,
     Signal,
     Mq,
+    Fds,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 10] = [
+pub const MAP: [(Lesson, &str, &str); 11] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -29,6 +30,7 @@ pub const MAP: [(Lesson, &str, &str); 10] = [
     (Lesson::Atomic, "ipcdemo atomic --sweep", "atomic"),
     (Lesson::Signal, "ipcdemo signal --blocked", "signal"),
     (Lesson::Mq, "ipcdemo mq", "mq"),
+    (Lesson::Fds, "ipcdemo fds --forget-close", "fds"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
 

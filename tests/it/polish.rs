@@ -306,6 +306,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo atomic",
         "ipcdemo signal",
         "ipcdemo mq",
+        "ipcdemo fds",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -327,6 +328,7 @@ fn every_subcommand_help_ends_with_examples() {
         "atomic",
         "signal",
         "mq",
+        "fds",
         "bench",
         "completions",
         "man",
@@ -451,7 +453,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
         ("named", "Lesson 3: "),
         ("signal", "Lesson 8: "),
         ("mq", "Lesson 9: "),
-        ("bench", "Lesson 10: "),
+        ("fds", "Lesson 10: "),
+        ("bench", "Lesson 11: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

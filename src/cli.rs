@@ -210,8 +210,8 @@ pub struct SocketArgs {
     /// message in two writes before it waits: with --ack, watch the ~40 ms delayed ACK appear
     #[arg(long, requires = "tcp")]
     pub nagle: bool,
-    /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
+    /// Son with --ack: how long to wait for each answer before saying none came (1ms to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = positive_duration, allow_hyphen_values = true)]
     pub ack_timeout: Duration,
     #[command(flatten)]
     pub show: ShowArgs,
@@ -261,14 +261,6 @@ fn trace_path(text: &str) -> Result<PathBuf, String> {
     if text.is_empty() {
         return Err("give a file name, like run.json or run.html".into());
     }
-    if ["/proc", "/sys", "/dev"]
-        .iter()
-        .any(|p| path.starts_with(p))
-    {
-        return Err(format!(
-            "{text} is in a kernel file system; give a file in a folder of yours"
-        ));
-    }
     if path.is_dir() {
         return Err(format!(
             "{text} is a folder; give a file name in it, like {text}/run.json"
@@ -283,6 +275,29 @@ fn trace_path(text: &str) -> Result<PathBuf, String> {
             "the folder {} does not exist; create it first (mkdir -p {})",
             parent.display(),
             parent.display()
+        ));
+    }
+    // Where the folder really is, links and `..` resolved: /dev, /proc and /sys are the
+    // kernel's, whatever the path says on its way there.
+    let real = parent.canonicalize().unwrap_or(parent.clone());
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p))
+    {
+        return Err(format!(
+            "{text} is in a kernel file system ({}); give a file in a folder of yours",
+            real.display()
+        ));
+    }
+    if nix::unistd::access(&real, nix::unistd::AccessFlags::W_OK).is_err() {
+        return Err(format!(
+            "you cannot write in {}; give a file in a folder of yours",
+            parent.display()
+        ));
+    }
+    if path.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "{text} exists and is not a regular file; give another name"
         ));
     }
     Ok(path)
@@ -548,6 +563,16 @@ pub struct BenchArgs {
     /// of the named mechanism's (--histogram pipe)
     #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
     pub histogram: Option<Option<Mechanism>>,
+}
+
+/// A duration of at least a millisecond (a wait of nothing can only fail).
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d < Duration::from_millis(1) => {
+            Err(format!("`{text}` is too short; give at least 1ms"))
+        }
+        d => Ok(d),
+    }
 }
 
 fn total_bytes(text: &str) -> Result<u64, String> {

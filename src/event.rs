@@ -351,6 +351,12 @@ pub enum Note<'a> {
         granted: usize,
     },
     PipeSizeRefused(PipeSizeError),
+    /// The trace kept only the first `kept` calls of a long run.
+    TraceTruncated {
+        path: &'a Path,
+        kept: u64,
+        left_out: u64,
+    },
     /// A forked son failed; it says so itself before exiting.
     SonFailed {
         pid: i32,

@@ -29,9 +29,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,
         "m" | "min" => 60.0,
+        "h" => 3600.0,
         other => {
             return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ns, us, ms, s or m"
+                "unknown unit `{other}` in `{text}`; use ns, us, ms, s, m or h"
             ));
         }
     };
@@ -137,10 +138,8 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("-1s").unwrap_err().contains("negative"));
-        assert_eq!(
-            parse_duration("1h"),
-            Err("unknown unit `h` in `1h`; use ns, us, ms, s or m".into())
-        );
+        assert_eq!(parse_duration("1h"), Ok(LONGEST));
+        assert!(parse_duration("2h").unwrap_err().contains("at most 1h"));
         assert_eq!(parse_duration("60m"), Ok(LONGEST));
         assert!(
             parse_duration("10000000000000000000s")

@@ -288,9 +288,12 @@ impl Writes<'_> {
 fn spam_bytes(from: u64, to: u64) -> Vec<u8> {
     (from..to)
         .map(|at| {
-            let message = at / MESSAGE_LEN as u64;
-            let text = format!("Spam {:03}", message % 5);
-            text.as_bytes()[(at % MESSAGE_LEN as u64) as usize]
+            // Message k is `Spam 00{k % 5}`: only the last byte changes.
+            let (message, at) = (at / MESSAGE_LEN as u64, (at % MESSAGE_LEN as u64) as usize);
+            match at {
+                7 => b'0' + (message % 5) as u8,
+                _ => b"Spam 000"[at],
+            }
         })
         .collect()
 }

@@ -134,7 +134,13 @@ fn tcp_listen(target: &HostPort, sink: &dyn Sink) -> Result<(OwnedFd, SocketAddr
         .set_nonblocking(true)
         .doing(Doing::MakingNonblocking)?;
     let bound = listener.local_addr().doing(Doing::Binding)?;
-    if !bound.ip().is_loopback() {
+    let loopback = match bound.ip() {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+        ip => ip.is_loopback(),
+    };
+    if !loopback {
         sink.note(&Note::OpenToNetwork { address: bound });
     }
     Ok((OwnedFd::from(listener), bound))
@@ -146,7 +152,18 @@ fn tcp_father(config: &Config, target: &HostPort, sink: &dyn Sink) -> Outcome {
         Ok(listening) => listening,
         Err(e) => return Outcome::from(Err(e)),
     };
-    sink.note(&Note::TcpListening { address });
+    // A father on every address (0.0.0.0, [::]) is reached here through loopback: that is
+    // the address to give a son.
+    let reach = if address.ip().is_unspecified() {
+        let ip = match address {
+            SocketAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            SocketAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        };
+        SocketAddr::new(ip, address.port())
+    } else {
+        address
+    };
+    sink.note(&Note::TcpListening { address: reach });
     if let Err(e) = sink.event_now(Role::Father, pid, Event::Listening { address }) {
         return Outcome::from(Err(e));
     }
@@ -329,7 +346,8 @@ fn serve_and_sum(
         .fold(finished, |sum, c| sum + c.counter.counts());
     let summary = Summary::Reads {
         counts,
-        why: Some(why),
+        // Nothing read, nothing to explain.
+        why: (counts.reads > 0).then_some(why),
         waiting: waits.first_call.map(|first| Waiting {
             waited_s: waits.waited_ns as f64 / 1e9,
             reading_s: waits.last_return.saturating_sub(first) as f64 / 1e9,

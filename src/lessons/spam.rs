@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 
-use crate::event::{Data, Error, Event, Outcome, Result, Role, Sink, Summary};
+use crate::event::{Data, Error, Event, Outcome, Result, Role, Sink, Summary, WriteTiming};
 use crate::sys::signals;
 
 /// The messages and sleeps of the notebook's `son()`: `zzz = (zzz + 1) % 5`.
@@ -155,7 +155,13 @@ pub fn run_son_with(
         let event = Event::Sent {
             data: Data(message),
             priority,
-            timing: None,
+            // The son's own stream offsets, for its timeline or trace.
+            timing: Some(WriteTiming {
+                call_at: stamp,
+                returned_at: None,
+                from: bytes,
+                to: bytes + len,
+            }),
         };
         if let Err(e) = sink.event(stamp, Role::Son, pid, event) {
             break Err(e);

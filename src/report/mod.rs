@@ -108,7 +108,9 @@ impl Reporter {
             deadline: std::sync::OnceLock::new(),
             origin_ns,
             origin_clock,
-            timeline: settings.timeline.map(timeline::Timeline::new),
+            timeline: settings
+                .timeline
+                .map(|style| timeline::Timeline::new(style, origin_clock)),
             trace: settings.trace.map(|path| (path, trace::Trace::default())),
         }
     }
@@ -164,7 +166,6 @@ impl Reporter {
             None => end,
         };
         let end = stopped(outcome.end);
-        let saved = self.save_trace();
         if let Some(legend) = self.timeline.as_ref().and_then(|t| t.legend(self.words)) {
             self.say_last(&legend);
         }
@@ -173,7 +174,10 @@ impl Reporter {
         } else {
             self.text_summaries(&outcome.summaries, &outcome.measurements)
         };
-        // And one that came while we said it too.
+        // The trace last: a big one takes a while, and a stop that comes meanwhile abandons it
+        // (the summary is already said).
+        let saved = self.save_trace();
+        // And a stop that came while we said it all counts too.
         let end = stopped(end);
         // A trace that could not be written is a failure of its own, after the summary.
         let end = match (end, saved) {
@@ -194,9 +198,21 @@ impl Reporter {
         let Some((path, trace)) = &self.trace else {
             return Ok(());
         };
-        trace
-            .save(path)
-            .map_err(|e| Error::call_on(Doing::WritingTrace, path, crate::sys::errno_of(&e)))
+        // Give up only on a stop that comes while we write (a run already stopped still gets
+        // its trace, of what happened up to the stop).
+        let stopped_before = crate::sys::signals::received();
+        let give_up = || crate::sys::signals::received() != stopped_before;
+        let kept = trace
+            .save(path, &give_up)
+            .map_err(|e| Error::call_on(Doing::WritingTrace, path, crate::sys::errno_of(&e)))?;
+        if kept && trace.dropped() > 0 {
+            self.say_last(&self.words.note(&Note::TraceTruncated {
+                path,
+                kept: trace::MOST_CALLS as u64,
+                left_out: trace.dropped(),
+            }));
+        }
+        Ok(())
     }
 
     fn fail(&self, error: &Error) -> Ending {

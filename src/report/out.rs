@@ -91,11 +91,10 @@ pub fn write_all(
 
 fn wait_for_room(fd: BorrowedFd<'_>, deadline: Instant) -> Result<(), WriteError> {
     loop {
+        // Past the deadline, one look (a zero timeout) still writes to a descriptor that has
+        // room: the deadline bounds waiting for room, not the time the run took to get here.
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(WriteError::Abandoned);
-        }
-        let millis = u16::try_from(left.as_millis().max(1)).unwrap_or(u16::MAX);
+        let millis = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
         let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
         match poll(&mut fds, PollTimeout::from(millis)) {
             Ok(0) => return Err(WriteError::Abandoned),

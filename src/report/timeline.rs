@@ -17,7 +17,7 @@ pub struct TimelineStyle {
 const WIDTH: usize = 80;
 const TIME: usize = 6;
 const SON: usize = 22;
-const PIPE: usize = 5;
+const PIPE: usize = 6;
 
 /// What the timeline remembers between rows.
 #[derive(Debug, Default)]
@@ -37,10 +37,15 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(style: TimelineStyle) -> Timeline {
+    /// A timeline whose rows count seconds from `origin` (the start of the run, on its clock):
+    /// no row can show a time before it.
+    pub fn new(style: TimelineStyle, origin: f64) -> Timeline {
         Timeline {
             style,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                origin: Some(origin),
+                ..State::default()
+            }),
         }
     }
 
@@ -133,7 +138,7 @@ impl Timeline {
                 let label = format!("{} [", words.timeline(TimelineWord::Write));
                 let tail = format!("] {}", g.arrow);
                 let room = SON.saturating_sub(label.chars().count() + tail.chars().count());
-                let son = format!("{label}{}{tail}", elide(&data.escaped(), room, g.more));
+                let son = format!("{label}{}{tail}", elide_data(data.0, room, g.more));
                 lines.push(format!("{at}  {}{pipe:>PIPE$}  {}", pad(&son, SON), g.lane));
             }
             Event::Received { data, timing, .. } => {
@@ -163,7 +168,7 @@ impl Timeline {
                 let label = format!("{} {n} [", g.into);
                 let fixed = TIME + 2 + SON + PIPE + 2 + label.chars().count() + 1;
                 let room = WIDTH.saturating_sub(fixed + after.chars().count());
-                let father = format!("{label}{}]{after}", elide(&data.escaped(), room, g.more));
+                let father = format!("{label}{}]{after}", elide_data(data.0, room, g.more));
                 lines.push(format!(
                     "{at}  {}{:>PIPE$}  {father}",
                     pad("", SON),
@@ -217,6 +222,25 @@ fn elide(text: &str, room: usize, more: &str) -> String {
     format!("{}{more}", text.chars().take(keep).collect::<String>())
 }
 
+/// Bytes escaped as event lines show them, in at most `room` characters, cut between escapes
+/// (never in the middle of a `\x00`).
+fn elide_data(bytes: &[u8], room: usize, more: &str) -> String {
+    let whole = bytes.escape_ascii().to_string();
+    if whole.chars().count() <= room {
+        return whole;
+    }
+    let keep = room.saturating_sub(more.chars().count());
+    let mut out = String::new();
+    for byte in bytes {
+        let piece = std::slice::from_ref(byte).escape_ascii().to_string();
+        if out.len() + piece.len() > keep {
+            break;
+        }
+        out.push_str(&piece);
+    }
+    format!("{out}{more}")
+}
+
 /// A line in at most `width` characters.
 fn cut(line: &str, width: usize, more: &str) -> String {
     elide(line.trim_end(), width, more)
@@ -226,6 +250,13 @@ fn cut(line: &str, width: usize, more: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_is_cut_between_escapes() {
+        assert_eq!(elide_data(b"\x00\xffabc\x00\x01", 10, "…"), "\\x00\\xffa…");
+        assert_eq!(elide_data(b"a\x00\xff", 7, "…"), "a\\x00…");
+        assert_eq!(elide_data(b"Spam", 10, "…"), "Spam");
+    }
 
     #[test]
     fn elision_keeps_within_room() {

@@ -28,9 +28,15 @@ struct Call {
     to: u64,
 }
 
+/// The most calls a trace keeps: a million-message run would otherwise take gigabytes; the
+/// first ones are kept, and the file says how many were left out.
+pub const MOST_CALLS: usize = 50_000;
+
 #[derive(Default)]
 pub struct Trace {
     calls: Mutex<Vec<Call>>,
+    /// Calls left out past [`MOST_CALLS`].
+    dropped: std::sync::atomic::AtomicU64,
 }
 
 impl Trace {
@@ -70,8 +76,18 @@ impl Trace {
             _ => return,
         };
         if let Ok(mut calls) = self.calls.lock() {
-            calls.push(call);
+            if calls.len() < MOST_CALLS {
+                calls.push(call);
+            } else {
+                self.dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
+    }
+
+    /// Calls left out, past [`MOST_CALLS`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn calls(&self) -> Vec<Call> {
@@ -82,25 +98,68 @@ impl Trace {
 
     /// Writes the trace to `path` (JSON, or HTML for a `.html` name), through a temporary file
     /// in the same folder renamed into place: a run stopped half-way never leaves half a file.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+    /// The temporary file is made new (`O_EXCL`, so never through a link someone planted) under
+    /// an unpredictable name, and registered for removal should a second stop signal end us at
+    /// once. `give_up` is asked between pieces: a stop that comes while a big trace is written
+    /// abandons it. Returns false when it gave up.
+    pub fn save(&self, path: &Path, give_up: &dyn Fn() -> bool) -> std::io::Result<bool> {
+        use std::io::Write;
         let calls = self.calls();
         let html = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        let text = if html {
-            page(&calls)
-        } else {
-            serde_json::to_string(&chrome(&calls)).unwrap_or_default()
+        let (file, temporary) = new_temporary(path)?;
+        let identity = {
+            use std::os::unix::fs::MetadataExt;
+            let meta = file.metadata()?;
+            (meta.dev(), meta.ino(), meta.uid())
         };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, text)?;
-        std::fs::rename(&temporary, path).inspect_err(|_| {
+        let token = crate::sys::cleanup::register(temporary.clone(), identity);
+        let mut out = std::io::BufWriter::new(file);
+        let written = if html {
+            out.write_all(page(&calls).as_bytes()).map(|()| true)
+        } else {
+            chrome(&calls, self.dropped(), &mut out, give_up)
+        };
+        let finished = written.and_then(|done| out.flush().map(|()| done));
+        let result = match finished {
+            Ok(true) => std::fs::rename(&temporary, path).map(|()| true),
+            Ok(false) => Ok(false),
+            Err(e) => Err(e),
+        };
+        if !matches!(result, Ok(true)) {
             let _ = std::fs::remove_file(&temporary);
-        })
+        }
+        crate::sys::cleanup::unregister(token);
+        result
+    }
+}
+
+/// A new file beside `path`, under a name nobody can guess, never one that exists already.
+fn new_temporary(path: &Path) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    loop {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let salt = u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ u64::from(attempt);
+        let temporary = path.with_file_name(format!(".{name}.{salt:016x}.tmp"));
+        // create_new is O_CREAT|O_EXCL: it fails on anything there, a symbolic link included.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((file, temporary)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -118,46 +177,96 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// The pairs (write, read) where the read returned bytes of the write.
+/// The pairs (write, read) where the read returned bytes of the write: both sorted by stream
+/// offset, so one pass over each finds them all.
 fn flows(calls: &[Call]) -> Vec<(usize, usize)> {
+    let mut writes: Vec<usize> = (0..calls.len()).filter(|&i| calls[i].write).collect();
+    let mut reads: Vec<usize> = (0..calls.len()).filter(|&i| !calls[i].write).collect();
+    writes.sort_by_key(|&i| calls[i].from);
+    reads.sort_by_key(|&i| calls[i].from);
     let mut pairs = Vec::new();
-    for (r, read) in calls.iter().enumerate().filter(|(_, c)| !c.write) {
-        for (w, write) in calls.iter().enumerate().filter(|(_, c)| c.write) {
-            if write.from < read.to && write.to > read.from {
-                pairs.push((w, r));
+    let mut first = 0;
+    for &r in &reads {
+        let read = &calls[r];
+        while first < writes.len() && calls[writes[first]].to <= read.from {
+            first += 1;
+        }
+        for &w in &writes[first..] {
+            let write = &calls[w];
+            if write.from >= read.to {
+                break;
             }
+            pairs.push((w, r));
         }
     }
     pairs
 }
 
-fn chrome(calls: &[Call]) -> Value {
+/// Writes the Chrome trace, one event at a time (a big run never sits in memory as one JSON
+/// value); false when `give_up` said to stop.
+fn chrome(
+    calls: &[Call],
+    dropped: u64,
+    out: &mut impl std::io::Write,
+    give_up: &dyn Fn() -> bool,
+) -> std::io::Result<bool> {
     let origin = calls.first().map_or(0.0, |c| c.start);
     let us = |t: f64| ((t - origin) * 1e6 * 1000.0).round() / 1000.0;
-    let mut events = Vec::new();
-    let mut named = std::collections::BTreeSet::new();
-    for call in calls {
-        if named.insert((call.pid, track(call))) {
-            events.push(json!({"ph": "M", "name": "process_name", "pid": call.pid,
-                "args": {"name": format!("{} {}", role_name(call.role), call.pid)}}));
-            events.push(json!({"ph": "M", "name": "thread_name", "pid": call.pid,
-                "tid": track(call), "args": {"name": role_name(call.role)}}));
+    let mut first = true;
+    let mut emit = |out: &mut dyn std::io::Write, event: Value| -> std::io::Result<()> {
+        if !first {
+            out.write_all(b",\n")?;
         }
-        events.push(json!({
-            "name": if call.write { "write" } else { "read" },
-            "cat": "io", "ph": "X", "pid": call.pid, "tid": track(call),
-            "ts": us(call.start), "dur": us(call.end) - us(call.start),
-            "args": {"bytes": call.bytes, "data": call.data, "from": call.from, "to": call.to},
-        }));
+        first = false;
+        serde_json::to_writer(&mut *out, &event).map_err(std::io::Error::other)
+    };
+    out.write_all(b"{\"displayTimeUnit\":\"ms\",")?;
+    if dropped > 0 {
+        write!(out, "\"calls_left_out\":{dropped},")?;
+    }
+    out.write_all(b"\"traceEvents\":[\n")?;
+    let mut named = std::collections::BTreeSet::new();
+    for (n, call) in calls.iter().enumerate() {
+        if n % 4096 == 0 && give_up() {
+            return Ok(false);
+        }
+        if named.insert((call.pid, track(call))) {
+            emit(
+                out,
+                json!({"ph": "M", "name": "process_name", "pid": call.pid,
+                "args": {"name": format!("{} {}", role_name(call.role), call.pid)}}),
+            )?;
+            emit(
+                out,
+                json!({"ph": "M", "name": "thread_name", "pid": call.pid,
+                "tid": track(call), "args": {"name": role_name(call.role)}}),
+            )?;
+        }
+        emit(
+            out,
+            json!({
+                "name": if call.write { "write" } else { "read" },
+                "cat": "io", "ph": "X", "pid": call.pid, "tid": track(call),
+                "ts": us(call.start), "dur": us(call.end) - us(call.start),
+                "args": {"bytes": call.bytes, "data": call.data, "from": call.from, "to": call.to},
+            }),
+        )?;
     }
     for (id, (w, r)) in flows(calls).into_iter().enumerate() {
+        if id % 4096 == 0 && give_up() {
+            return Ok(false);
+        }
         let (write, read) = (&calls[w], &calls[r]);
-        events.push(json!({"name": "bytes", "cat": "flow", "ph": "s", "id": id,
-            "pid": write.pid, "tid": track(write), "ts": us(write.start)}));
-        events.push(
+        emit(
+            out,
+            json!({"name": "bytes", "cat": "flow", "ph": "s", "id": id,
+            "pid": write.pid, "tid": track(write), "ts": us(write.start)}),
+        )?;
+        emit(
+            out,
             json!({"name": "bytes", "cat": "flow", "ph": "f", "bp": "e", "id": id,
             "pid": read.pid, "tid": track(read), "ts": us(read.end)}),
-        );
+        )?;
     }
     // The counter: +bytes at each write's call, -bytes at each read's return, in time order.
     let mut changes: Vec<(f64, i64)> = calls
@@ -179,10 +288,14 @@ fn chrome(calls: &[Call]) -> Value {
     let mut in_pipe = 0i64;
     for (time, change) in changes {
         in_pipe += change;
-        events.push(json!({"name": "in pipe", "ph": "C", "pid": counter_pid,
-            "ts": us(time), "args": {"bytes": in_pipe.max(0)}}));
+        emit(
+            out,
+            json!({"name": "in pipe", "ph": "C", "pid": counter_pid,
+            "ts": us(time), "args": {"bytes": in_pipe.max(0)}}),
+        )?;
     }
-    json!({"traceEvents": events, "displayTimeUnit": "ms"})
+    out.write_all(b"\n]}\n")?;
+    Ok(true)
 }
 
 /// XML text: `&`, `<`, `>` and quotes escaped.

@@ -267,3 +267,153 @@ fn fifo_and_socket_fathers_draw_their_own_lane() {
         done.stderr
     );
 }
+
+#[test]
+fn a_trace_never_lands_where_it_must_not() {
+    let dir = temp_dir();
+    // A link to /dev (or a path with .. into it) is still the kernel's folder.
+    std::os::unix::fs::symlink("/dev", dir.path().join("devlink")).unwrap();
+    let through_link = dir.path().join("devlink").join("stdout");
+    // A name that exists and is not a regular file (a planted link).
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("planted.json")).unwrap();
+    for (path, needle) in [
+        (path_str(&through_link).to_string(), "kernel file system"),
+        (
+            path_str(&dir.path().join("planted.json")).to_string(),
+            "not a regular file",
+        ),
+    ] {
+        let out = ipcdemo(&["anon", "--count", "1", "--trace", &path])
+            .assert()
+            .code(2);
+        assert!(
+            stderr_text(&out).contains(needle),
+            "{path}: {}",
+            stderr_text(&out)
+        );
+    }
+    if can_setpriv() {
+        // A folder nobody may not write in is refused before the demo starts, as nobody.
+        let out = ipcdemo_as_nobody(&["anon", "--count", "1", "--trace", "/etc/run.json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("you cannot write in /etc"));
+    }
+}
+
+/// The temporary files a trace may have left in `dir`.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_stop_while_a_big_trace_is_written_leaves_a_whole_file_or_none() {
+    for signals in [1, 2] {
+        let dir = temp_dir();
+        let path = dir.path().join("big.json");
+        let mut running = Running::start(
+            "a big trace",
+            ipcdemo_std(&[
+                "--json",
+                "anon",
+                "--count",
+                "20000",
+                "--tick",
+                "0",
+                "--read-size",
+                "8",
+                "--trace",
+                path_str(&path),
+            ]),
+        );
+        // The summary is said before the trace is written.
+        while !running.next_line().contains("\"summary\"") {}
+        let asked = std::time::Instant::now();
+        running.signal(nix::sys::signal::Signal::SIGINT);
+        if signals == 2 {
+            // A second Ctrl-C, as a person would press it: it ends the process at once.
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            let _ = nix::sys::signal::kill(running.pid(), nix::sys::signal::Signal::SIGINT);
+        }
+        let done = running.finish();
+        assert_eq!(done.signal, Some(2), "{done:?}");
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            asked.elapsed()
+        );
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{:?}",
+            leftovers(dir.path())
+        );
+        if path.exists() {
+            let trace: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .expect("a trace that was kept is whole");
+            assert!(trace["traceEvents"].is_array());
+        }
+    }
+}
+
+#[test]
+fn a_long_trace_keeps_the_first_calls_and_says_so() {
+    let dir = temp_dir();
+    let path = dir.path().join("long.json");
+    let out = ipcdemo(&[
+        "anon",
+        "--count",
+        "30000",
+        "--tick",
+        "0",
+        "--read-size",
+        "8",
+        "--trace",
+        path_str(&path),
+    ])
+    .assert()
+    .success();
+    assert!(
+        stderr_text(&out).contains("keeps the first 50000 calls"),
+        "{}",
+        stderr_text(&out)
+    );
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(trace["calls_left_out"].as_u64().unwrap() > 0);
+    let slices = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .count();
+    assert_eq!(slices, 50_000);
+}
+
+#[test]
+fn a_sons_trace_holds_its_writes() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("fifo");
+    let trace = dir.path().join("son.json");
+    let father = start_father("named", &fifo, &["--count", "4"]);
+    let son = start_son(
+        "named",
+        &fifo,
+        &["--count", "4", "--trace", path_str(&trace)],
+    )
+    .finish();
+    assert_eq!(son.code, Some(0), "{}", son.stderr);
+    father.finish();
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    let writes = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "write")
+        .count();
+    assert_eq!(writes, 4);
+}

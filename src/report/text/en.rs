@@ -461,6 +461,16 @@ impl Words for En {
                 "warning: {}; going on with the size the pipe has",
                 self.pipe_size_refused(refused)
             ),
+            Note::TraceTruncated {
+                path,
+                kept,
+                left_out,
+            } => format!(
+                "the trace {} keeps the first {kept} calls; {} more were left out (a trace of \
+                 millions of calls would take gigabytes)",
+                path.display(),
+                left_out
+            ),
             Note::SonFailed { pid, error } => {
                 format!("{}: son {pid}: {}", self.error_prefix(), self.error(error))
             }

@@ -489,6 +489,16 @@ impl Words for Es {
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",
                 self.pipe_size_refused(refused)
             ),
+            Note::TraceTruncated {
+                path,
+                kept,
+                left_out,
+            } => format!(
+                "la traza {} guarda las primeras {kept} llamadas; otras {} quedaron fuera (una \
+                 traza de millones de llamadas ocuparía gigabytes)",
+                path.display(),
+                left_out
+            ),
             Note::SonFailed { pid, error } => {
                 format!("{}: hijo {pid}: {}", self.error_prefix(), self.error(error))
             }

@@ -475,6 +475,16 @@ impl Words for Pt {
                 "aviso: {}; seguindo com o tamanho atual",
                 self.pipe_size_refused(refused)
             ),
+            Note::TraceTruncated {
+                path,
+                kept,
+                left_out,
+            } => format!(
+                "o traço {} guarda as primeiras {kept} chamadas; outras {} ficaram de fora (um \
+                 traço de milhões de chamadas ocuparia gigabytes)",
+                path.display(),
+                left_out
+            ),
             Note::SonFailed { pid, error } => {
                 format!(
                     "{}: filho {pid}: {}",

@@ -307,6 +307,11 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         },
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
+        Note::TraceTruncated {
+            path: p,
+            kept: 200_000,
+            left_out: 5,
+        },
         Note::BenchChildFailed(error),
         Note::SignalHeld {
             signal: SigNo::from(Signal::SIGUSR2),
@@ -409,6 +414,7 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::ProcessesHidden(_) => 30,
         Note::Stalling(_) => 31,
         Note::ScratchFolder(_) => 32,
+        Note::TraceTruncated { .. } => 33,
     }
 }
 

@@ -3,9 +3,9 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, ExecArgs, GlobalArgs, NamedArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, named, socket};
+use crate::lessons::{anon, atomic, capacity, exec, named, socket};
 use crate::report::Settings;
 use crate::report::text::Lang;
 
@@ -72,6 +72,17 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn exec(args: &ExecArgs) -> exec::Config {
+    exec::Config {
+        count: args.count,
+        tick: args.tick,
+        stall: args.stall,
+        big: args.big,
+        fix: args.fix,
+        program: (!args.program.is_empty()).then(|| args.program.clone()),
     }
 }
 

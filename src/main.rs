@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, named, socket};
+use lessons::{anon, atomic, capacity, exec, named, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -36,6 +36,9 @@ fn main() -> ExitCode {
 fn run(command: Command, reporter: &Reporter) -> Ending {
     let installed = match command {
         Command::Completions(_) | Command::Man(_) => Ok(()),
+        // The echo child is a plain filter: its father ends it, and a stop signal from the
+        // terminal kills it by default.
+        Command::Exec(ref args) if args.echo_child => Ok(()),
         // The bench stays single-threaded: see signals::install_without_thread.
         Command::Bench(_) => signals::install_without_thread(),
         _ => signals::install(),
@@ -49,6 +52,8 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
+        Command::Exec(args) if args.echo_child => exec::echo_child(),
+        Command::Exec(args) => exec::run(&config::exec(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
         Command::Man(args) => match cli::man_page(args.command.as_deref()) {

@@ -7,6 +7,7 @@ pub mod anon;
 pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
+pub mod exec;
 pub mod named;
 pub mod socket;
 pub mod spam;

@@ -13,11 +13,12 @@ pub enum Lesson {
     Seqpacket,
     Capacity,
     Atomic,
+    Exec,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 8] = [
+pub const MAP: [(Lesson, &str, &str); 9] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -25,6 +26,7 @@ pub const MAP: [(Lesson, &str, &str); 8] = [
     (Lesson::Seqpacket, "ipcdemo socket --seqpacket", "socket"),
     (Lesson::Capacity, "ipcdemo capacity", "capacity"),
     (Lesson::Atomic, "ipcdemo atomic --sweep", "atomic"),
+    (Lesson::Exec, "ipcdemo exec -- tr a-z A-Z", "exec"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
 

@@ -207,6 +207,7 @@ impl Reporter {
                         self.say_last(&words.capacity_why(report));
                     }
                 }
+                Summary::Exec(report) => self.say_last(&words.exec_summary(report)),
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
                     run.writers.to_string(),

@@ -7,6 +7,7 @@ pub mod fifo;
 pub mod lock;
 pub mod net;
 pub mod pipesize;
+pub mod procfs;
 pub mod rendezvous;
 pub mod signals;
 pub mod socket_setup;

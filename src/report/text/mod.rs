@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, Note, ProcessEnd, ReadCounts, Role, Why,
+    AtomicRun, CapacityReport, Error, Event, ExecReport, Note, ProcessEnd, ReadCounts, Role, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
@@ -89,6 +89,8 @@ pub trait Words: Sync {
     fn why(&self, why: Why) -> String;
     fn capacity_summary(&self, report: &CapacityReport) -> String;
     fn capacity_why(&self, report: &CapacityReport) -> String;
+    /// What went to exec's son and what came back, and how the son ended.
+    fn exec_summary(&self, report: &ExecReport) -> String;
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
@@ -209,6 +211,15 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
         ));
     }
     command
+}
+
+/// A command line as a shell would take it back: each word quoted where it needs to be.
+pub fn command_line(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes.

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, count, human_bytes, son_command, son_name};
+use super::{ModePart, Reading, Words, command_line, count, human_bytes, son_command, son_name};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, LinuxOnly, Note, Partial, ProcessEnd, ReadCounts,
-    Role, Why,
+    AtomicRun, CapacityReport, Deadlock, Error, Event, ExecReport, LinuxOnly, Note, Partial,
+    PipeFill, ProcessEnd, ReadCounts, Role, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::pipesize::PipeSizeError;
@@ -23,6 +23,111 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "o arquivo".to_string(), |p| p.display().to_string())
+}
+
+/// Uma letra de estado de /proc/<pid>/stat, em palavras.
+fn state(letter: Option<char>) -> String {
+    match letter {
+        Some('R') => "R, rodando".into(),
+        Some('S') => "S, dormindo".into(),
+        Some('D') => "D, em espera ininterruptível".into(),
+        Some('T') => "T, parado".into(),
+        Some('t') => "t, rastreado".into(),
+        Some('Z') => "Z, um zumbi".into(),
+        Some('X') => "X, morto".into(),
+        Some('I') => "I, ocioso".into(),
+        Some(other) => other.to_string(),
+        None => "estado desconhecido".into(),
+    }
+}
+
+/// Onde um lado dorme: `anon_pipe_read (S, dormindo)`.
+fn place(s: &Sleeper) -> String {
+    let wchan = s
+        .wchan
+        .as_deref()
+        .unwrap_or("um lugar que o kernel não diz");
+    format!("{wchan} ({})", state(s.state))
+}
+
+/// Quão cheio está um pipe: `65536 de 65536 bytes`.
+fn fill(f: &PipeFill) -> String {
+    let size = f
+        .size_bytes
+        .map_or_else(|| "?".to_string(), |s| s.to_string());
+    match f.held_bytes {
+        Some(held) => format!("{held} de {size} bytes"),
+        None => format!("? de {size} bytes (nossa ponta já está fechada)"),
+    }
+}
+
+/// O que o pai espera.
+fn father_waits(waits: Waits) -> &'static str {
+    match waits {
+        Waits::Reading => "uma resposta, em read(2)",
+        Waits::Writing => "espaço para escrever, em write(2)",
+        Waits::Elsewhere => "o fim do filho",
+    }
+}
+
+impl Pt {
+    /// Até onde um filho foi antes de parar de ler.
+    fn son_progress(&self, sent_lines: u64, sent_bytes: u64, answered: Option<u64>) -> String {
+        match answered {
+            Some(_) if sent_lines == 0 => "antes de a primeira linha chegar até ele".into(),
+            Some(answered) => format!(
+                "depois de responder {answered} de {}",
+                count(sent_lines, "linha", "linhas")
+            ),
+            None => format!(
+                "depois de {} da entrada",
+                count(sent_bytes, "byte", "bytes")
+            ),
+        }
+    }
+
+    fn deadlock(&self, program: &[String], stall: &Stall, written: u64) -> String {
+        let cmd = command_line(program);
+        let son = stall.son_sleeps.pid;
+        let waited = self.duration(stall.stall);
+        match stall.deadlock {
+            Deadlock::Buffering => format!(
+                "impasse (deadlock): em {waited} nenhum byte passou, e os dois lados dormem em \
+                 read(2): o pai espera a resposta do filho {son}, o filho {son} (`{cmd}`) espera \
+                 mais entrada. A resposta quase certamente está no buffer de saída dele: o stdio \
+                 do C (e o Python, e o tr) guarda um stdout que não é terminal em blocos de \
+                 alguns KiB, e só envia um bloco quando ele enche ou quando o programa termina \
+                 (setvbuf(3)). O filho foi morto para encerrar a execução.\ncorreções: o filho \
+                 esvazia o buffer a cada linha (fflush(3), sys.stdout.flush(), `python3 -u`), \
+                 ou recebe buffer por linha de fora (`stdbuf -oL {cmd}`), ou roda num \
+                 pseudoterminal, onde o stdio usa buffer por linha (script(1), pty(7)); ou o pai \
+                 fecha o stdin do filho quando já disse tudo, e só então lê as respostas"
+            ),
+            Deadlock::FullPipes => format!(
+                "impasse (deadlock): em {waited} nenhum byte passou, e os dois lados dormem em \
+                 write(2): o pai, depois de escrever {} da entrada do filho {son}, e o filho \
+                 {son} (`{cmd}`), escrevendo uma saída que o pai só vai ler quando terminar de \
+                 escrever. Os dois pipes estão cheios: o do stdin guarda {}, o do stdout {} \
+                 (F_GETPIPE_SZ), então nenhum write(2) termina até o outro lado ler, e nenhum vai \
+                 ler (pipe(7)). O filho foi morto para encerrar a execução.\ncorreções: ler \
+                 enquanto escreve: uma segunda thread (`ipcdemo exec --big --fix`) ou poll(2) \
+                 nos dois pipes, como faz o communicate() do subprocess do Python; ou escrever a \
+                 entrada num arquivo antes",
+                count(written, "byte", "bytes"),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe)
+            ),
+            Deadlock::Neither => format!(
+                "nenhum byte passou em {waited} enquanto o pai esperava {}, mas o filho {son} \
+                 (`{cmd}`) dorme em {}, fora de qualquer pipe: não é nenhum dos dois impasses \
+                 clássicos; o filho está ocupado com outra coisa, ou é lento. Ele foi morto para \
+                 encerrar a execução; se só precisa de tempo, dê mais com --stall (como --stall \
+                 10s)",
+                father_waits(stall.father_sleeps.waits),
+                place(&stall.son_sleeps)
+            ),
+        }
+    }
 }
 
 impl Words for Pt {
@@ -90,6 +195,31 @@ impl Words for Pt {
                 self.num(rtt_us, 1)
             ),
             Event::Eof | Event::Listening { .. } => return None,
+            Event::Started { son, program } => format!(
+                "{who} {pid} iniciou o filho {son} (`{}`), com stdin e stdout em dois pipes, às \
+                 {time}",
+                command_line(program)
+            ),
+            Event::InputWritten { son, total } => format!(
+                "{who} {pid} já escreveu {} no stdin do filho {son} às {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::OutputRead { son, total } => format!(
+                "{who} {pid} já leu {} do stdout do filho {son} às {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::Stalled(stall) => format!(
+                "{who} {pid} não viu nenhum byte passar em {}, às {time}: o pai dorme em {}, o \
+                 filho {} em {}; o pipe do stdin do filho guarda {}, o do stdout {}; matando o \
+                 filho {} (SIGKILL)",
+                self.duration(stall.stall),
+                place(&stall.father_sleeps),
+                stall.son_sleeps.pid,
+                place(&stall.son_sleeps),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe),
+                stall.son_sleeps.pid
+            ),
             Event::Filled {
                 asked,
                 bytes,
@@ -353,6 +483,54 @@ impl Words for Pt {
             Error::NeedsLinux(LinuxOnly::Pin) => {
                 "--pin precisa de Linux (sched_setaffinity)".into()
             }
+            Error::ProgramNotStarted { program, errno: e } => {
+                let name = program.first().map_or("", String::as_str);
+                let why = match e {
+                    Errno::ENOENT => {
+                        ": nenhum programa com esse nome no PATH; confira o nome, \
+                                     ou dê o caminho dele"
+                    }
+                    Errno::EACCES => {
+                        ": o arquivo não é executável (ou uma pasta do caminho \
+                                     não pode ser percorrida)"
+                    }
+                    _ => "",
+                };
+                format!("não foi possível executar `{name}`: {}{why}", errno(*e))
+            }
+            Error::Deadlock {
+                program,
+                stall,
+                written,
+            } => self.deadlock(program, stall, *written),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: true,
+            } => format!(
+                "write(2) falhou com EPIPE: o filho {son} (`{}`) não lê mais o stdin (terminou) \
+                 {}. Um pipe sem leitor recusa toda escrita (pipe(7)); antes o kernel envia \
+                 SIGPIPE, que mataria em silêncio um pai que não o ignorasse (todo programa Rust \
+                 o ignora, então o ipcdemo recebe o erro: signal(7))",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: false,
+            } => format!(
+                "o filho {son} (`{}`) fechou o stdout (terminou) {}: read(2) devolveu 0, fim de \
+                 arquivo",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
         }
     }
 
@@ -587,6 +765,34 @@ impl Words for Pt {
         )
     }
 
+    fn exec_summary(&self, r: &ExecReport) -> String {
+        let cmd = command_line(&r.program);
+        let son = r.son;
+        let end = r.end.map_or_else(String::new, |end| {
+            format!("; o filho {son} {}", self.process_end(end))
+        });
+        if r.big {
+            let check = match (r.same_as_sent, r.first_difference_at) {
+                (Some(true), _) => ", cada byte como foi enviado".to_string(),
+                (Some(false), Some(at)) => format!(", diferente da entrada a partir do byte {at}"),
+                _ => String::new(),
+            };
+            format!(
+                "resumo: escreveu {} para o filho {son} (`{cmd}`) e leu {} de volta{check}{end}",
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        } else {
+            format!(
+                "resumo: enviou {} ({}) ao filho {son} (`{cmd}`), recebeu {} ({}){end}",
+                count(r.lines_sent, "linha", "linhas"),
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.lines_received, "linha", "linhas"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        }
+    }
+
     fn atomic_header(&self) -> [&'static str; 6] {
         [
             "tamanho do registro",
@@ -714,6 +920,7 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
+            Lesson::Exec => "um programa em dois pipes: os impasses que todos encontram",
             Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
         }
     }

@@ -9,7 +9,42 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, LinuxOnly, Partial, SonId};
+use crate::event::{
+    Data, Deadlock, ExecReport, LinuxOnly, Partial, PipeFill, Sleeper, SonId, Stall, Waits,
+};
+
+fn stall(deadlock: Deadlock, known: bool) -> Stall {
+    let sleeper = |pid, wchan: &str, waits| Sleeper {
+        pid,
+        wchan: known.then(|| wchan.to_string()),
+        state: known.then_some('S'),
+        waits,
+    };
+    let (father, son) = match deadlock {
+        Deadlock::Buffering => (Waits::Reading, Waits::Reading),
+        Deadlock::FullPipes => (Waits::Writing, Waits::Writing),
+        Deadlock::Neither => (Waits::Reading, Waits::Elsewhere),
+    };
+    Stall {
+        stall: std::time::Duration::from_millis(500),
+        waited: std::time::Duration::from_millis(512),
+        deadlock,
+        father_sleeps: sleeper(7, "anon_pipe_read", father),
+        son_sleeps: sleeper(8, "hrtimer_nanosleep", son),
+        input_pipe: PipeFill {
+            held_bytes: Some(65536),
+            size_bytes: Some(65536),
+        },
+        output_pipe: PipeFill {
+            held_bytes: known.then_some(61434),
+            size_bytes: Some(65536),
+        },
+    }
+}
+
+fn program() -> Vec<String> {
+    ["tr", "a-z", "A-Z"].map(String::from).into()
+}
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -88,6 +123,57 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::ENOENT,
+        },
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::EACCES,
+        },
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::E2BIG,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::Buffering, true)),
+            written: 9,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::FullPipes, true)),
+            written: 135_168,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::Neither, false)),
+            written: 9,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 3,
+            sent_bytes: 27,
+            answered: Some(1),
+            epipe: true,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 0,
+            sent_bytes: 0,
+            answered: Some(0),
+            epipe: false,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 455,
+            sent_bytes: 4096,
+            answered: None,
+            epipe: true,
+        },
     ]
 }
 
@@ -128,6 +214,9 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
+        Error::ProgramNotStarted { .. } => 34,
+        Error::Deadlock { .. } => 35,
+        Error::SonStoppedReading { .. } => 36,
     }
 }
 
@@ -334,9 +423,9 @@ const KINDS: [FileKind; 8] = [
     FileKind::Unknown,
 ];
 
-fn events() -> Vec<Event<'static>> {
+fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
     let data = Data(b"Spam 000\n");
-    vec![
+    let mut events = vec![
         Event::Received {
             data,
             son: Some(SonId::Process { son: 9 }),
@@ -384,6 +473,21 @@ fn events() -> Vec<Event<'static>> {
             asked: 1,
             held: 65536,
         },
+        Event::Started { son: 8, program },
+        Event::InputWritten {
+            son: 8,
+            total: 65536,
+        },
+        Event::OutputRead { son: 8, total: 1 },
+    ];
+    events.extend(stalls.iter().map(Event::Stalled));
+    events
+}
+
+fn stalls() -> Vec<Stall> {
+    vec![
+        stall(Deadlock::Buffering, true),
+        stall(Deadlock::Neither, false),
     ]
 }
 
@@ -404,6 +508,10 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
+        Event::Started { .. } => 12,
+        Event::InputWritten { .. } => 13,
+        Event::OutputRead { .. } => 14,
+        Event::Stalled(_) => 15,
     }
 }
 
@@ -436,7 +544,8 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for r in refusals() {
         said.push((format!("{r:?}"), words.refusal(&p, r)));
     }
-    for e in events() {
+    let (program, stalls) = (program(), stalls());
+    for e in events(&program, &stalls) {
         if let Some(line) = words.event(words.role(Role::Father), 1, "1.000000", &e) {
             said.push((format!("{e:?}"), line));
         }
@@ -529,6 +638,34 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    for (big, same, end) in [
+        (false, None, Some(ProcessEnd::Exited(0))),
+        (
+            true,
+            Some(true),
+            Some(ProcessEnd::Signaled(Signal::SIGKILL)),
+        ),
+        (true, Some(false), None),
+    ] {
+        let report = ExecReport {
+            son: 8,
+            program: program.clone(),
+            big,
+            lines_sent: 3,
+            bytes_sent: 27,
+            lines_received: 1,
+            bytes_received: 9,
+            same_as_sent: same,
+            first_difference_at: same.and_then(|s| (!s).then_some(1)),
+            exit_status: None,
+            killed_by: None,
+            end,
+        };
+        said.push((
+            format!("exec summary {big} {same:?}"),
+            words.exec_summary(&report),
+        ));
+    }
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -541,7 +678,8 @@ fn every_variant_is_listed_here() {
     let e = Error::OtherSideLeft;
     assert_all_listed(notes(&p, &e).iter().map(note_index), "notes");
     assert_all_listed(refusals().iter().map(refusal_index), "refusals");
-    assert_all_listed(events().iter().map(event_index), "events");
+    let (program, stalls) = (program(), stalls());
+    assert_all_listed(events(&program, &stalls).iter().map(event_index), "events");
     assert_all_listed(DOINGS.into_iter().map(doing_index), "doings");
 }
 

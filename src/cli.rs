@@ -153,8 +153,9 @@ pub struct ExecArgs {
     /// The unit of the father's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line (0 to 1h)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with = "big")]
     pub tick: Duration,
-    /// Call it a deadlock when no byte has moved for this long while the father waits; the
-    /// son is then killed (10ms to 1h)
+    /// Call it a deadlock when no byte has moved for this long while the father waits, and
+    /// kill the son and its process group (a son still running gets up to twice as long and
+    /// 2 s more) (10ms to 1h)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration_at_least(Duration::from_millis(10)), allow_hyphen_values = true)]
     pub stall: Duration,
     /// Write 1 MiB of input (116509 lines) before reading any output: both 64 KiB pipes fill

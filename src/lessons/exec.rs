@@ -39,7 +39,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, getpid, pipe, read, write};
 
-use super::spam::{SpamSchedule, write_message};
+use super::spam::SpamSchedule;
 use crate::event::{
     Data, Deadlock, Error, Event, ExecReport, Outcome, Partial, PipeFill, ProcessEnd, Result, Role,
     Sink, Sleeper, SonId, Stall, Summary, Waits,
@@ -139,6 +139,7 @@ fn watched(
     let watch = Watch::new();
     let target = Target {
         son: son.pid,
+        main_thread: nix::sys::pthread::pthread_self(),
         father: getpid().as_raw(),
         father_thread: main_thread_id(),
         stdin: son.stdin.as_ref().map_or_else(Weak::new, Arc::downgrade),
@@ -149,9 +150,10 @@ fn watched(
         let dog = thread::Builder::new()
             .name("watchdog".into())
             .spawn_scoped(scope, || watchdog(&watch, config.stall, &target, sink));
-        if let Err(e) = dog.doing(Doing::StartingThread) {
-            return Err(e.into());
-        }
+        let dog = match dog.doing(Doing::StartingThread) {
+            Ok(dog) => dog,
+            Err(e) => return Err(e.into()),
+        };
         let father = Father {
             config,
             program,
@@ -165,6 +167,8 @@ fn watched(
             father.lines(son, report)
         };
         watch.done.store(true, Ordering::SeqCst);
+        // Wake it now rather than at its next look.
+        dog.thread().unpark();
         end
     });
     // A verdict the father's own path did not meet (it failed otherwise meanwhile) still
@@ -291,8 +295,7 @@ impl Son {
     fn reap(&mut self) -> Option<WaitStatus> {
         if self.reaped.is_none() {
             if !self.exited {
-                // SIGKILL: it has nothing of ours to clean up, and SIGTERM may be ignored.
-                let _ = kill(self.pid, Signal::SIGKILL);
+                kill_son(self.pid);
             }
             self.reaped = signals::restarting(|| waitpid(self.pid, None)).ok();
         }
@@ -304,6 +307,14 @@ impl Drop for Son {
     fn drop(&mut self) {
         self.reap();
     }
+}
+
+/// Ends the son and its process group with SIGKILL: it has nothing of ours to clean up, and
+/// SIGTERM may be ignored. Only for a son not yet reaped (its pid, and its group's, are still
+/// its own).
+fn kill_son(son: Pid) {
+    let _ = nix::sys::signal::killpg(son, Signal::SIGKILL);
+    let _ = kill(son, Signal::SIGKILL);
 }
 
 /// `waitid(P_PID, pid, WEXITED | WNOWAIT)`: returns once `pid` has exited, leaving it to be
@@ -384,6 +395,12 @@ fn start(program: &Program) -> Result<Son> {
         ForkResult::Child => become_program(&ends, &program.file, &argv, father),
         ForkResult::Parent { child } => child,
     };
+    // The son leads a process group of its own (it says so too, before its exec; whichever
+    // comes first wins the race), so that ending it ends whatever it started, like the two
+    // halves of `sh -c 'tr a-z A-Z | cat'`: a grandchild left holding one of our pipes would
+    // keep us waiting for ever. A stop signal from the terminal reaches the father, which
+    // then ends the son's group.
+    let _ = nix::unistd::setpgid(child, child);
     let sizes = (pipesize::get(&stdin_write), pipesize::get(&stdout_read));
     let mut son = Son {
         pid: child,
@@ -469,6 +486,7 @@ fn become_program(ends: &SonEnds, file: &CStr, argv: &[*const libc::c_char], fat
         }
         #[cfg(not(target_os = "linux"))]
         let _ = father;
+        libc::setpgid(0, 0);
         // A demo's son leaves no core file behind when a Ctrl-\ meant "stop".
         let mut core = libc::rlimit {
             rlim_cur: 0,
@@ -558,6 +576,8 @@ struct Watch {
     main: AtomicU8,
     /// The reader thread's phase (`--big --fix`).
     reader: AtomicU8,
+    /// The reader thread, while it runs (`--big --fix`).
+    reader_thread: Mutex<Option<nix::sys::pthread::Pthread>>,
     /// What the watchdog saw, once it has called a deadlock.
     verdict: Mutex<Option<Stall>>,
     /// The father is done: the watchdog leaves.
@@ -570,6 +590,7 @@ impl Watch {
             progress: AtomicU64::new(0),
             main: AtomicU8::new(Phase::Busy as u8),
             reader: AtomicU8::new(Phase::Absent as u8),
+            reader_thread: Mutex::new(None),
             verdict: Mutex::new(None),
             done: AtomicBool::new(false),
         }
@@ -600,13 +621,36 @@ impl Watch {
     }
 
     fn verdict(&self) -> Option<Stall> {
-        self.verdict.lock().ok().and_then(|mut v| v.take())
+        self.verdict.lock().ok().and_then(|v| v.clone())
+    }
+
+    fn has_verdict(&self) -> bool {
+        self.verdict.lock().is_ok_and(|v| v.is_some())
+    }
+
+    /// After a verdict, interrupts every thread of the father still blocked on the son: one
+    /// of its grandchildren may hold a pipe open (killing the son's group reaches all but
+    /// those that left it).
+    fn interrupt_waiters(&self, main: nix::sys::pthread::Pthread) {
+        if Phase::of(self.main.load(Ordering::SeqCst)) != Phase::Busy {
+            signals::interrupt(main);
+        }
+        // Under the lock: the reader thread cannot end (it clears this first) while it is
+        // being signalled.
+        if let Ok(reader) = self.reader_thread.lock()
+            && let Some(thread) = *reader
+            && Phase::of(self.reader.load(Ordering::SeqCst)) != Phase::Busy
+        {
+            signals::interrupt(thread);
+        }
     }
 }
 
 /// What the watchdog looks at.
 struct Target {
     son: Pid,
+    /// The father's main thread, to interrupt once the son is dead.
+    main_thread: nix::sys::pthread::Pthread,
     father: i32,
     father_thread: i32,
     /// The father's ends, to ask how full each pipe is (weak: the father closes its end of
@@ -625,7 +669,7 @@ fn watchdog(watch: &Watch, stall: Duration, target: &Target, sink: &dyn Sink) {
     let mut seen = watch.progress.load(Ordering::SeqCst);
     let mut since = Instant::now();
     while !watch.done.load(Ordering::SeqCst) && signals::received().is_none() {
-        thread::sleep(every);
+        thread::park_timeout(every);
         let now = watch.progress.load(Ordering::SeqCst);
         if now != seen || !watch.all_waiting() {
             seen = now;
@@ -638,8 +682,10 @@ fn watchdog(watch: &Watch, stall: Duration, target: &Target, sink: &dyn Sink) {
         }
         let stalled = look(watch, stall, waited, target);
         // A son that runs (R) or waits for its disk (D) is working, not stuck: it may still be
-        // starting up (a Python takes a good part of a second). Look again later.
-        if matches!(stalled.son_sleeps.state, Some('R' | 'D')) {
+        // starting up (a Python takes a good part of a second). It gets more time, up to
+        // twice --stall and 2 s more.
+        let busy = matches!(stalled.son_sleeps.state, Some('R' | 'D'));
+        if busy && waited < stall * 2 + Duration::from_secs(2) {
             continue;
         }
         if let Ok(mut verdict) = watch.verdict.lock() {
@@ -648,8 +694,12 @@ fn watchdog(watch: &Watch, stall: Duration, target: &Target, sink: &dyn Sink) {
         // The verdict first, then the kill: when the father's read(2) returns 0 (or its
         // write(2) fails with EPIPE), it finds why. The son is not reaped before the watchdog
         // has left (see `run`), so this pid is still the son's.
-        let _ = kill(target.son, Signal::SIGKILL);
+        kill_son(target.son);
         let _ = sink.event_now(Role::Father, target.father, Event::Stalled(&stalled));
+        while !watch.done.load(Ordering::SeqCst) {
+            watch.interrupt_waiters(target.main_thread);
+            thread::park_timeout(every);
+        }
         return;
     }
 }
@@ -722,20 +772,16 @@ impl Father<'_> {
                 data: Data(message),
             };
             self.sink.event_now(Role::Father, self.pid, event)?;
-            match self
-                .watch
-                .during(Phase::Writing, || write_message(&*stdin, message))
-            {
+            match self.write_line(&stdin, message) {
                 Ok(()) => {
-                    self.watch.moved(message.len());
                     report.lines_sent += 1;
                     report.bytes_sent += message.len() as u64;
                 }
                 Err(Errno::EPIPE) => return Err(self.left_early(son, report, true)),
-                // write_message gives up with EINTR only when a stop signal came.
+                // Given up: a stop signal, or the watchdog's verdict.
                 Err(Errno::EINTR) => {
                     signals::check()?;
-                    return Err(Error::call(Doing::WritingPipe, Errno::EINTR));
+                    return Err(self.interrupted(report));
                 }
                 Err(e) => return Err(Error::call(Doing::WritingPipe, e)),
             }
@@ -775,6 +821,35 @@ impl Father<'_> {
         }
     }
 
+    /// Writes one line (one write(2): it is shorter than PIPE_BUF, so it goes in whole or
+    /// not at all); gives up with EINTR on a stop signal or the watchdog's verdict.
+    fn write_line(&self, stdin: &OwnedFd, line: &[u8]) -> std::result::Result<(), Errno> {
+        let mut written = 0;
+        while written < line.len() {
+            match self
+                .watch
+                .during(Phase::Writing, || write(stdin, &line[written..]))
+            {
+                Ok(n) => {
+                    self.watch.moved(n);
+                    written += n;
+                }
+                Err(Errno::EINTR) if signals::received().is_none() && !self.watch.has_verdict() => {
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// A blocked call interrupted without a stop signal: the watchdog's verdict.
+    fn interrupted(&self, report: &ExecReport) -> Error {
+        match self.watch.verdict() {
+            Some(stall) => self.deadlock(stall, report),
+            None => Error::call(Doing::ReadingPipe, Errno::EINTR),
+        }
+    }
+
     /// One read(2) of the son's output, its whole lines shown; false at its end.
     fn read_answers(
         &self,
@@ -795,7 +870,12 @@ impl Father<'_> {
                     answers.take(&buffer[..n], self.pid, self.sink, report)?;
                     return Ok(true);
                 }
-                Err(Errno::EINTR) => signals::check()?,
+                Err(Errno::EINTR) => {
+                    signals::check()?;
+                    if self.watch.has_verdict() {
+                        return Err(self.interrupted(report));
+                    }
+                }
                 Err(e) => return Err(Error::call(Doing::ReadingPipe, e)),
             }
         }
@@ -845,7 +925,13 @@ impl Father<'_> {
                         let _kick = signals::kick_this_thread();
                         let who = &self.watch.reader;
                         who.store(Phase::Busy as u8, Ordering::SeqCst);
+                        if let Ok(mut me) = self.watch.reader_thread.lock() {
+                            *me = Some(nix::sys::pthread::pthread_self());
+                        }
                         let got = self.read_output(&stdout, who, &input, son_pid);
+                        if let Ok(mut me) = self.watch.reader_thread.lock() {
+                            *me = None;
+                        }
                         who.store(Phase::Absent as u8, Ordering::SeqCst);
                         got
                     })
@@ -854,7 +940,7 @@ impl Father<'_> {
                     // The reader waits for the end of the son's output: make sure it comes.
                     // (The son is not reaped yet, so its pid is still its own.)
                     if !son.exited {
-                        let _ = kill(son.pid, Signal::SIGKILL);
+                        kill_son(son.pid);
                     }
                     let _ = reader.join();
                     return Err(e);
@@ -925,7 +1011,14 @@ impl Father<'_> {
                         self.sink.event_now(Role::Father, self.pid, event)?;
                     }
                 }
-                Err(Errno::EINTR) => {}
+                Err(Errno::EINTR) => {
+                    if let Some(signal) = signals::received() {
+                        return Err(Error::Stopped(signal));
+                    }
+                    if self.watch.has_verdict() {
+                        return Err(self.interrupted(report));
+                    }
+                }
                 Err(Errno::EPIPE) => return Err(self.left_early(son, report, true)),
                 Err(e) => return Err(Error::call(Doing::WritingPipe, e)),
             }
@@ -987,6 +1080,10 @@ impl Father<'_> {
                 Err(Errno::EINTR) => {
                     if let Some(signal) = signals::received() {
                         return Err(Error::Stopped(signal));
+                    }
+                    if self.watch.has_verdict() {
+                        // The run ends with the verdict, which the main thread reports.
+                        return Ok(got);
                     }
                 }
                 Err(e) => return Err(Error::call(Doing::ReadingPipe, e)),

@@ -115,9 +115,10 @@ impl En {
             ),
             Deadlock::Neither => format!(
                 "no byte moved for {waited} while the father waited {}, but son {son} \
-                 (`{cmd}`) sleeps in {}, not in a pipe: not one of the two classic deadlocks; \
-                 the son is busy elsewhere, or slow. It was killed to end the run; if it only \
-                 needs time, give it longer with --stall (like --stall 10s)",
+                 (`{cmd}`) is in {}, not in a pipe: so not one of the two classic deadlocks \
+                 between the father and the son itself (a program the son started may be in \
+                 one), or the son is slow. It was killed, with its process group, to end the \
+                 run; if it only needs time, give it longer with --stall (like --stall 10s)",
                 father_waits(stall.father_sleeps.waits),
                 place(&stall.son_sleeps)
             ),

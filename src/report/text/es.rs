@@ -117,10 +117,11 @@ impl Es {
             ),
             Deadlock::Neither => format!(
                 "no pasó ningún byte en {waited} mientras el padre esperaba {}, pero el hijo \
-                 {son} (`{cmd}`) duerme en {}, fuera de todo pipe: no es ninguno de los dos \
-                 interbloqueos clásicos; el hijo está ocupado en otra cosa, o es lento. Se le \
-                 mató para terminar la ejecución; si solo necesita tiempo, dele más con --stall \
-                 (como --stall 10s)",
+                 {son} (`{cmd}`) está en {}, fuera de todo pipe: así que no es ninguno de los \
+                 dos interbloqueos clásicos entre el padre y el propio hijo (un programa que el \
+                 hijo inició puede estar en uno), o el hijo es lento. Se le mató, con su grupo \
+                 de procesos, para terminar la ejecución; si solo necesita tiempo, dele más con \
+                 --stall (como --stall 10s)",
                 father_waits(stall.father_sleeps.waits),
                 place(&stall.son_sleeps)
             ),

@@ -119,10 +119,11 @@ impl Pt {
             ),
             Deadlock::Neither => format!(
                 "nenhum byte passou em {waited} enquanto o pai esperava {}, mas o filho {son} \
-                 (`{cmd}`) dorme em {}, fora de qualquer pipe: não é nenhum dos dois impasses \
-                 clássicos; o filho está ocupado com outra coisa, ou é lento. Ele foi morto para \
-                 encerrar a execução; se só precisa de tempo, dê mais com --stall (como --stall \
-                 10s)",
+                 (`{cmd}`) está em {}, fora de qualquer pipe: então não é nenhum dos dois \
+                 impasses clássicos entre o pai e o próprio filho (um programa que o filho \
+                 iniciou pode estar num deles), ou o filho é lento. Ele foi morto, com o seu \
+                 grupo de processos, para encerrar a execução; se só precisa de tempo, dê mais \
+                 com --stall (como --stall 10s)",
                 father_waits(stall.father_sleeps.waits),
                 place(&stall.son_sleeps)
             ),

@@ -768,14 +768,17 @@ impl Father<'_> {
             let Some(stdin) = son.stdin.clone() else {
                 break;
             };
-            let event = Event::Sent {
-                data: Data(message),
-            };
-            self.sink.event_now(Role::Father, self.pid, event)?;
+            // Stamped as the write(2) begins, said once it succeeded: a line the son never got
+            // is not shown as sent. The answer is read only after, by this same thread.
+            let stamp = self.sink.now();
             match self.write_line(&stdin, message) {
                 Ok(()) => {
                     report.lines_sent += 1;
                     report.bytes_sent += message.len() as u64;
+                    let event = Event::Sent {
+                        data: Data(message),
+                    };
+                    self.sink.event(stamp, Role::Father, self.pid, event)?;
                 }
                 Err(Errno::EPIPE) => return Err(self.left_early(son, report, true)),
                 // Given up: a stop signal, or the watchdog's verdict.

@@ -10,6 +10,7 @@ mod bench;
 mod capacity;
 mod docs;
 mod endings;
+mod exec;
 mod named;
 mod papercuts;
 mod polish;

@@ -304,6 +304,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo exec",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -323,6 +324,7 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "exec",
         "bench",
         "completions",
         "man",
@@ -445,7 +447,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     for (sub, label) in [
         ("anon", "Lessons 1–2: "),
         ("named", "Lesson 3: "),
-        ("bench", "Lesson 8: "),
+        ("exec", "Lesson 8: "),
+        ("bench", "Lesson 9: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

@@ -104,7 +104,7 @@ impl En {
                 "deadlock: for {waited} no byte moved, and both sides sleep in write(2): the \
                  father, after writing {} of son {son}'s input, and son {son} (`{cmd}`), writing \
                  output the father reads only once it has written everything. Both pipes are \
-                 full: the stdin pipe holds {}, the stdout pipe {} (F_GETPIPE_SZ), so neither \
+                 full: the stdin pipe holds {}, the stdout pipe {} (sizes from F_GETPIPE_SZ; a pipe counts whole pages, and one partly read still takes its room), so neither \
                  write(2) can finish until the other side reads, and neither will (pipe(7)). \
                  The son was killed to end the run.\nfixes: read while writing: a second \
                  thread (`ipcdemo exec --big --fix`) or poll(2) on both pipes, as Python's \

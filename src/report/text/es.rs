@@ -106,7 +106,7 @@ impl Es {
                  en write(2): el padre, tras escribir {} de la entrada del hijo {son}, y el hijo \
                  {son} (`{cmd}`), escribiendo una salida que el padre solo leerá cuando termine \
                  de escribir. Ambos pipes están llenos: el del stdin contiene {}, el del stdout \
-                 {} (F_GETPIPE_SZ), así que ningún write(2) termina hasta que el otro lado lea, y \
+                 {} (tamaños de F_GETPIPE_SZ; un pipe cuenta páginas enteras, y una leída en parte aún ocupa su lugar), así que ningún write(2) termina hasta que el otro lado lea, y \
                  ninguno leerá (pipe(7)). Se mató al hijo para terminar la ejecución.\n\
                  correcciones: leer mientras se escribe: un segundo hilo (`ipcdemo exec --big \
                  --fix`) o poll(2) sobre ambos pipes, como hace communicate() de subprocess en \

@@ -108,7 +108,7 @@ impl Pt {
                  write(2): o pai, depois de escrever {} da entrada do filho {son}, e o filho \
                  {son} (`{cmd}`), escrevendo uma saída que o pai só vai ler quando terminar de \
                  escrever. Os dois pipes estão cheios: o do stdin guarda {}, o do stdout {} \
-                 (F_GETPIPE_SZ), então nenhum write(2) termina até o outro lado ler, e nenhum vai \
+                 (tamanhos de F_GETPIPE_SZ; um pipe conta páginas inteiras, e uma lida em parte ainda ocupa o seu lugar), então nenhum write(2) termina até o outro lado ler, e nenhum vai \
                  ler (pipe(7)). O filho foi morto para encerrar a execução.\ncorreções: ler \
                  enquanto escreve: uma segunda thread (`ipcdemo exec --big --fix`) ou poll(2) \
                  nos dois pipes, como faz o communicate() do subprocess do Python; ou escrever a \

@@ -175,6 +175,7 @@ fn watched(
     // names the deadlock; a stop signal always decides.
     match (end, watch.verdict()) {
         (Err(Error::Stopped(signal)), _) => Err(Error::Stopped(signal)),
+        (Err(Error::StdoutClosed), _) => Err(Error::StdoutClosed),
         (Err(e @ Error::Deadlock { .. }), _) => Err(e),
         (Err(_), Some(stall)) => Err(Error::Deadlock {
             program: program.words.clone(),
@@ -496,9 +497,10 @@ fn become_program(ends: &SonEnds, file: &CStr, argv: &[*const libc::c_char], fat
             core.rlim_cur = 0;
             libc::setrlimit(libc::RLIMIT_CORE, &core);
         }
-        // Above 2 first: when the father started with stdin or stdout closed, pipe(2) may
-        // have handed out 0 or 1, and a dup2 below would then overwrite one end with another.
-        // These copies are close-on-exec: after the exec only 0 and 1 remain.
+        // Above 2 first. Rust's runtime opens /dev/null on a standard descriptor closed at
+        // start, so pipe(2) should never have handed out 0, 1 or 2; if it ever did, a dup2
+        // below would overwrite one end with another. These copies are close-on-exec: after
+        // the exec only 0 and 1 remain.
         let high = |fd: i32| libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
         let report = match high(ends.report) {
             -1 => ends.report,
@@ -804,7 +806,10 @@ impl Father<'_> {
                 if let Some(stall) = self.watch.verdict() {
                     return Err(self.deadlock(stall, report));
                 }
-                // The next line, if any, meets the closed pipe: EPIPE, explained.
+                if self.config.count.is_some_and(|n| report.lines_sent >= n) {
+                    return Err(self.left_early(son, report, false));
+                }
+                // The next line meets the closed pipe: EPIPE, explained.
                 continue 'lines;
             }
         }

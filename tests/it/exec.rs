@@ -2,7 +2,6 @@
 //! Every wait is on an output line, `/proc/<pid>/wchan` or an exit; the deadlocks themselves
 //! are ended by ipcdemo's watchdog (`--stall`), and by each test's deadline if that failed.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -612,29 +611,6 @@ fn portuguese_and_spanish_say_it_all() {
             && stderr.contains("fue terminado por SIGKILL"),
         "{stderr}"
     );
-}
-
-#[test]
-fn a_father_started_with_stdin_closed_still_gives_its_son_the_right_ends() {
-    // With descriptor 0 closed, pipe(2) hands it out again: the son's ends must still land on
-    // 0 and 1, not on each other.
-    let mut cmd = ipcdemo_std(&["exec", "--count", "3", "--tick", "0"]);
-    // SAFETY: only close(2) between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::libc::close(0);
-            Ok(())
-        });
-    }
-    let done = Running::start("exec with stdin closed", cmd).finish();
-    assert_eq!(done.code, Some(0), "{done:?}");
-    let answers: Vec<Vec<u8>> = done
-        .stdout
-        .iter()
-        .filter(|l| l.contains(" received ["))
-        .map(|l| data_of(l))
-        .collect();
-    assert_eq!(answers.concat(), spam(3, true));
 }
 
 #[test]

@@ -213,11 +213,31 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
     command
 }
 
-/// A command line as a shell would take it back: each word quoted where it needs to be.
+/// A command line as a shell would take it back: each word quoted where it needs to be, and
+/// a word with control characters (a newline, an escape sequence) as bash's `$'…'`, so none
+/// reaches the terminal raw.
 pub fn command_line(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| shell_quote(w))
+        .map(|w| {
+            if w.chars().any(char::is_control) {
+                let inner: String = w
+                    .chars()
+                    .map(|c| match c {
+                        '\'' => "\\'".to_string(),
+                        '\\' => "\\\\".to_string(),
+                        '\n' => "\\n".to_string(),
+                        '\t' => "\\t".to_string(),
+                        '\r' => "\\r".to_string(),
+                        c if c.is_control() => format!("\\u{:04x}", u32::from(c)),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                format!("$'{inner}'")
+            } else {
+                shell_quote(w)
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

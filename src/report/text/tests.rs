@@ -804,6 +804,24 @@ fn the_son_command_is_exact_and_quoted() {
 }
 
 #[test]
+fn command_lines_read_back_in_a_shell_and_keep_control_characters_out() {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(command_line(&words(&["tr", "a-z", "A-Z"])), "tr a-z A-Z");
+    assert_eq!(
+        command_line(&words(&["sh", "-c", "tr a-z A-Z | cat"])),
+        "sh -c 'tr a-z A-Z | cat'"
+    );
+    assert_eq!(
+        command_line(&words(&["python3", "-c", "import sys\nprint('x')"])),
+        "python3 -c $'import sys\\nprint(\\'x\\')'"
+    );
+    assert_eq!(
+        command_line(&words(&["printf", "\x1b[31m"])),
+        "printf $'\\u001b[31m'"
+    );
+}
+
+#[test]
 fn durations_read_as_people_say_them() {
     use std::time::Duration;
     assert_eq!(Lang::En.words().duration(Duration::from_secs(2)), "2 s");

@@ -141,16 +141,17 @@ const EXEC_EXAMPLES: &str = "\
 Examples:
   ipcdemo exec --count 5 --tick 0       ipcdemo's own echo child answers each line at once
   ipcdemo exec -- tr a-z A-Z            tr keeps its answer in its buffer: the deadlock, explained
-  ipcdemo exec --big --fix -- cat       1 MiB in and out, read while writing (drop --fix: stuck)";
+  ipcdemo exec --big --fix -- cat       1 MiB in and out, read while writing (without --fix: the other deadlock)";
 
 /// `ipcdemo exec`: a father, two pipes, and a program on the other end.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// Send this many lines, then close the son's input and read what is left (1 to
-    /// 1000000000) [default: run until Ctrl-C]
+    /// Send this many lines, then close the son's input and read what is left; not with --big
+    /// (1 to 1000000000) [default: run until Ctrl-C]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true, conflicts_with = "big")]
     pub count: Option<u64>,
-    /// The unit of the father's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line (0 to 1h)
+    /// The unit of the father's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line; not with
+    /// --big (0 to 1h)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with = "big")]
     pub tick: Duration,
     /// Call it a deadlock when no byte has moved for this long while the father waits, and

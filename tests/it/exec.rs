@@ -633,3 +633,35 @@ fn head_ends_the_run_quietly_and_takes_the_son_with_it() {
     let son = son_in(stdout.lines().next().unwrap());
     assert!(!exists(son), "son {son} left behind");
 }
+
+#[test]
+fn ctrl_c_and_ctrl_backslash_to_the_terminals_group_end_father_and_son_without_a_core() {
+    use std::os::unix::process::CommandExt;
+    let dir = temp_dir();
+    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+        // As a terminal's foreground job: ipcdemo leads its own group, and cores are allowed.
+        let mut cmd = ipcdemo_std(&["exec", "--tick", "10ms"]);
+        cmd.current_dir(dir.path()).process_group(0);
+        // SAFETY: setrlimit(2) only, between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let unlimited = nix::libc::rlimit {
+                    rlim_cur: nix::libc::RLIM_INFINITY,
+                    rlim_max: nix::libc::RLIM_INFINITY,
+                };
+                nix::libc::setrlimit(nix::libc::RLIMIT_CORE, &unlimited);
+                Ok(())
+            });
+        }
+        let mut run = Running::start("exec in a group", cmd);
+        let son = son_in(&run.next_line());
+        run.next_line();
+        nix::sys::signal::killpg(run.pid(), signal).unwrap();
+        let done = run.finish();
+        assert_eq!(done.signal, Some(signal as i32), "{signal}: {done:?}");
+        assert!(done.stderr.contains("summary: "), "{}", done.stderr);
+        assert!(!exists(son), "{signal}: son {son} left behind");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "{signal}: a core was dumped: {left:?}");
+    }
+}

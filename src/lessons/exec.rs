@@ -950,7 +950,11 @@ impl Father<'_> {
                     if !son.exited {
                         kill_son(son.pid);
                     }
-                    let _ = reader.join();
+                    // What it had read still counts in the summary.
+                    if let Ok(Ok(got)) = reader.join() {
+                        report.lines_received = got.lines;
+                        report.bytes_received = got.received;
+                    }
                     return Err(e);
                 }
                 self.watch
@@ -961,11 +965,11 @@ impl Father<'_> {
             self.write_input(son, &input, report)?;
             self.read_output(&stdout, &self.watch.main, &input, son_pid)?
         };
+        report.lines_received = got.lines;
+        report.bytes_received = got.received;
         if let Some(stall) = self.watch.verdict() {
             return Err(self.deadlock(stall, report));
         }
-        report.lines_received = got.lines;
-        report.bytes_received = got.received;
         let difference = got.first_difference(&input);
         report.same_as_sent = Some(difference.is_none());
         report.first_difference_at = difference;

@@ -10,6 +10,7 @@ use crate::bench::model::{Mechanism, Pin};
 use crate::report::Clock;
 use crate::report::lessons;
 use crate::report::text::Lang;
+use crate::sys::mqueue::{HARD_MAX_MESSAGE_SIZE, HARD_MAX_MESSAGES};
 use crate::units::{bytes_in_range, duration_at_least, parse_duration};
 
 const EXIT_STATUSES: &str = "\
@@ -23,7 +24,8 @@ shell shows 128 + its number and stops its loop:
   131  SIGQUIT (Ctrl-\\)              143  SIGTERM
 A second signal while it cleans up ends it at once.";
 
-/// See Unix inter-process communication happen: pipes, FIFOs and sockets, byte by byte.
+/// See Unix inter-process communication happen: pipes, FIFOs, sockets, signals and message
+/// queues, byte by byte.
 #[derive(Debug, Parser)]
 #[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -69,6 +71,12 @@ pub enum Command {
     /// several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
+    /// signals: standard ones merge, realtime ones queue
+    #[command(after_long_help = SIGNAL_EXAMPLES)]
+    Signal(SignalArgs),
+    /// a POSIX message queue: whole messages, priorities that overtake, limits said aloud
+    #[command(after_long_help = MQ_EXAMPLES)]
+    Mq(MqArgs),
     /// another program on two pipes, as Lutz's pipes.py: the deadlocks everyone meets
     #[command(after_long_help = EXEC_EXAMPLES)]
     Exec(ExecArgs),
@@ -85,7 +93,7 @@ pub enum Command {
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
-  ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
+  mkdir -p ~/.local/share/bash-completion/completions && ipcdemo completions bash > ~/.local/share/bash-completion/completions/ipcdemo
   ipcdemo completions zsh > \"${fpath[1]}/_ipcdemo\"
   ipcdemo completions fish > ~/.config/fish/completions/ipcdemo.fish";
 
@@ -93,13 +101,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic signal mq exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "exec", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "exec", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -243,6 +251,8 @@ pub struct SocketArgs {
     /// Son with --ack: how long to wait for each answer before saying none came (0 to 1h)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true)]
     pub ack_timeout: Duration,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 const ANON_EXAMPLES: &str = "\
@@ -262,6 +272,58 @@ fn named_examples() -> String {
   echo hello > {}   any program can be a son",
         crate::report::text::shell_quote(&fifo.display().to_string())
     )
+}
+
+/// How to watch a run, besides its event lines: `anon`, `named` and `socket` take these.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Watching")]
+pub struct ShowArgs {
+    /// Draw a live timeline instead of event lines: who waited, when bytes moved, how full the
+    /// pipe was (fits 80 columns)
+    #[arg(long)]
+    pub timeline: bool,
+    /// With --timeline: plain ASCII instead of box-drawing characters (the default when the
+    /// locale is not UTF-8)
+    #[arg(long, requires = "timeline")]
+    pub ascii: bool,
+    /// Also write the run as a trace: Chrome's Trace Event JSON (open it in Perfetto or
+    /// chrome://tracing), or, for a name ending in .html, a page of SVG lanes
+    #[arg(long, value_name = "FILE", value_parser = trace_path)]
+    pub trace: Option<PathBuf>,
+}
+
+/// A trace file must be creatable: its folder exists, and it is not a folder, nor in /proc or
+/// /sys. Checked before the demo starts.
+fn trace_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if text.is_empty() {
+        return Err("give a file name, like run.json or run.html".into());
+    }
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        return Err(format!(
+            "{text} is in a kernel file system; give a file in a folder of yours"
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "{text} is a folder; give a file name in it, like {text}/run.json"
+        ));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "the folder {} does not exist; create it first (mkdir -p {})",
+            parent.display(),
+            parent.display()
+        ));
+    }
+    Ok(path)
 }
 
 /// `ipcdemo anon`: the notebook's first demo.
@@ -284,6 +346,8 @@ pub struct AnonArgs {
     /// Also print each of the son's writes as `Son <pid> sent [...]`
     #[arg(long)]
     pub show_son: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 /// `ipcdemo named`: the notebook's second demo.
@@ -305,6 +369,121 @@ pub struct NamedArgs {
     /// Son: fail at once if no father has the FIFO open, instead of waiting for one
     #[arg(long, requires = "son")]
     pub no_wait: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+const SIGNAL_EXAMPLES: &str = "\
+The son sends SIGUSR2, or SIGRTMIN+1 with --realtime and --ping-pong: ipcdemo keeps SIGUSR1
+for itself, to wake its main thread out of a blocked call when Ctrl-C comes.
+
+Examples:
+  ipcdemo signal --blocked                     1000 SIGUSR2 sent while held: 1 arrives
+  ipcdemo signal --realtime --queue-limit 10   10 queued, the rest refused with EAGAIN
+  ipcdemo signal --father                      then `ipcdemo signal --son PID` elsewhere";
+
+/// `ipcdemo signal`: the IPC that carries one bit.
+#[derive(Debug, Args)]
+pub struct SignalArgs {
+    /// Signals the son sends; with --ping-pong, timed round trips; with --father, signals to
+    /// receive before ending (1 to 1000000000) [default: 1000; with --father: until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// The father keeps the signal blocked while the son sends and takes what is pending only
+    /// when the son is done: of N standard signals exactly one arrives (realtime ones all do)
+    #[arg(long, conflicts_with_all = ["father", "son", "ping_pong", "alarm"])]
+    pub blocked: bool,
+    /// Send SIGRTMIN+1 with sigqueue(3), each carrying its sequence number as its value:
+    /// realtime signals queue, and every one arrives, in order
+    #[arg(long, conflicts_with = "alarm")]
+    pub realtime: bool,
+    /// With --realtime: lower the father's RLIMIT_SIGPENDING to N first and hold the signals
+    /// as --blocked does, so sigqueue(3) fails with EAGAIN past N. The limit counts the signals
+    /// pending for every process of your user together (1 to 1000000)
+    #[arg(long, value_name = "N", requires = "realtime", conflicts_with_all = ["father", "son", "ping_pong"], value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_hyphen_values = true)]
+    pub queue_limit: Option<u64>,
+    /// Round trips between father and son, one realtime signal each way, taken with
+    /// sigtimedwait(2) (no handler): median and p99, as `bench --mechanism signal` measures
+    #[arg(long, conflicts_with_all = ["father", "son", "alarm", "show_son"])]
+    pub ping_pong: bool,
+    /// Lutz's signal2.py: alarm(2) for SECONDS, then pause until SIGALRM's handler runs, and
+    /// the time it really took (1 to 3600)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=3600), conflicts_with_all = ["father", "son", "count", "show_son"], allow_hyphen_values = true)]
+    pub alarm: Option<u32>,
+    /// Be only the father: fork no son; wait for `ipcdemo signal --son PID` (or `kill -USR2
+    /// PID`) from another terminal
+    #[arg(long, conflicts_with_all = ["son", "show_son"])]
+    pub father: bool,
+    /// Be only a son and signal the father PID, once /proc shows it is an `ipcdemo signal`
+    /// father that blocks or catches the signal (a wrong target would be killed) (1 to 4194304)
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..=4_194_304), allow_hyphen_values = true)]
+    pub son: Option<i32>,
+    /// Also print each of the son's sends (it then sends more slowly, so fewer signals merge)
+    #[arg(long)]
+    pub show_son: bool,
+}
+
+const MQ_EXAMPLES: &str = "\
+Examples:
+  ipcdemo mq --read-after 3s            terminal 1: the father lets messages pile up first
+  ipcdemo mq --son --priority-every 3   terminal 2: every third message jumps the queue
+  ipcdemo mq --message-size 4           now a son's 8-byte message fails with EMSGSIZE";
+
+/// `ipcdemo mq`: a POSIX message queue between a father and its sons.
+#[derive(Debug, Args)]
+pub struct MqArgs {
+    /// Be a son (a sender) instead of the father (the receiver, who creates the queue)
+    #[arg(long)]
+    pub son: bool,
+    /// The queue's name: one leading slash and no other, at most 248 bytes (the lock file
+    /// beside it needs the rest of NAME_MAX) [default: /ipcdemo-<uid>-queue]
+    #[arg(long, value_name = "NAME", value_parser = queue_name, allow_hyphen_values = true)]
+    pub name: Option<String>,
+    /// Father: exit after receiving this many messages; son: send this many, then exit
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// Son: the unit of its sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub tick: Duration,
+    /// Father: the most messages the queue holds (mq_maxmsg), set at creation (1 to 65536;
+    /// without CAP_SYS_RESOURCE at most /proc/sys/fs/mqueue/msg_max) [default: msg_default]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=HARD_MAX_MESSAGES), allow_hyphen_values = true, conflicts_with = "son")]
+    pub max_messages: Option<u64>,
+    /// Father: the largest message (mq_msgsize), set at creation (1 to 16M; without
+    /// CAP_SYS_RESOURCE at most /proc/sys/fs/mqueue/msgsize_max) [default: msgsize_default]
+    #[arg(long, value_name = "BYTES", value_parser = bytes_in_range(1, HARD_MAX_MESSAGE_SIZE as u64), conflicts_with = "son")]
+    pub message_size: Option<usize>,
+    /// Father: wait this long before the first receive, so messages pile up in the queue and
+    /// the higher priorities visibly overtake (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with = "son")]
+    pub read_after: Duration,
+    /// Son: send every K-th message at priority 1, the others at 0 (1 to 1000000)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_hyphen_values = true, requires = "son")]
+    pub priority_every: Option<u64>,
+    /// Son: fail at once (EAGAIN) when the queue is full, instead of waiting for room
+    #[arg(long, requires = "son")]
+    pub no_wait: bool,
+}
+
+/// A queue name as `mq_overview(7)` wants it, with room for its lock file.
+fn queue_name(text: &str) -> Result<String, String> {
+    use crate::sys::mqueue::{BadName, LONGEST_NAME, check_name};
+    match check_name(text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(BadName::NoLeadingSlash) => Err(format!(
+            "a queue name starts with a slash, like /{text} (mq_overview(7))"
+        )),
+        Err(BadName::SlashInside) => Err(
+            "a queue name has one slash, the first character, and no other, like /myqueue".into(),
+        ),
+        Err(BadName::Empty) => {
+            Err("a queue name needs a name after its slash, like /myqueue".into())
+        }
+        Err(BadName::TooLong(bytes)) => Err(format!(
+            "{bytes} bytes is too long for a queue name; give at most {LONGEST_NAME}"
+        )),
+    }
 }
 
 const BENCH_EXAMPLES: &str = "\
@@ -357,6 +536,10 @@ pub struct BenchArgs {
     /// Measure only latency
     #[arg(long)]
     pub latency_only: bool,
+    /// After the table, an ASCII histogram of the round trips of every latency row, or only
+    /// of the named mechanism's (--histogram pipe)
+    #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
+    pub histogram: Option<Option<Mechanism>>,
 }
 
 fn total_bytes(text: &str) -> Result<u64, String> {
@@ -402,7 +585,20 @@ pub fn command() -> clap::Command {
 /// Parses the command line (clap prints usage errors and exits with status 2).
 pub fn parse() -> Cli {
     let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Command::Bench(bench)) = &cli.command
+        && bench.throughput_only
+        && bench.mechanism.contains(&Mechanism::Signal)
+    {
+        command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--mechanism signal has no throughput to measure (a signal carries one number, \
+                 not a stream of bytes); drop --throughput-only, or measure it with --latency-only",
+            )
+            .exit();
+    }
+    cli
 }
 
 /// The completion script for `shell`, generated from this very definition.

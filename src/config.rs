@@ -3,19 +3,44 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, ExecArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, ExecArgs, GlobalArgs, MqArgs,
+    NamedArgs, ShowArgs, SignalArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, exec, named, socket};
-use crate::report::Settings;
+use crate::lessons::{anon, atomic, capacity, exec, mq, named, signal, socket};
 use crate::report::text::Lang;
+use crate::report::{Settings, TimelineStyle};
 
-pub fn settings(args: &GlobalArgs) -> Settings {
+pub fn settings(cli: &Cli) -> Settings {
+    let args: &GlobalArgs = &cli.global;
+    let show = match &cli.command {
+        Some(Command::Anon(a)) => a.show.clone(),
+        Some(Command::Named(a)) => a.show.clone(),
+        Some(Command::Socket(a)) => a.show.clone(),
+        _ => ShowArgs::default(),
+    };
     Settings {
         json: args.json,
         lang: args.lang.unwrap_or_else(Lang::from_environment),
         clock: args.clock,
         color: args.color,
+        // The timeline replaces event lines, but not JSON, which gains the timing fields.
+        timeline: (show.timeline && !args.json).then(|| TimelineStyle {
+            ascii: show.ascii || !locale_is_utf8(),
+        }),
+        trace: show.trace,
     }
+}
+
+/// Box-drawing characters need a UTF-8 locale (LC_ALL, then LC_CTYPE, then LANG).
+fn locale_is_utf8() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| {
+            let value = value.to_ascii_lowercase();
+            value.contains("utf-8") || value.contains("utf8")
+        })
 }
 
 pub fn anon(args: &AnonArgs) -> anon::Config {
@@ -25,6 +50,7 @@ pub fn anon(args: &AnonArgs) -> anon::Config {
         read_size: args.read_size,
         fork: args.fork,
         show_son: args.show_son,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 
@@ -35,6 +61,7 @@ pub fn named(args: &NamedArgs) -> named::Config {
         count: args.count,
         tick: args.tick,
         no_wait: args.no_wait,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 
@@ -50,6 +77,7 @@ pub fn socket(args: &SocketArgs) -> socket::Config {
         ack_timeout: args.ack_timeout,
         tcp: args.tcp.clone(),
         nagle: args.nagle,
+        narrate: args.show.timeline || args.show.trace.is_some(),
     }
 }
 
@@ -72,6 +100,43 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn signal(args: &SignalArgs) -> signal::Config {
+    let act = if let Some(seconds) = args.alarm {
+        signal::Act::Alarm(seconds)
+    } else if args.ping_pong {
+        signal::Act::PingPong
+    } else if let Some(pid) = args.son {
+        signal::Act::Son(pid)
+    } else if args.father {
+        signal::Act::Father
+    } else {
+        signal::Act::Both
+    };
+    signal::Config {
+        act,
+        count: args.count,
+        realtime: args.realtime,
+        // --queue-limit shows the queue filling: the father must hold what arrives.
+        held: args.blocked || args.queue_limit.is_some(),
+        queue_limit: args.queue_limit,
+        show_son: args.show_son,
+    }
+}
+
+pub fn mq(args: &MqArgs) -> mq::Config {
+    mq::Config {
+        son: args.son,
+        name: args.name.clone(),
+        count: args.count,
+        tick: args.tick,
+        max_messages: args.max_messages,
+        message_size: args.message_size,
+        priority_every: args.priority_every,
+        read_after: args.read_after,
+        no_wait: args.no_wait,
     }
 }
 
@@ -111,5 +176,6 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.busy_poll = args.busy_poll;
     config.pin = args.pin;
     config.huge_pages = args.huge_pages;
+    config.histogram = args.histogram;
     config
 }

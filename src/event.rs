@@ -10,7 +10,9 @@ use nix::sys::signal::Signal;
 use serde::{Serialize, Serializer};
 
 use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
+use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, Refusal, SysError};
 
 /// Who is speaking in an event line.
@@ -60,6 +62,56 @@ pub enum SonId {
     Address { peer: std::net::SocketAddr },
 }
 
+fn micros<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+/// When a `read(2)` was called and how long it waited, and which bytes of the stream it
+/// returned. Stamps come just before the call and just after it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReadTiming {
+    /// When the call began, on the run's clock.
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// How long it waited before returning, in microseconds.
+    #[serde(serialize_with = "tenths")]
+    pub waited_us: f64,
+    /// The stream offsets it returned: bytes `[from, to)`.
+    pub from: u64,
+    pub to: u64,
+    /// Bytes in the pipe or socket: for anon, after this read (written so far minus read so
+    /// far, an upper bound at any instant); for named and socket, `FIONREAD` just before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_pipe: Option<u64>,
+    /// How many of the son's writes these bytes came from (anon, where the father knows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writes: Option<u64>,
+}
+
+/// When a `write(2)` was called and returned, and which bytes of the stream it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WriteTiming {
+    #[serde(serialize_with = "micros")]
+    pub call_at: f64,
+    /// When it returned (unknown for a forked son's write the father tells of too early).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_at: Option<f64>,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// What a timeline's middle column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// An anonymous pipe whose every write the father knows.
+    Pipe,
+    /// A FIFO: bytes waiting before each read (FIONREAD), from sons it cannot tell apart.
+    Fifo,
+    /// A socket: bytes waiting on a son's connection before each read (FIONREAD).
+    Socket,
+}
+
 /// Something that happened to bytes in flight: one line on stdout.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -78,11 +130,26 @@ pub enum Event<'a> {
         /// discarded).
         #[serde(skip_serializing_if = "Option::is_none")]
         record_bytes: Option<usize>,
+        /// mq: the message's priority (`mq_receive(3)` hands out the highest first).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        priority: Option<u32>,
+        /// mq: messages still waiting in the queue after this one (`mq_curmsgs`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        queued: Option<u64>,
+        /// When the read was called, how long it waited, which bytes.
+        #[serde(flatten)]
+        timing: Option<ReadTiming>,
     },
-    /// One message handed to one `write(2)`.
+    /// One message handed to one `write(2)` (or one `mq_send(3)`).
     Sent {
         #[serde(flatten)]
         data: Data<'a>,
+        /// mq: the priority it was sent at.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        priority: Option<u32>,
+        /// When the write was called and returned, which bytes.
+        #[serde(flatten)]
+        timing: Option<WriteTiming>,
     },
     /// A son connected; its identity comes from the kernel, not from the son (its uid on a
     /// Unix socket).
@@ -96,6 +163,14 @@ pub enum Event<'a> {
     Left {
         #[serde(flatten)]
         son: SonId,
+    },
+    /// The sides a timeline draws: anon's father knows its son too; a FIFO or socket father
+    /// draws only its own lane.
+    Lanes {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        son: Option<i32>,
+        father: i32,
+        channel: Channel,
     },
     /// A TCP father listens here (the port the kernel chose, for `:0`).
     Listening { address: std::net::SocketAddr },
@@ -119,6 +194,38 @@ pub enum Event<'a> {
     },
     /// The kernel refused a write with `EAGAIN`: a blocking writer would sleep here.
     WouldBlock { asked: usize, held: u64 },
+    /// A signal handed to `kill(2)` (no value) or `sigqueue(3)` (with `value`), said just
+    /// before the call.
+    SignalSent {
+        signal: SigNo,
+        /// The pid it is sent to.
+        target: i32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<i32>,
+    },
+    /// A signal taken with `sigtimedwait(2)`.
+    SignalReceived {
+        signal: SigNo,
+        /// The sender's pid, as the kernel recorded it (`si_pid`).
+        sender: i32,
+        /// The value `sigqueue(3)` carried; none for `kill(2)`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<i32>,
+    },
+    /// `sigqueue(3)` failed with `EAGAIN`: the queue of pending signals for this user is full.
+    SignalRefused {
+        signal: SigNo,
+        target: i32,
+        value: i32,
+    },
+    /// `alarm(2)` asked for SIGALRM in `seconds`; now the father pauses.
+    AlarmSet { seconds: u32 },
+    /// SIGALRM's handler ran and the pause ended, `waited_s` seconds after `alarm(2)`.
+    AlarmRang {
+        seconds: u32,
+        #[serde(serialize_with = "micros")]
+        waited_s: f64,
+    },
     /// exec: the father started `program` as its son `son`, on two pipes (the `execvp(3)` in
     /// the son succeeded).
     Started { son: i32, program: &'a [String] },
@@ -261,6 +368,72 @@ pub enum Note<'a> {
     },
     /// `bench`'s child failed.
     BenchChildFailed(&'a Error),
+    /// mq father: the queue is made; its attributes and the system's limits, said aloud.
+    QueueCreated {
+        name: &'a str,
+        attributes: Attributes,
+        limits: Limits,
+    },
+    /// mq father: the queue was there but nobody held its lock (its father died, as by
+    /// `kill -9`): removed, with the `left` messages in it, and made anew.
+    StaleQueueReplaced {
+        name: &'a str,
+        lock: &'a Path,
+        left: u64,
+    },
+    /// mq father: it waits `after` before its first receive, so messages pile up.
+    ReadingAfter {
+        name: &'a str,
+        after: std::time::Duration,
+        max_messages: u64,
+    },
+    /// mq father: receiving now; `given_name`: the user chose the name (so a son must be told).
+    FatherReceiving {
+        name: &'a str,
+        given_name: bool,
+    },
+    /// mq son: the queue it sends to, as `mq_getattr(3)` sees it.
+    SonSendingTo {
+        name: &'a str,
+        attributes: Attributes,
+    },
+    /// mq son: no father holds the queue's lock: the queue was left by a father that died.
+    NoFatherHoldsQueue {
+        name: &'a str,
+        lock: &'a Path,
+    },
+    /// mq son: the queue is full; it waits for room.
+    QueueFullWaiting {
+        name: &'a str,
+        max_messages: u64,
+    },
+    /// signal: the father takes nothing until its son has sent all `count` and exited.
+    SignalHeld {
+        signal: SigNo,
+        count: u64,
+    },
+    /// signal: the son has exited (SIGCHLD); the father now takes what is pending.
+    SignalSonDone {
+        son: i32,
+    },
+    /// signal `--queue-limit`: the father's `RLIMIT_SIGPENDING` is now `limit`, which counts
+    /// the signals pending for every process of the real user `uid`.
+    QueueLimitSet {
+        limit: u64,
+        uid: u32,
+    },
+    /// signal, realtime signals taken as they come: the father's `RLIMIT_SIGPENDING` lowered
+    /// to `limit`, so its backlog cannot fill the queue all processes of `uid` share.
+    BacklogCapped {
+        limit: u64,
+        uid: u32,
+    },
+    /// signal `--father`: waiting; how a son (or `kill`) reaches us.
+    SignalFatherWaiting {
+        pid: i32,
+        signal: SigNo,
+        realtime: bool,
+    },
 }
 
 /// How a child process ended, when it did not end well.
@@ -354,10 +527,10 @@ pub enum Error {
         error: Box<Error>,
     },
     BenchChild(ProcessEnd),
-    /// bench: an answer carried the wrong round number.
+    /// bench and the signal ping-pong: an answer carried the wrong round number.
     RoundMismatch {
         round: u64,
-        got: u8,
+        got: i64,
     },
     /// bench: the bytes read are not the ones written.
     CorruptStream {
@@ -370,10 +543,91 @@ pub enum Error {
     },
     /// bench: the other side left in the middle of a run.
     OtherSideLeft,
+    /// mq son: there is no queue of that name (`ENOENT`); `given_name`: chosen with --name.
+    NoQueue {
+        name: String,
+        given_name: bool,
+    },
+    /// mq: the queue belongs to another user; it was left untouched.
+    QueueOwner {
+        name: String,
+        owner: u32,
+        me: u32,
+    },
+    /// mq: the queue exists and may not even be opened (`EACCES`): another user's.
+    QueueForbidden(String),
+    /// mq: another father (this pid, if known) receives on the queue.
+    AnotherFatherReceiving {
+        name: String,
+        pid: Option<i32>,
+    },
+    /// mq son with `--no-wait`: the queue is full (`EAGAIN`) after `sent` messages.
+    QueueFull {
+        name: String,
+        max_messages: u64,
+        sent: u64,
+    },
+    /// mq son: a message longer than `mq_msgsize` (`EMSGSIZE`).
+    MessageTooLong {
+        name: String,
+        bytes: usize,
+        message_size: usize,
+    },
+    /// mq father: the kernel refused to create the queue with the size asked for.
+    QueueRefused {
+        name: String,
+        errno: Errno,
+        /// What was asked (or the system's default size).
+        asked: Size,
+        /// Boxed: it would make every `Result` of ours large.
+        limits: Box<Limits>,
+    },
+    /// mq son: the name no longer leads to the queue it sends to (its father removed it).
+    QueueRemoved {
+        name: String,
+        sent: u64,
+    },
+    /// bench: a stream channel asked of a mechanism that has none (a signal).
+    NotAStream(Mechanism),
     /// `--pin split` with fewer than two CPUs.
     PinNeedsTwoCpus {
         cpus: usize,
         pin: Pin,
+    },
+    /// signal `--son`: no process has this pid.
+    NoSuchProcess(i32),
+    /// signal `--son`: this pid is a thread of another process, not a process.
+    ThreadNotProcess {
+        tid: i32,
+        process: i32,
+    },
+    /// signal `--son`: this process is not an `ipcdemo signal` father; its command line (empty
+    /// for a kernel thread or a process that has exited).
+    NotASignalFather {
+        pid: i32,
+        cmdline: String,
+    },
+    /// signal `--son`: the father neither blocks nor catches `signal`, so its default action
+    /// would kill it (`ignored`: it throws it away).
+    WouldKill {
+        pid: i32,
+        signal: SigNo,
+        ignored: bool,
+    },
+    /// signal: the kernel refused to let us signal `pid` (`EPERM`: another user's).
+    SignalNotPermitted {
+        pid: i32,
+        signal: SigNo,
+    },
+    /// signal: the father went away (`ESRCH`) after `sent` signals.
+    FatherGone {
+        pid: i32,
+        sent: u64,
+    },
+    /// signal `--queue-limit`: above the hard limit, which only a privileged user may raise.
+    QueueLimitTooHigh {
+        asked: u64,
+        hard: u64,
     },
     /// An option that needs Linux, elsewhere.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
@@ -410,6 +664,7 @@ pub enum Error {
 pub enum LinuxOnly {
     ZeroCopy,
     Pin,
+    MessageQueues,
 }
 
 impl Error {
@@ -489,6 +744,17 @@ impl std::ops::Add for ReadCounts {
     }
 }
 
+/// How much of a father's run went into waiting in `read(2)` (or `poll(2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Waiting {
+    /// Seconds spent blocked, waiting for bytes.
+    #[serde(serialize_with = "micros")]
+    pub waited_s: f64,
+    /// Seconds from the first read's call to the last read's return.
+    #[serde(serialize_with = "micros")]
+    pub reading_s: f64,
+}
+
 /// The kernel guarantee a summary ends by explaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
@@ -496,8 +762,18 @@ pub enum Why {
     ByteStream,
     /// SOCK_SEQPACKET keeps every boundary.
     Seqpacket,
+    /// A message queue keeps every boundary, and orders by priority.
+    MessageQueue,
     /// TCP is a byte stream too, and carries no credentials.
     Tcp,
+    /// A pending standard signal is one bit: more of it merge into one (`signal(7)`).
+    SignalsMerge,
+    /// Realtime signals queue: each once, in order, with its value (`signal(7)`).
+    SignalsQueue,
+    /// `RLIMIT_SIGPENDING` (this many) caps the queue per real user: then `EAGAIN`.
+    QueueLimit(u64),
+    /// A signal round trip is two `sigqueue(3)` calls and two wake-ups.
+    SignalPingPong,
 }
 
 /// What the kernel held and how the writes went.
@@ -547,6 +823,102 @@ impl AtomicRun {
     }
 }
 
+/// What the mq father received, and the queue it received from.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueReport {
+    /// The queue's name, `/` first.
+    pub name: String,
+    /// Whole messages received.
+    pub messages: u64,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Successful `mq_receive(3)` calls: each returned exactly one whole message.
+    pub receives: u64,
+    /// Messages that came with a priority above 0.
+    pub priority_messages: u64,
+    /// `mq_maxmsg`: the most messages the queue held.
+    pub max_messages: u64,
+    /// `mq_msgsize`: the largest message it took, in bytes.
+    pub message_size_bytes: usize,
+    /// Messages still in the queue when it was removed: they went with it.
+    pub left_in_queue: u64,
+}
+
+/// What a signal run counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalReport {
+    /// Who counted: the father (what arrived, and what its son said it sent) or a son on its own
+    /// (what it sent).
+    pub role: Role,
+    /// SIGUSR2, or SIGRTMIN+1 with `--realtime`.
+    pub signal: SigNo,
+    pub realtime: bool,
+    /// The father took nothing until its son was done (`--blocked`, `--queue-limit`).
+    pub held: bool,
+    /// The pid signalled by a son on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<i32>,
+    /// Signals the kernel accepted from the son (`kill(2)` or `sigqueue(3)` returned 0); null
+    /// where the father cannot know (a father on its own).
+    pub sent: Option<u64>,
+    /// `sigqueue(3)` calls refused with `EAGAIN` (the queue was full); while the father holds,
+    /// each value is tried once.
+    pub refused: u64,
+    /// Signals queued when the first `EAGAIN` came: with `--queue-limit`, the limit minus
+    /// what other processes of the same user had pending then.
+    pub queue_full_after: Option<u64>,
+    /// Times the son found the queue full and waited for room before trying the same value
+    /// again (realtime, while the father takes them as they come).
+    pub waits: u64,
+    /// Signals the father took; null in a son's own summary.
+    pub received: Option<u64>,
+    /// Sent but not received: merged into one already pending. Null unless the father saw
+    /// the run to its end and knows what was sent.
+    pub merged: Option<u64>,
+    /// Realtime values that came no later than an earlier one from the same sender (always 0:
+    /// the queue keeps order).
+    pub out_of_order: u64,
+    /// `RLIMIT_SIGPENDING` as `--queue-limit` set it.
+    pub queue_limit: Option<u64>,
+    #[serde(skip)]
+    pub why: Vec<Why>,
+}
+
+/// The signal ping-pong's round trips (`--ping-pong`), measured like the bench's latency.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PingPongReport {
+    pub signal: SigNo,
+    /// Timed round trips (after the untimed warm-up).
+    pub rounds: u64,
+    /// Median round trip, in microseconds (null when none was timed).
+    #[serde(serialize_with = "tenths_or_null")]
+    pub rtt_median_us: Option<f64>,
+    /// 99th-percentile round trip, in microseconds.
+    #[serde(serialize_with = "tenths_or_null")]
+    pub rtt_p99_us: Option<f64>,
+    /// Round trips per second over the timed loop.
+    pub round_trips_per_second: Option<f64>,
+}
+
+fn tenths_or_null<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => tenths(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// `--alarm`: what was asked and how long it really took.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AlarmReport {
+    /// The seconds handed to `alarm(2)`.
+    pub seconds: u32,
+    /// Seconds from `alarm(2)` to the end of the pause (or to the stop).
+    #[serde(serialize_with = "micros")]
+    pub waited_s: f64,
+    /// SIGALRM came (false: stopped first).
+    pub rang: bool,
+}
+
 /// What a run ends by saying (stderr in text, a `summary` object in JSON).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -557,11 +929,15 @@ pub enum Summary {
         counts: ReadCounts,
         #[serde(skip)]
         why: Option<Why>,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// The FIFO father's lines.
     Lines {
         #[serde(flatten)]
         counts: ReadCounts,
+        #[serde(flatten)]
+        waiting: Option<Waiting>,
     },
     /// What a son sent.
     Sent {
@@ -570,6 +946,14 @@ pub enum Summary {
     },
     Capacity(CapacityReport),
     Atomic(AtomicRun),
+    /// The mq father's messages.
+    Queue(QueueReport),
+    /// signal: sent, received, merged (or queued and refused).
+    Signals(SignalReport),
+    /// signal `--ping-pong`.
+    PingPong(PingPongReport),
+    /// signal `--alarm`.
+    Alarm(AlarmReport),
     Exec(ExecReport),
 }
 
@@ -660,4 +1044,10 @@ pub trait Sink: Sync {
     fn event_now(&self, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         self.event(self.now(), role, pid, event)
     }
+    /// A moment on CLOCK_MONOTONIC (see `sys::clock`), on the clock the run reports in.
+    fn time_of(&self, monotonic_ns: u64) -> f64;
+    /// An event the father tells on another's behalf (a son's write it learned of from the
+    /// shared log): drawn on a timeline and kept for a trace; printed as a line only if `show`.
+    fn narrated(&self, time: f64, role: Role, pid: i32, event: Event<'_>, show: bool)
+    -> Result<()>;
 }

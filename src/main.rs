@@ -19,13 +19,13 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, exec, named, socket};
+use lessons::{anon, atomic, capacity, exec, mq, named, signal, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
-    let reporter = Reporter::new(config::settings(&cli.global));
+    let reporter = Reporter::new(config::settings(&cli));
     let ending = match cli.command {
         None => reporter.lesson_map(),
         Some(command) => run(command, &reporter),
@@ -34,13 +34,18 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command, reporter: &Reporter) -> Ending {
-    let installed = match command {
+    let installed = match &command {
         Command::Completions(_) | Command::Man(_) => Ok(()),
         // The echo child is a plain filter: its father ends it, and a stop signal from the
         // terminal kills it by default.
-        Command::Exec(ref args) if args.echo_child => Ok(()),
+        Command::Exec(args) if args.echo_child => Ok(()),
         // The bench stays single-threaded: see signals::install_without_thread.
         Command::Bench(_) => signals::install_without_thread(),
+        // The lesson's own signals are blocked before the signal thread exists, so that thread
+        // never takes one to its default action (death); the lesson takes them itself.
+        Command::Signal(args) => {
+            signals::install_blocking(&signal::must_block(&config::signal(args)))
+        }
         _ => signals::install(),
     };
     if let Err(e) = installed {
@@ -52,6 +57,8 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
+        Command::Signal(args) => signal::run(&config::signal(&args), reporter),
+        Command::Mq(args) => mq::run(&config::mq(&args), reporter),
         Command::Exec(args) if args.echo_child => exec::echo_child(),
         Command::Exec(args) => exec::run(&config::exec(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),

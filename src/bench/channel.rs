@@ -12,7 +12,7 @@ use nix::unistd::{dup, pipe};
 
 use super::Config;
 use super::model::{BenchNote, Mechanism};
-use crate::event::Result;
+use crate::event::{Error, Result};
 use crate::sys::{Context, Doing, pipesize, socket_setup};
 
 /// Both directions between the parent and one child.
@@ -55,6 +55,12 @@ impl Drop for ScratchDir {
 pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Channel> {
     let mut place = None;
     let (parent, child, parent_write, child_write) = match mechanism {
+        // Queues are no byte channel (read(2) on one returns its status text): bench::mq
+        // measures them itself, and never comes here.
+        Mechanism::Mq => {
+            let errno = nix::errno::Errno::EINVAL;
+            return Err(crate::event::Error::call(Doing::CreatingQueue, errno));
+        }
         Mechanism::Pipe => {
             let (from_child, to_parent) = pipe().doing(Doing::CreatingPipe)?;
             let (from_parent, to_child) = pipe().doing(Doing::CreatingPipe)?;
@@ -67,6 +73,8 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Chan
             place = Some(dir);
             (from_child, from_parent, to_child, to_parent)
         }
+        // A signal moves no bytes: `measure` never asks for its channel.
+        Mechanism::Signal => return Err(Error::NotAStream(mechanism)),
         Mechanism::Socketpair
         | Mechanism::UnixStream
         | Mechanism::UnixSeqpacket

@@ -1,8 +1,6 @@
 //! The benchmark's other process: forked after the channel exists, pinned where asked, and
 //! reaped; and the parent's own CPU pinning.
 
-use std::os::fd::OwnedFd;
-
 use nix::errno::Errno;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork};
@@ -11,22 +9,20 @@ use super::model::Pin;
 use crate::event::{Error, Note, ProcessEnd, Result, Sink};
 use crate::sys::{Context, Doing, signals};
 
-/// The parent's two ends, which the child must not keep.
-type ParentEnds = (OwnedFd, OwnedFd);
-
-/// Runs `job` in a child process pinned to `cpu`; returns its pid and the parent's ends.
+/// Runs `job` in a child process pinned to `cpu`; returns its pid and the parent's ends
+/// (`parent_ends`: whatever the child must not keep; `()` for the signal ping-pong).
 ///
 /// `job` owns the child's ends: in the parent it is dropped unrun, which closes the parent's
 /// copies, so the child's exit is seen as end of file or EPIPE. The child closes the parent's
 /// ends in turn: a child still holding the read end of the pipe it writes into would be its
 /// own reader, and when the parent left it would fill the pipe and block for ever instead of
 /// failing with EPIPE.
-pub(super) fn spawn_child(
-    parent_ends: ParentEnds,
+pub(super) fn spawn_child<P>(
+    parent_ends: P,
     cpu: Option<usize>,
     sink: &dyn Sink,
     job: impl FnOnce() -> Result<()>,
-) -> Result<(Pid, ParentEnds)> {
+) -> Result<(Pid, P)> {
     // SAFETY: bench runs single-threaded (see signals::install_without_thread); the child
     // only makes system calls on memory allocated before the fork and then calls _exit(2).
     match unsafe { fork() }.doing(Doing::ForkingBenchChild)? {

@@ -44,7 +44,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
         })?;
     let mut ping = vec![0u8; size];
     let mut pong = vec![0u8; size];
-    let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+    let mut nanos = super::stats::RoundTrips::new();
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -61,11 +61,11 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             if pong[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
-                    got: pong[0],
+                    got: i64::from(pong[0]),
                 });
             }
             if round >= config.warmup {
-                nanos.push(rtt.as_nanos() as u64);
+                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())
@@ -77,14 +77,11 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     let reaped = reap(child);
     let seconds = outcome?;
     reaped?;
-    nanos.sort_unstable();
-    let percentile = |p: usize| nanos[(nanos.len() * p / 100).min(nanos.len() - 1)] as f64 / 1000.0;
     // At most 2 × 10^7 rounds × 64 KiB: far inside a u64, but say so with checked arithmetic.
     result.bytes = config.rounds.saturating_mul(2).saturating_mul(size as u64);
     result.seconds = seconds;
     result.rounds = Some(config.rounds);
-    result.rtt_median_us = Some(percentile(50));
-    result.rtt_p99_us = Some(percentile(99));
+    nanos.fill(&mut result, config.histogram.is_some());
     result.round_trips_per_second = Some(config.rounds as f64 / seconds);
     Ok(result)
 }

@@ -17,6 +17,9 @@ mod channel;
 mod child;
 mod latency;
 pub mod model;
+mod mq;
+mod signal;
+mod stats;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
@@ -52,6 +55,9 @@ pub struct Config {
     pub pin: Pin,
     /// Back the writer's buffer with a transparent huge page (Linux).
     pub huge_pages: bool,
+    /// Keep each latency row's round trips in buckets, for a histogram: every mechanism's
+    /// (`Some(None)`) or one's.
+    pub histogram: Option<Option<Mechanism>>,
 }
 
 impl Config {
@@ -72,6 +78,7 @@ impl Config {
             busy_poll: false,
             pin: Pin::None,
             huge_pages: false,
+            histogram: None,
         };
         config.set_rounds(if quick { 10_000 } else { 100_000 });
         config
@@ -98,6 +105,8 @@ impl Config {
             huge_pages: self.huge_pages && zero_copy,
             pin: self.pin,
             cpus,
+            max_messages: None,
+            message_size_bytes: None,
         }
     }
 }
@@ -109,22 +118,51 @@ pub fn measure(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<Measurement> {
-    let channel = open_channel(mechanism, config)?;
     let cpus = match child::cpus(config.pin)? {
         (Some(parent), Some(child)) => Some((parent, child)),
         _ => None,
     };
-    let mode = config.mode(mechanism, measure, channel.pipe_size, cpus);
-    let mut result = match measure {
-        Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
-        Measure::Latency => latency::measure(channel, config, sink)?,
+    let mut result = if mechanism == Mechanism::Mq {
+        // Queues are no byte channel: bench::mq makes its own, and says their shape.
+        let mut result = mq::measure(measure, config, sink)?;
+        result.mode = Mode {
+            max_messages: result.mode.max_messages,
+            message_size_bytes: result.mode.message_size_bytes,
+            ..config.mode(mechanism, measure, None, cpus)
+        };
+        result
+    } else if mechanism.streams() {
+        let channel = open_channel(mechanism, config)?;
+        let pipe_size = channel.pipe_size;
+        let mut result = match measure {
+            Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
+            Measure::Latency => latency::measure(channel, config, sink)?,
+        };
+        result.mode = config.mode(mechanism, measure, pipe_size, cpus);
+        result
+    } else {
+        let mut result = signal::measure(config, sink)?;
+        result.mode = config.mode(mechanism, measure, None, cpus);
+        result
     };
     result.mechanism = mechanism;
-    result.mode = mode;
+    if config
+        .histogram
+        .is_some_and(|only| only.is_some_and(|m| m != mechanism))
+    {
+        result.histogram = None;
+    }
     Ok(result)
 }
 
 fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
+    let mut result = blank_measurement(measure);
+    result.pipe_size_bytes = channel.pipe_size;
+    result.notes = channel.notes.clone();
+    result
+}
+
+fn blank_measurement(measure: Measure) -> Measurement {
     Measurement {
         mechanism: Mechanism::Pipe,
         measure,
@@ -135,16 +173,24 @@ fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measuremen
             huge_pages: false,
             pin: Pin::None,
             cpus: None,
+            max_messages: None,
+            message_size_bytes: None,
         },
         bytes: 0,
         seconds: 0.0,
         bytes_per_second: None,
+        messages: None,
+        messages_per_second: None,
         rounds: None,
         rtt_median_us: None,
+        rtt_p90_us: None,
         rtt_p99_us: None,
+        rtt_p999_us: None,
+        rtt_max_us: None,
+        histogram: None,
         round_trips_per_second: None,
-        pipe_size_bytes: channel.pipe_size,
-        notes: channel.notes.clone(),
+        pipe_size_bytes: None,
+        notes: Vec::new(),
     }
 }
 
@@ -154,6 +200,9 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         .mechanisms
         .iter()
         .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
+        // A signal has no stream to measure: no throughput row rather than a made-up one (its
+        // latency row carries a note that says so).
+        .filter(|(m, x)| m.streams() || *x == Measure::Latency)
         .collect();
     let mut measurements = Vec::with_capacity(steps.len());
     let mut end = Ok(());

@@ -22,17 +22,23 @@ pub enum Mechanism {
     Socketpair,
     /// TCP over 127.0.0.1, the reference most people know
     Tcp,
+    /// A realtime signal each way, sigqueue(3) and sigtimedwait(2): latency only
+    Signal,
+    /// A POSIX message queue (mq_open(3)): whole messages of at most mq_msgsize bytes
+    Mq,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 6] = [
+    pub const ALL: [Mechanism; 8] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::UnixStream,
         Mechanism::UnixSeqpacket,
         Mechanism::Socketpair,
         Mechanism::Tcp,
+        Mechanism::Signal,
+        Mechanism::Mq,
     ];
 
     /// The name on the command line, in the table and in JSON (not translated: it is a name).
@@ -44,11 +50,19 @@ impl Mechanism {
             Mechanism::UnixSeqpacket => "unix-seqpacket",
             Mechanism::Socketpair => "socketpair",
             Mechanism::Tcp => "tcp",
+            Mechanism::Signal => "signal",
+            Mechanism::Mq => "mq",
         }
     }
 
     pub fn is_pipe(self) -> bool {
         matches!(self, Mechanism::Pipe | Mechanism::Fifo)
+    }
+
+    /// Whether it moves a stream of bytes: a signal carries one number, so it has a latency
+    /// row and no throughput row.
+    pub fn streams(self) -> bool {
+        self != Mechanism::Signal
     }
 }
 
@@ -100,6 +114,10 @@ pub struct Mode {
     pub pin: Pin,
     /// The parent's and the child's CPU, when pinned.
     pub cpus: Option<(usize, usize)>,
+    /// mq: the most messages each queue held (`mq_maxmsg`).
+    pub max_messages: Option<u64>,
+    /// mq: the size of each message sent, in bytes (at most `mq_msgsize`).
+    pub message_size_bytes: Option<usize>,
 }
 
 /// Something the reader of a row should know.
@@ -115,6 +133,12 @@ pub enum BenchNote {
     },
     /// Zero-copy: the reader never sees the bytes, so only their count was checked.
     ZeroCopyCountsOnly,
+    /// A signal carries one number (the round) and no bytes: no throughput row, and
+    /// `--msg-size` does not apply.
+    SignalLatencyOnly,
+    /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
+    /// the row used that size instead of the `asked` one.
+    MessageSizeCapped { asked: usize, max: usize },
 }
 
 impl From<PipeSizeError> for BenchNote {
@@ -134,7 +158,9 @@ impl BenchNote {
             BenchNote::PipeSizeRefused { asked, errno, max } => {
                 Some(PipeSizeError { asked, errno, max })
             }
-            BenchNote::ZeroCopyCountsOnly => None,
+            BenchNote::ZeroCopyCountsOnly
+            | BenchNote::SignalLatencyOnly
+            | BenchNote::MessageSizeCapped { .. } => None,
         }
     }
 }
@@ -171,16 +197,24 @@ fn errno_name<S: serde::Serializer>(
     }
 }
 
+/// Round trips up to `up_to_us` (and above the bucket before).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bucket {
+    pub up_to_us: f64,
+    pub count: u64,
+}
+
 /// One measurement of one mechanism.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
-    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair or tcp.
+    /// pipe, fifo, unix-stream, unix-seqpacket, socketpair, tcp, signal or mq.
     pub mechanism: Mechanism,
     /// throughput or latency.
     pub measure: Measure,
     /// How it ran: the calls used, polling, pinning, pipe size.
     pub mode: Mode,
-    /// Bytes that crossed, in bytes (for latency: pings and pongs together).
+    /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
+    /// which carry a number and no bytes).
     pub bytes: u64,
     /// Wall time of the measured loop, in seconds (to the microsecond).
     #[serde(serialize_with = "micro")]
@@ -188,14 +222,32 @@ pub struct Measurement {
     /// Throughput, in bytes per second (null for latency; whole bytes).
     #[serde(serialize_with = "whole")]
     pub bytes_per_second: Option<f64>,
+    /// mq throughput: whole messages received (null elsewhere).
+    pub messages: Option<u64>,
+    /// mq throughput: messages per second (null elsewhere).
+    pub messages_per_second: Option<f64>,
     /// Timed round trips (null for throughput).
     pub rounds: Option<u64>,
     /// Median round trip, in microseconds (to the nanosecond).
     #[serde(serialize_with = "milli")]
+    #[serde(rename = "rtt_p50_us")]
     pub rtt_median_us: Option<f64>,
+    /// 90th-percentile round trip, in microseconds.
+    #[serde(serialize_with = "milli")]
+    pub rtt_p90_us: Option<f64>,
     /// 99th-percentile round trip, in microseconds (to the nanosecond).
     #[serde(serialize_with = "milli")]
     pub rtt_p99_us: Option<f64>,
+    /// 99.9th-percentile round trip, in microseconds (null below 10 000 rounds: too few to
+    /// have a tail).
+    #[serde(serialize_with = "milli")]
+    pub rtt_p999_us: Option<f64>,
+    /// The slowest round trip, in microseconds.
+    #[serde(serialize_with = "milli")]
+    pub rtt_max_us: Option<f64>,
+    /// With --histogram: the round trips in buckets whose bounds double.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<Vec<Bucket>>,
     /// Round trips per second over the whole timed loop (whole round trips).
     #[serde(serialize_with = "whole")]
     pub round_trips_per_second: Option<f64>,

@@ -15,10 +15,10 @@ use crate::sys::{Context, Doing, signals};
 
 /// The writer's pattern repeats every `PERIOD` bytes: a prime, so no write size lines up with
 /// it and a lost or repeated chunk shifts the pattern and fails the comparison.
-const PERIOD: usize = 251;
+pub(super) const PERIOD: usize = 251;
 
 /// The writer's bytes: the pattern, long enough to start a write at any phase.
-fn pattern(len: usize) -> Vec<u8> {
+pub(super) fn pattern(len: usize) -> Vec<u8> {
     (0..len + PERIOD).map(|i| (i % PERIOD) as u8).collect()
 }
 

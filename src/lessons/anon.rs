@@ -24,9 +24,11 @@ use nix::unistd::{ForkResult, Pid, fork, getpid, pipe, read};
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{SpamSchedule, write_message};
 use crate::event::{
-    Data, Error, Event, Note, Outcome, ProcessEnd, Result, Role, Sink, Summary, Why,
+    Channel, Data, Error, Event, Note, Outcome, ProcessEnd, ReadTiming, Result, Role, Sink,
+    Summary, Waiting, Why, WriteTiming,
 };
-use crate::sys::{Context, Doing, signals};
+use crate::sys::write_log::WriteLog;
+use crate::sys::{Context, Doing, clock, signals};
 
 /// `Spam 000` is eight bytes and the anon son adds no newline, as in the notebook.
 const MESSAGE_LEN: usize = 8;
@@ -44,6 +46,9 @@ pub struct Config {
     pub fork: bool,
     /// Report the son's sends too.
     pub show_son: bool,
+    /// The father tells of the son's writes itself, from the shared write log, in order with
+    /// its reads (for a timeline or a trace); the son then prints nothing.
+    pub narrate: bool,
 }
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
@@ -51,10 +56,15 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
         Ok(ends) => ends,
         Err(e) => return Outcome::from(Err(e.into())),
     };
+    // Made before the fork, so a forked son shares it.
+    let log = match WriteLog::new() {
+        Ok(log) => log,
+        Err(e) => return Outcome::from(Err(e.into())),
+    };
     if config.fork {
-        with_forked_son(config, read_end, write_end, sink)
+        with_forked_son(config, read_end, write_end, &log, sink)
     } else {
-        with_son_thread(config, read_end, write_end, sink)
+        with_son_thread(config, read_end, write_end, &log, sink)
     }
 }
 
@@ -62,6 +72,7 @@ fn with_son_thread(
     config: &Config,
     read_end: OwnedFd,
     write_end: OwnedFd,
+    log: &WriteLog,
     sink: &dyn Sink,
 ) -> Outcome {
     // Set when the father stops reading early, so a son asleep between messages stops too.
@@ -74,13 +85,14 @@ fn with_son_thread(
             .spawn_scoped(scope, || {
                 // A son blocked writing to a stalled stdout must yield to a stop too.
                 let _kick = signals::kick_this_thread();
-                son_writes(write_end, config, sink, Some(&father_done))
+                son_writes(write_end, config, log, sink, Some(&father_done))
             });
         let son = match son.doing(Doing::StartingThread) {
             Ok(son) => son,
             Err(e) => return Outcome::from(Err(e.into())),
         };
-        let outcome = father_reads(read_end, config.read_size, sink);
+        let son_pid = getpid().as_raw();
+        let outcome = father_reads(read_end, config, log, son_pid, sink);
         // The read end is closed now: a son still writing gets EPIPE, one asleep sees this.
         father_done.store(true, Ordering::SeqCst);
         let son_result = match son.join() {
@@ -105,6 +117,7 @@ fn with_forked_son(
     config: &Config,
     read_end: OwnedFd,
     write_end: OwnedFd,
+    log: &WriteLog,
     sink: &dyn Sink,
 ) -> Outcome {
     let father = getpid();
@@ -115,7 +128,7 @@ fn with_forked_son(
             // A son that kept a read end would be its own reader: with the father gone its
             // writes would fill the pipe and block for ever instead of failing with EPIPE.
             drop(read_end);
-            let code = match son_process(write_end, config, sink, father) {
+            let code = match son_process(write_end, config, log, sink, father) {
                 Ok(()) | Err(Error::StdoutClosed) => 0,
                 Err(error) => {
                     let pid = getpid().as_raw();
@@ -132,12 +145,18 @@ fn with_forked_son(
     // The father must close its copy of the write end: while any write end is open, read(2)
     // never returns 0 and the father would wait for ever.
     drop(write_end);
-    let outcome = father_reads(read_end, config.read_size, sink);
+    let outcome = father_reads(read_end, config, log, child.as_raw(), sink);
     let saw_end_of_file = outcome.end.is_ok();
     with_son(outcome, reap(child, saw_end_of_file))
 }
 
-fn son_process(write_end: OwnedFd, config: &Config, sink: &dyn Sink, father: Pid) -> Result<()> {
+fn son_process(
+    write_end: OwnedFd,
+    config: &Config,
+    log: &WriteLog,
+    sink: &dyn Sink,
+    father: Pid,
+) -> Result<()> {
     signals::restore_defaults_in_child()?;
     #[cfg(target_os = "linux")]
     {
@@ -150,33 +169,45 @@ fn son_process(write_end: OwnedFd, config: &Config, sink: &dyn Sink, father: Pid
     }
     #[cfg(not(target_os = "linux"))]
     let _ = father;
-    son_writes(write_end, config, sink, None)
+    son_writes(write_end, config, log, sink, None)
 }
 
 fn son_writes(
     write_end: OwnedFd,
     config: &Config,
+    log: &WriteLog,
     sink: &dyn Sink,
     father_done: Option<&AtomicBool>,
 ) -> Result<()> {
     let pid = getpid().as_raw();
     let mut schedule = SpamSchedule::new(config.tick, false);
-    let mut sent = 0u64;
+    let (mut sent, mut offset) = (0u64, 0u64);
     while config.count.is_none_or(|count| sent < count) {
         let message = schedule.wait_for_next_unless(father_done)?;
         let Some(message) = message else {
             return Ok(());
         };
-        if config.show_son {
+        let to = offset + message.len() as u64;
+        let call_ns = clock::monotonic_ns();
+        if config.show_son && !config.narrate {
             // Said just before the write(2), stamped then: the father's receipt can never
             // appear before it.
             let event = Event::Sent {
                 data: Data(message),
+                priority: None,
+                timing: Some(WriteTiming {
+                    call_at: sink.time_of(call_ns),
+                    returned_at: None,
+                    from: offset,
+                    to,
+                }),
             };
-            sink.event_now(Role::Son, pid, event)?;
+            sink.event(sink.time_of(call_ns), Role::Son, pid, event)?;
         }
+        // Published before the write, so the father knows these bytes when they arrive.
+        let entry = log.called(call_ns, offset, to);
         match write_message(&write_end, message) {
-            Ok(()) => {}
+            Ok(()) => log.returned(entry, clock::monotonic_ns()),
             // The father stopped reading (it was stopped, or its stdout closed): that is its
             // story to tell, not ours.
             Err(Errno::EPIPE) if father_done.is_some_and(|d| d.load(Ordering::SeqCst)) => {
@@ -185,20 +216,127 @@ fn son_writes(
             Err(e) => return Err(Error::call(Doing::WritingPipe, e)),
         }
         sent += 1;
+        offset = to;
     }
     Ok(())
 }
 
-fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome {
+/// The father's view of the son's writes, from the shared log: which it has told of, and
+/// which bytes are still in the pipe.
+struct Writes<'a> {
+    log: &'a WriteLog,
+    /// Log entries already told of.
+    told: u64,
+    /// Bytes written by the writes told of (an upper bound of what is in the pipe, once what
+    /// was read is taken off).
+    written: u64,
+    /// The `[from, to)` of writes not wholly read yet.
+    unread: std::collections::VecDeque<(u64, u64)>,
+}
+
+impl Writes<'_> {
+    /// Tells of every write called up to `until_ns` (narrated on the son's behalf).
+    fn tell_until(
+        &mut self,
+        until_ns: u64,
+        config: &Config,
+        son_pid: i32,
+        sink: &dyn Sink,
+    ) -> Result<()> {
+        while let Some(write) = self.log.get(self.told) {
+            if write.call_ns > until_ns {
+                break;
+            }
+            self.told += 1;
+            self.written = self.written.max(write.to);
+            self.unread.push_back((write.from, write.to));
+            if config.narrate {
+                let message = spam_bytes(write.from, write.to);
+                let event = Event::Sent {
+                    data: Data(&message),
+                    priority: None,
+                    timing: Some(WriteTiming {
+                        call_at: sink.time_of(write.call_ns),
+                        returned_at: (write.return_ns != 0).then(|| sink.time_of(write.return_ns)),
+                        from: write.from,
+                        to: write.to,
+                    }),
+                };
+                let time = sink.time_of(write.call_ns);
+                sink.narrated(time, Role::Son, son_pid, event, config.show_son)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many writes the bytes `[from, to)` came from; forgets the writes now wholly read.
+    fn carried(&mut self, from: u64, to: u64) -> u64 {
+        let count = self
+            .unread
+            .iter()
+            .filter(|(start, end)| *start < to && *end > from)
+            .count() as u64;
+        while self.unread.front().is_some_and(|(_, end)| *end <= to) {
+            self.unread.pop_front();
+        }
+        count
+    }
+}
+
+/// The bytes of `Spam NNN` messages at stream offsets `[from, to)`: the son's messages are
+/// fixed, so the father can tell what a logged write carried without it being copied.
+fn spam_bytes(from: u64, to: u64) -> Vec<u8> {
+    (from..to)
+        .map(|at| {
+            let message = at / MESSAGE_LEN as u64;
+            let text = format!("Spam {:03}", message % 5);
+            text.as_bytes()[(at % MESSAGE_LEN as u64) as usize]
+        })
+        .collect()
+}
+
+fn father_reads(
+    read_end: OwnedFd,
+    config: &Config,
+    log: &WriteLog,
+    son_pid: i32,
+    sink: &dyn Sink,
+) -> Outcome {
     let pid = getpid().as_raw();
-    let mut buffer = vec![0u8; read_size];
+    let mut buffer = vec![0u8; config.read_size];
     let mut counter = BoundaryCounter::new(Framing::Fixed(MESSAGE_LEN));
+    let mut writes = Writes {
+        log,
+        told: 0,
+        written: 0,
+        unread: std::collections::VecDeque::new(),
+    };
+    let (mut offset, mut waited_ns) = (0u64, 0u64);
+    let mut first_call: Option<u64> = None;
+    let mut last_return = 0u64;
+    if config.narrate {
+        let lanes = Event::Lanes {
+            son: Some(son_pid),
+            father: pid,
+            channel: Channel::Pipe,
+        };
+        if let Err(e) = sink.narrated(sink.now(), Role::Father, pid, lanes, false) {
+            return Outcome::from(Err(e));
+        }
+    }
     let end = loop {
         if let Err(stop) = signals::check() {
             break Err(stop.into());
         }
-        match read(&read_end, &mut buffer) {
+        // Stamps just before the call and just after it returns: the wait is the kernel's.
+        let call_ns = clock::monotonic_ns();
+        let read = read(&read_end, &mut buffer);
+        let return_ns = clock::monotonic_ns();
+        match read {
             Ok(0) => {
+                if let Err(e) = writes.tell_until(u64::MAX, config, son_pid, sink) {
+                    break Err(e);
+                }
                 // The event first: if the son stopped because stdout closed, it fails and
                 // the run ends quietly instead of explaining an end of file nobody caused.
                 let eof = sink.event_now(Role::Father, pid, Event::Eof);
@@ -208,14 +346,33 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
                 break eof;
             }
             Ok(n) => {
+                first_call.get_or_insert(call_ns);
+                last_return = return_ns;
+                waited_ns += return_ns - call_ns;
                 counter.record(&buffer[..n]);
+                if let Err(e) = writes.tell_until(return_ns, config, son_pid, sink) {
+                    break Err(e);
+                }
+                let to = offset + n as u64;
+                let timing = ReadTiming {
+                    call_at: sink.time_of(call_ns),
+                    waited_us: (return_ns - call_ns) as f64 / 1e3,
+                    from: offset,
+                    to,
+                    in_pipe: Some(writes.written.saturating_sub(to)),
+                    writes: Some(writes.carried(offset, to)),
+                };
+                offset = to;
                 let event = Event::Received {
                     data: Data(&buffer[..n]),
                     son: None,
                     partial: None,
                     record_bytes: None,
+                    priority: None,
+                    queued: None,
+                    timing: Some(timing),
                 };
-                if let Err(e) = sink.event_now(Role::Father, pid, event) {
+                if let Err(e) = sink.event(sink.time_of(return_ns), Role::Father, pid, event) {
                     break Err(e);
                 }
             }
@@ -229,6 +386,10 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
     let summary = Summary::Reads {
         counts,
         why: glued.then_some(Why::ByteStream),
+        waiting: first_call.map(|first| Waiting {
+            waited_s: waited_ns as f64 / 1e9,
+            reading_s: last_return.saturating_sub(first) as f64 / 1e9,
+        }),
     };
     Outcome::new(vec![summary], end)
 }

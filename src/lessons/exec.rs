@@ -1,4 +1,4 @@
-//! Another program on two pipes (lesson 8 of the map), as Lutz's `pipes.py`: the father makes
+//! Another program on two pipes (lesson 10 of the map), as Lutz's `pipes.py`: the father makes
 //! two `pipe(2)`s, `fork(2)`s, the son `dup2(2)`s one onto its stdin and the other onto its
 //! stdout and `execvp(3)`s a program; the father writes `Spam NNN\n` lines into the son's stdin,
 //! with the notebook's sleeps, and reads the answers from its stdout. By default the program
@@ -779,6 +779,8 @@ impl Father<'_> {
                     report.bytes_sent += message.len() as u64;
                     let event = Event::Sent {
                         data: Data(message),
+                        priority: None,
+                        timing: None,
                     };
                     self.sink.event(stamp, Role::Father, self.pid, event)?;
                 }
@@ -1196,6 +1198,9 @@ impl Answers {
             son: Some(SonId::Process { son: self.son }),
             partial,
             record_bytes: None,
+            priority: None,
+            queued: None,
+            timing: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();

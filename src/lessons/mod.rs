@@ -8,6 +8,8 @@ pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
 pub mod exec;
+pub mod mq;
 pub mod named;
+pub mod signal;
 pub mod socket;
 pub mod spam;

@@ -24,10 +24,13 @@ use nix::unistd::{getpid, read};
 
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{self, write_message};
-use crate::event::{Data, Error, Event, Note, Outcome, Partial, Result, Role, Sink, Summary};
+use crate::event::{
+    Channel, Data, Error, Event, Note, Outcome, Partial, ReadTiming, Result, Role, Sink, Summary,
+    Waiting,
+};
 use crate::sys::lock::{self, Lock, Locked};
 use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
-use crate::sys::{Context, Doing, fifo, signals};
+use crate::sys::{Context, Doing, clock, fifo, signals};
 
 /// A line longer than this without a newline is shown in pieces, each marked partial, so a
 /// writer that never sends `\n` cannot make the father hoard memory.
@@ -46,6 +49,9 @@ pub struct Config {
     pub tick: Duration,
     /// Son: fail at once when no father has the FIFO open.
     pub no_wait: bool,
+    /// Father: also measure what each read found waiting (`FIONREAD`), for a timeline or a
+    /// trace.
+    pub narrate: bool,
 }
 
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
@@ -125,12 +131,23 @@ fn father(config: &Config, path: &Path, created: bool, sink: &dyn Sink) -> Outco
         Err(e) => return Outcome::from(Err(e)),
     };
     sink.note(&Note::FatherWaitingForSon(path));
-    let mut lines = LineReader::new(config.count);
+    let mut lines = LineReader::new(config.count, config.narrate);
+    if config.narrate {
+        let lanes = Event::Lanes {
+            son: None,
+            father: pid,
+            channel: Channel::Fifo,
+        };
+        if let Err(e) = sink.narrated(sink.now(), Role::Father, pid, lanes, false) {
+            return Outcome::from(Err(e));
+        }
+    }
     let end = fifo::open_checked(path, OFlag::O_RDONLY, created)
         .map_err(Error::from)
         .and_then(|fifo| lines.serve(&fifo, path, pid, sink));
     let summary = Summary::Lines {
         counts: lines.counter.counts(),
+        waiting: lines.waiting(),
     };
     Outcome::new(vec![summary], end)
 }
@@ -141,16 +158,38 @@ struct LineReader {
     pending: Vec<u8>,
     lines_wanted: Option<u64>,
     lines_seen: u64,
+    /// Measure FIONREAD before each read.
+    narrate: bool,
+    /// The timing of the read in hand, given to the first line it completes.
+    timing: Option<ReadTiming>,
+    /// Bytes read so far: the stream offset.
+    offset: u64,
+    waited_ns: u64,
+    first_call: Option<u64>,
+    last_return: u64,
 }
 
 impl LineReader {
-    fn new(lines_wanted: Option<u64>) -> Self {
+    fn new(lines_wanted: Option<u64>, narrate: bool) -> Self {
         LineReader {
             counter: BoundaryCounter::new(Framing::Newline),
             pending: Vec::with_capacity(LONGEST_LINE),
             lines_wanted,
             lines_seen: 0,
+            narrate,
+            timing: None,
+            offset: 0,
+            waited_ns: 0,
+            first_call: None,
+            last_return: 0,
         }
+    }
+
+    fn waiting(&self) -> Option<Waiting> {
+        self.first_call.map(|first| Waiting {
+            waited_s: self.waited_ns as f64 / 1e9,
+            reading_s: self.last_return.saturating_sub(first) as f64 / 1e9,
+        })
     }
 
     fn done(&self) -> bool {
@@ -163,11 +202,35 @@ impl LineReader {
         let mut keep_open: Option<OwnedFd> = None;
         while !self.done() {
             signals::check()?;
-            let n = match read(fifo, &mut buffer) {
+            // FIONREAD is one more system call, made only for a timeline or a trace.
+            let waiting = if self.narrate {
+                crate::sys::bytes_waiting(fifo.as_fd())
+            } else {
+                None
+            };
+            let call_ns = clock::monotonic_ns();
+            let read = read(fifo, &mut buffer);
+            let return_ns = clock::monotonic_ns();
+            let n = match read {
                 Ok(n) => n,
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(Error::call_on(Doing::Reading, path, e)),
             };
+            if n > 0 {
+                self.first_call.get_or_insert(call_ns);
+                self.last_return = return_ns;
+                self.waited_ns += return_ns - call_ns;
+                let to = self.offset + n as u64;
+                self.timing = Some(ReadTiming {
+                    call_at: sink.time_of(call_ns),
+                    waited_us: (return_ns - call_ns) as f64 / 1e3,
+                    from: self.offset,
+                    to,
+                    in_pipe: waiting,
+                    writes: None,
+                });
+                self.offset = to;
+            }
             if n == 0 {
                 self.flush_partial(pid, sink)?;
                 sink.event_now(Role::Father, pid, Event::Eof)?;
@@ -213,6 +276,9 @@ impl LineReader {
             son: None,
             partial,
             record_bytes: None,
+            priority: None,
+            queued: None,
+            timing: self.timing.take(),
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();

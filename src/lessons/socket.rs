@@ -31,11 +31,12 @@ use nix::unistd::{getpid, read};
 use super::boundaries::{BoundaryCounter, Framing};
 use super::spam::{self, write_message};
 use crate::event::{
-    Data, Error, Event, Note, Outcome, ReadCounts, Result, Role, Sink, SonId, Summary, Why,
+    Channel, Data, Error, Event, Note, Outcome, ReadCounts, ReadTiming, Result, Role, Sink, SonId,
+    Summary, Waiting, Why,
 };
 use crate::sys::net::HostPort;
 use crate::sys::rendezvous::{self, Existing, Object, Refusal, RemoveOnExit};
-use crate::sys::{Context, Doing, signals, socket_setup};
+use crate::sys::{Context, Doing, clock, signals, socket_setup};
 
 /// What `ipcdemo socket` was asked to do.
 #[derive(Debug, Clone)]
@@ -60,6 +61,17 @@ pub struct Config {
     pub tcp: Option<HostPort>,
     /// TCP: Nagle's algorithm on (`TCP_NODELAY` off), and each message in two writes.
     pub nagle: bool,
+    /// Father: also measure what each read found waiting (`FIONREAD`), for a timeline or a
+    /// trace.
+    pub narrate: bool,
+}
+
+/// How long the father waited, in poll(2) and read(2) together.
+#[derive(Debug, Default)]
+struct Waits {
+    waited_ns: u64,
+    first_call: Option<u64>,
+    last_return: u64,
 }
 
 /// Where father and sons meet.
@@ -216,6 +228,8 @@ struct Connection {
     counter: BoundaryCounter,
     /// `--ack` on a stream: the start of a line not yet answered.
     line: Vec<u8>,
+    /// Bytes read from this son so far: its stream offset.
+    offset: u64,
 }
 
 /// Binds, listens and publishes the socket; the guard removes the public name.
@@ -285,13 +299,36 @@ fn serve_and_sum(
 ) -> Outcome {
     let mut sons: Vec<Connection> = Vec::new();
     let mut finished = ReadCounts::default();
-    let end = serve(config, listener, &mut sons, &mut finished, pid, sink);
+    if config.narrate {
+        let lanes = Event::Lanes {
+            son: None,
+            father: pid,
+            channel: Channel::Socket,
+        };
+        if let Err(e) = sink.narrated(sink.now(), Role::Father, pid, lanes, false) {
+            return Outcome::from(Err(e));
+        }
+    }
+    let mut waits = Waits::default();
+    let end = serve(
+        config,
+        listener,
+        &mut sons,
+        &mut finished,
+        &mut waits,
+        pid,
+        sink,
+    );
     let counts = sons
         .iter()
         .fold(finished, |sum, c| sum + c.counter.counts());
     let summary = Summary::Reads {
         counts,
         why: Some(why),
+        waiting: waits.first_call.map(|first| Waiting {
+            waited_s: waits.waited_ns as f64 / 1e9,
+            reading_s: waits.last_return.saturating_sub(first) as f64 / 1e9,
+        }),
     };
     Outcome::new(vec![summary], end)
 }
@@ -301,6 +338,7 @@ fn serve(
     listener: &OwnedFd,
     sons: &mut Vec<Connection>,
     finished: &mut ReadCounts,
+    waits: &mut Waits,
     pid: i32,
     sink: &dyn Sink,
 ) -> Result<()> {
@@ -311,6 +349,7 @@ fn serve(
     let mut accepting = true;
     loop {
         signals::check()?;
+        let mut poll_call;
         let ready: Vec<PollFlags> = {
             let mut fds = Vec::with_capacity(sons.len() + 1);
             let listen_for = if accepting {
@@ -323,6 +362,7 @@ fn serve(
                 sons.iter()
                     .map(|c| PollFd::new(c.fd.as_fd(), PollFlags::POLLIN)),
             );
+            poll_call = clock::monotonic_ns();
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) => {}
                 Err(Errno::EINTR) => continue,
@@ -355,7 +395,22 @@ fn serve(
             } else {
                 MsgFlags::empty()
             };
-            let n = match recv(son.fd.as_raw_fd(), &mut buffer, flags) {
+            // FIONREAD is one more system call, made only for a timeline or a trace.
+            let waiting = if config.narrate {
+                crate::sys::bytes_waiting(son.fd.as_fd())
+            } else {
+                None
+            };
+            // The first read after poll(2) waited as long as poll did; the next ones did not.
+            let call_ns = std::mem::replace(&mut poll_call, 0);
+            let call_ns = if call_ns == 0 {
+                clock::monotonic_ns()
+            } else {
+                call_ns
+            };
+            let received = recv(son.fd.as_raw_fd(), &mut buffer, flags);
+            let return_ns = clock::monotonic_ns();
+            let n = match received {
                 Ok(n) => n,
                 Err(Errno::EAGAIN | Errno::EINTR) => {
                     index += 1;
@@ -376,6 +431,18 @@ fn serve(
                 continue;
             }
             let kept = n.min(buffer.len());
+            waits.first_call.get_or_insert(call_ns);
+            waits.last_return = return_ns;
+            waits.waited_ns += return_ns.saturating_sub(call_ns);
+            let timing = ReadTiming {
+                call_at: sink.time_of(call_ns),
+                waited_us: return_ns.saturating_sub(call_ns) as f64 / 1e3,
+                from: son.offset,
+                to: son.offset + kept as u64,
+                in_pipe: waiting,
+                writes: None,
+            };
+            son.offset += kept as u64;
             let data = &buffer[..kept];
             let completed = son.counter.record_of(data, n);
             if config.ack {
@@ -387,8 +454,11 @@ fn serve(
                 son: Some(son.son),
                 partial: None,
                 record_bytes: (n > kept).then_some(n),
+                priority: None,
+                queued: None,
+                timing: Some(timing),
             };
-            sink.event_now(Role::Father, pid, event)?;
+            sink.event(sink.time_of(return_ns), Role::Father, pid, event)?;
             messages += completed;
             if config.count.is_some_and(|count| messages >= count) {
                 return Ok(());
@@ -435,6 +505,7 @@ fn accept_sons(
             son,
             counter: BoundaryCounter::new(framing),
             line: Vec::new(),
+            offset: 0,
         });
     }
 }

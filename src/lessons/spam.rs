@@ -82,6 +82,40 @@ pub struct Outgoing<'a> {
     /// Set by `send` once the message is written, even if it then fails waiting for an answer:
     /// it was sent all the same.
     pub written: &'a std::cell::Cell<bool>,
+    /// The priority to send it at (mq; 0 elsewhere).
+    pub priority: u32,
+}
+
+/// How a son process sends: how many, how fast, how each message looks.
+#[derive(Debug, Clone, Copy)]
+pub struct SonPlan {
+    /// Messages to send; `None`: until stopped.
+    pub count: Option<u64>,
+    /// The unit of the notebook's sleeps.
+    pub tick: Duration,
+    /// End each message with `\n` (the FIFO and socket sons: their fathers split lines).
+    pub newline: bool,
+    /// mq: every this-many-th message goes at priority 1, the rest at 0; `None`: no
+    /// priorities at all (pipes and sockets have none).
+    pub priority_every: Option<u64>,
+}
+
+impl SonPlan {
+    /// The FIFO and socket sons: lines, no priorities.
+    pub fn lines(count: Option<u64>, tick: Duration) -> SonPlan {
+        SonPlan {
+            count,
+            tick,
+            newline: true,
+            priority_every: None,
+        }
+    }
+
+    /// The priority of message number `index` (from 0), when the mechanism has priorities.
+    pub fn priority_of(&self, index: u64) -> Option<u32> {
+        let every = self.priority_every?;
+        Some(u32::from(every > 0 && (index + 1).is_multiple_of(every)))
+    }
 }
 
 /// The loop every son process runs: sleep the seed's pause, report the `sent` event, hand the
@@ -91,13 +125,22 @@ pub fn run_son(
     count: Option<u64>,
     tick: Duration,
     sink: &dyn Sink,
+    send: impl FnMut(Outgoing<'_>) -> Result<()>,
+) -> Outcome {
+    run_son_with(SonPlan::lines(count, tick), sink, send)
+}
+
+/// [`run_son`], as `plan` says.
+pub fn run_son_with(
+    plan: SonPlan,
+    sink: &dyn Sink,
     mut send: impl FnMut(Outgoing<'_>) -> Result<()>,
 ) -> Outcome {
     let pid = nix::unistd::getpid().as_raw();
-    let mut schedule = SpamSchedule::new(tick, true);
+    let mut schedule = SpamSchedule::new(plan.tick, plan.newline);
     let (mut sent, mut bytes) = (0u64, 0u64);
     let outcome = loop {
-        if count.is_some_and(|n| sent >= n) {
+        if plan.count.is_some_and(|n| sent >= n) {
             break Ok(());
         }
         let message = match schedule.wait_for_next() {
@@ -108,8 +151,11 @@ pub fn run_son(
         // `received` line can never appear before it on screen, even in two terminals.
         let stamp = sink.now();
         let len = message.len() as u64;
+        let priority = plan.priority_of(sent);
         let event = Event::Sent {
             data: Data(message),
+            priority,
+            timing: None,
         };
         if let Err(e) = sink.event(stamp, Role::Son, pid, event) {
             break Err(e);
@@ -118,6 +164,7 @@ pub fn run_son(
         let result = send(Outgoing {
             message,
             sent_before: sent,
+            priority: priority.unwrap_or(0),
             written: &written,
         });
         if result.is_ok() || written.get() {
@@ -194,5 +241,16 @@ mod tests {
         assert_eq!(seen[5], (0, b"Spam 000".to_vec()));
         let mut lines = SpamSchedule::new(Duration::ZERO, true);
         assert_eq!(lines.next_message(), b"Spam 000\n");
+    }
+
+    #[test]
+    fn every_kth_message_gets_the_higher_priority() {
+        let plan = SonPlan {
+            priority_every: Some(3),
+            ..SonPlan::lines(None, Duration::ZERO)
+        };
+        let priorities: Vec<_> = (0..7).filter_map(|i| plan.priority_of(i)).collect();
+        assert_eq!(priorities, [0, 0, 1, 0, 0, 1, 0]);
+        assert_eq!(SonPlan::lines(None, Duration::ZERO).priority_of(2), None);
     }
 }

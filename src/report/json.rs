@@ -74,6 +74,9 @@ mod tests {
                 son: Some(crate::event::SonId::Process { son: 9 }),
                 partial: None,
                 record_bytes: None,
+                priority: None,
+                queued: None,
+                timing: None,
             },
             Role::Father,
             7,
@@ -95,7 +98,15 @@ mod tests {
             messages: 3,
             ..ReadCounts::default()
         };
-        let line = summary(&Summary::Reads { counts, why: None }, 5, 2.000_000_49);
+        let line = summary(
+            &Summary::Reads {
+                counts,
+                why: None,
+                waiting: None,
+            },
+            5,
+            2.000_000_49,
+        );
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(value["event"], "summary");
         assert_eq!(value["kind"], "reads");

@@ -13,12 +13,14 @@ pub enum Lesson {
     Seqpacket,
     Capacity,
     Atomic,
+    Signal,
+    Mq,
     Exec,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 9] = [
+pub const MAP: [(Lesson, &str, &str); 11] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -26,6 +28,8 @@ pub const MAP: [(Lesson, &str, &str); 9] = [
     (Lesson::Seqpacket, "ipcdemo socket --seqpacket", "socket"),
     (Lesson::Capacity, "ipcdemo capacity", "capacity"),
     (Lesson::Atomic, "ipcdemo atomic --sweep", "atomic"),
+    (Lesson::Signal, "ipcdemo signal --blocked", "signal"),
+    (Lesson::Mq, "ipcdemo mq", "mq"),
     (Lesson::Exec, "ipcdemo exec -- tr a-z A-Z", "exec"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
@@ -39,8 +43,9 @@ pub fn map(words: &dyn Words) -> String {
         .unwrap_or(0);
     let mut text = format!("{}\n", words.lessons_intro());
     for (number, (lesson, command, _)) in MAP.iter().enumerate() {
+        // Numbers right-aligned in three columns: "  9." and " 10." line up.
         text += &format!(
-            "  {}. {command:<width$}   {}\n",
+            "{:>3}. {command:<width$}   {}\n",
             number + 1,
             words.lesson(*lesson)
         );

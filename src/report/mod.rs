@@ -12,6 +12,10 @@ mod json;
 pub mod lessons;
 mod out;
 pub mod text;
+mod timeline;
+mod trace;
+
+pub use timeline::TimelineStyle;
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use nix::sys::signal::Signal;
 
 use crate::bench::model::{Measurement, Mechanism};
-use crate::event::{Error, Event, Note, Outcome, Progress, Result, Role, Sink, Summary};
+use crate::event::{Error, Event, Note, Outcome, Progress, Result, Role, Sink, Summary, Why};
 use crate::sys::Doing;
 use out::{Patience, WriteError};
 use text::{Align, Lang, ModePart, Reading, Words, human_bytes};
@@ -35,12 +39,16 @@ pub enum Clock {
 }
 
 /// How the run wants to be told things, lowered from the command line.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub json: bool,
     pub lang: Lang,
     pub clock: Clock,
     pub color: clap::ColorChoice,
+    /// Draw a timeline instead of event lines.
+    pub timeline: Option<TimelineStyle>,
+    /// Write the run as a trace to this file at the end.
+    pub trace: Option<std::path::PathBuf>,
 }
 
 /// How the process should end, once everything is said.
@@ -56,9 +64,7 @@ pub enum Ending {
 pub struct Reporter {
     json: bool,
     words: &'static dyn Words,
-    clock: Clock,
     color: bool,
-    started: Instant,
     /// The terminal's width, when stderr is a terminal: prose wraps to it.
     width: Option<usize>,
     /// The reader of stdout left: every later event fails at once (whichever thread reports
@@ -66,10 +72,23 @@ pub struct Reporter {
     stdout_closed: AtomicBool,
     /// See [`Reporter::last_words`].
     deadline: std::sync::OnceLock<Instant>,
+    /// CLOCK_MONOTONIC when the run started, and the run's clock then: every stamp is read on
+    /// the monotonic clock and shown on the run's.
+    origin_ns: u64,
+    origin_clock: f64,
+    timeline: Option<timeline::Timeline>,
+    trace: Option<(std::path::PathBuf, trace::Trace)>,
 }
 
 impl Reporter {
     pub fn new(settings: Settings) -> Reporter {
+        let origin_ns = crate::sys::clock::monotonic_ns();
+        let origin_clock = match settings.clock {
+            Clock::Unix => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            Clock::Relative => 0.0,
+        };
         let color = !settings.json
             && match settings.color {
                 clap::ColorChoice::Always => true,
@@ -83,12 +102,14 @@ impl Reporter {
         Reporter {
             json: settings.json,
             words: settings.lang.words(),
-            clock: settings.clock,
             color,
-            started: Instant::now(),
             width: terminal_width(),
             stdout_closed: AtomicBool::new(false),
             deadline: std::sync::OnceLock::new(),
+            origin_ns,
+            origin_clock,
+            timeline: settings.timeline.map(timeline::Timeline::new),
+            trace: settings.trace.map(|path| (path, trace::Trace::default())),
         }
     }
 
@@ -143,6 +164,10 @@ impl Reporter {
             None => end,
         };
         let end = stopped(outcome.end);
+        let saved = self.save_trace();
+        if let Some(legend) = self.timeline.as_ref().and_then(|t| t.legend(self.words)) {
+            self.say_last(&legend);
+        }
         let said = if self.json {
             self.json_summaries(&outcome.summaries, &outcome.measurements)
         } else {
@@ -150,6 +175,11 @@ impl Reporter {
         };
         // And one that came while we said it too.
         let end = stopped(end);
+        // A trace that could not be written is a failure of its own, after the summary.
+        let end = match (end, saved) {
+            (Ok(()), Err(e)) => Err(e),
+            (end, _) => end,
+        };
         match (end, said) {
             (Ok(()), Ok(())) => Ending::Success,
             (Err(Error::Stopped(signal)), _) => Ending::Signal(signal),
@@ -157,6 +187,16 @@ impl Reporter {
             (Ok(()), Err(e)) => self.fail(&write_error(e)),
             (Err(e), _) => self.fail(&e),
         }
+    }
+
+    /// Writes the trace, if one was asked for.
+    fn save_trace(&self) -> Result<()> {
+        let Some((path, trace)) = &self.trace else {
+            return Ok(());
+        };
+        trace
+            .save(path)
+            .map_err(|e| Error::call_on(Doing::WritingTrace, path, crate::sys::errno_of(&e)))
     }
 
     fn fail(&self, error: &Error) -> Ending {
@@ -190,15 +230,31 @@ impl Reporter {
         let mut atomic_rows = Vec::new();
         for summary in summaries {
             match summary {
-                Summary::Reads { counts, why } => {
+                Summary::Reads {
+                    counts,
+                    why,
+                    waiting,
+                } => {
                     self.say_last(&words.reads_summary(counts));
+                    if let Some(waiting) = waiting.filter(|w| w.reading_s > 0.0) {
+                        self.say_last(&words.waiting(&waiting));
+                    }
                     if let Some(why) = why {
                         self.say_last(&words.why(*why));
                     }
                 }
-                Summary::Lines { counts } => self.say_last(&words.reads_summary(counts)),
+                Summary::Lines { counts, waiting } => {
+                    self.say_last(&words.reads_summary(counts));
+                    if let Some(waiting) = waiting.filter(|w| w.reading_s > 0.0) {
+                        self.say_last(&words.waiting(&waiting));
+                    }
+                }
                 Summary::Sent { messages, bytes } => {
                     self.say_last(&words.sent_summary(pid, *messages, *bytes));
+                }
+                Summary::Queue(report) => {
+                    self.say_last(&words.queue_summary(report));
+                    self.say_last(&words.why(crate::event::Why::MessageQueue));
                 }
                 Summary::Capacity(report) => {
                     self.say_last(&words.capacity_summary(report));
@@ -207,6 +263,17 @@ impl Reporter {
                         self.say_last(&words.capacity_why(report));
                     }
                 }
+                Summary::Signals(report) => {
+                    self.say_last(&words.signals_summary(pid, report));
+                    for why in &report.why {
+                        self.say_last(&words.why(*why));
+                    }
+                }
+                Summary::PingPong(report) => {
+                    self.say_last(&words.ping_pong_summary(report));
+                    self.say_last(&words.why(Why::SignalPingPong));
+                }
+                Summary::Alarm(report) => self.say_last(&words.alarm_summary(report)),
                 Summary::Exec(report) => self.say_last(&words.exec_summary(report)),
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
@@ -246,8 +313,12 @@ impl Reporter {
                 m.mechanism.name().to_string(),
                 words.measure(m.measure).to_string(),
                 or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
+                or_dash(m.messages_per_second, 0),
                 or_dash(m.rtt_median_us, 1),
+                or_dash(m.rtt_p90_us, 1),
                 or_dash(m.rtt_p99_us, 1),
+                or_dash(m.rtt_p999_us, 1),
+                or_dash(m.rtt_max_us, 1),
                 or_dash(m.round_trips_per_second, 0),
                 mode_parts(m)
                     .into_iter()
@@ -258,11 +329,18 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 4])
+            .chain([Align::Right; 8])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
             self.last_stdout(&line)?;
+        }
+        for m in results {
+            if let Some(buckets) = &m.histogram {
+                for line in histogram(words, m, buckets) {
+                    self.last_stdout(&line)?;
+                }
+            }
         }
         // A note is said once per mechanism, however many rows carry it.
         let mut said: Vec<(Mechanism, String)> = Vec::new();
@@ -338,17 +416,44 @@ impl Reporter {
 
 impl Sink for Reporter {
     fn now(&self) -> f64 {
-        match self.clock {
-            Clock::Unix => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64()),
-            Clock::Relative => self.started.elapsed().as_secs_f64(),
+        self.time_of(crate::sys::clock::monotonic_ns())
+    }
+
+    fn time_of(&self, monotonic_ns: u64) -> f64 {
+        let since = monotonic_ns as f64 - self.origin_ns as f64;
+        self.origin_clock + since / 1e9
+    }
+
+    fn narrated(
+        &self,
+        time: f64,
+        role: Role,
+        pid: i32,
+        event: Event<'_>,
+        show: bool,
+    ) -> Result<()> {
+        if self.timeline.is_some() || show {
+            return self.event(time, role, pid, event);
         }
+        if let Some((_, trace)) = &self.trace {
+            trace.record(time, role, pid, &event);
+        }
+        Ok(())
     }
 
     fn event(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         if self.stdout_closed.load(Ordering::SeqCst) {
             return Err(Error::StdoutClosed);
+        }
+        if let Some((_, trace)) = &self.trace {
+            trace.record(time, role, pid, &event);
+        }
+        if let Some(timeline) = &self.timeline {
+            let rows = timeline.rows(self.words, time, role, pid, &event);
+            if rows.is_empty() {
+                return Ok(());
+            }
+            return self.stdout_line(&format!("{}\n", rows.join("\n")));
         }
         let line = if self.json {
             json::event(&event, role, pid, time)
@@ -408,15 +513,49 @@ fn write_error(e: WriteError) -> Error {
     }
 }
 
+/// An ASCII histogram of a row's round trips: a bar per bucket, 50 columns for the fullest.
+fn histogram(
+    words: &dyn Words,
+    m: &Measurement,
+    buckets: &[crate::bench::model::Bucket],
+) -> Vec<String> {
+    let most = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let mut lines = vec![format!(
+        "{} {}:",
+        m.mechanism.name(),
+        words.measure(m.measure)
+    )];
+    for bucket in buckets {
+        let bar = (bucket.count * 50).div_ceil(most) as usize;
+        lines.push(format!(
+            "  ≤ {:>9} µs {:>9} {}",
+            words.num(bucket.up_to_us, 0),
+            bucket.count,
+            "#".repeat(bar)
+        ));
+    }
+    lines
+}
+
 /// What a bench row's mode column says, as parts.
 fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     use crate::bench::model::Pin;
     let mode = &m.mode;
-    let mut parts = vec![if mode.zero_copy {
+    let mut parts = vec![if m.mechanism == Mechanism::Signal {
+        ModePart::Sigqueue
+    } else if mode.zero_copy {
         ModePart::ZeroCopy
+    } else if m.mechanism == Mechanism::Mq {
+        ModePart::SendReceive
     } else {
         ModePart::ReadWrite
     }];
+    if let (Some(max_messages), Some(message_size)) = (mode.max_messages, mode.message_size_bytes) {
+        parts.push(ModePart::Queue {
+            max_messages,
+            message_size,
+        });
+    }
     if let Some(size) = mode.pipe_size_bytes {
         parts.push(ModePart::PipeSize(size));
     }

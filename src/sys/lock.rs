@@ -15,7 +15,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::{Mode, fstat, lstat};
 
-use super::rendezvous::identity;
+use super::rendezvous::{identity, with_umask};
 use super::{Context, Doing, SysError};
 
 /// A name we hold; released (and its file removed) on drop.
@@ -37,11 +37,15 @@ pub enum Locked {
 /// Tries to take the lock at `path` without waiting.
 pub fn try_lock(path: &Path) -> Result<Locked, SysError> {
     loop {
-        let fd: OwnedFd = open(
-            path,
-            OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::S_IRUSR | Mode::S_IWUSR,
-        )
+        // Exactly 0600 whatever the umask: under `umask 777` a lock file left by a killed
+        // owner would be mode 0000, and the next owner could not open it to lock it.
+        let fd: OwnedFd = with_umask(0o177, || {
+            open(
+                path,
+                OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::S_IRUSR | Mode::S_IWUSR,
+            )
+        })
         .doing_on(Doing::Locking, path)?;
         // SAFETY: flock(2) on a descriptor we own; LOCK_NB never blocks.
         let taken =
@@ -67,6 +71,41 @@ pub fn try_lock(path: &Path) -> Result<Locked, SysError> {
             path: path.to_path_buf(),
             file,
         }));
+    }
+}
+
+/// Who holds a lock, found without taking it for more than a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// Nobody: no file, or a file whose owner died (its lock went with it).
+    Nobody,
+    /// A live process; its pid, if it wrote one.
+    Alive(Option<i32>),
+}
+
+/// Looks at the lock at `path` without creating it: a shared lock taken and dropped at once
+/// says whether an exclusive one is held. (An owner trying its lock in that very moment would
+/// find it held; [`try_lock`]'s callers may try again.)
+pub fn holder(path: &Path) -> Result<Holder, SysError> {
+    let fd: OwnedFd = match open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => return Ok(Holder::Nobody),
+        Err(e) => return Err(e).doing_on(Doing::Locking, path),
+    };
+    // SAFETY: flock(2) on a descriptor we own; LOCK_NB never blocks. Closing the descriptor
+    // (at the end of this function) lets the shared lock go.
+    let taken =
+        unsafe { nix::libc::flock(fd.as_raw_fd(), nix::libc::LOCK_SH | nix::libc::LOCK_NB) };
+    if taken == 0 {
+        return Ok(Holder::Nobody);
+    }
+    match Errno::last() {
+        Errno::EWOULDBLOCK => Ok(Holder::Alive(read_pid(&mut std::fs::File::from(fd)))),
+        errno => Err(errno).doing_on(Doing::Locking, path),
     }
 }
 

@@ -1,16 +1,20 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets. They make the system calls
-//! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
-//! words for it live in `report`.
+//! System helpers: signals (as a stop and as a channel), pipe sizes, safe paths, FIFOs, sockets,
+//! message queues. They make the system calls and return data and typed errors, never text:
+//! what went wrong is a [`SysError`], and the words for it live in `report`.
 
 pub mod cleanup;
+pub mod clock;
 pub mod fifo;
 pub mod lock;
+pub mod mqueue;
 pub mod net;
 pub mod pipesize;
 pub mod procfs;
 pub mod rendezvous;
 pub mod signals;
+pub mod sigqueue;
 pub mod socket_setup;
+pub mod write_log;
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +71,21 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    OpeningQueue,
+    CreatingQueue,
+    RemovingQueue,
+    ReadingQueueAttributes,
+    SendingToQueue,
+    ReceivingFromQueue,
+    WaitingForRoom,
+    SharingMemory,
+    WritingTrace,
+    BlockingSignals,
+    SettingQueueLimit,
+    ReadingProcess,
+    SendingSignal,
+    WaitingForSignal,
+    OpeningPidfd,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.
@@ -137,6 +156,16 @@ impl<T> Context<T> for std::io::Result<T> {
     fn doing_on(self, doing: Doing, path: &Path) -> Result<T, SysError> {
         self.map_err(|e| errno_of(&e)).doing_on(doing, path)
     }
+}
+
+/// Bytes waiting to be read on a pipe, FIFO or socket (`FIONREAD`, `ioctl(2)`), where the
+/// system says.
+pub fn bytes_waiting(fd: std::os::fd::BorrowedFd<'_>) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let mut waiting: nix::libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int, which we own, for a descriptor we hold.
+    let done = unsafe { nix::libc::ioctl(fd.as_raw_fd(), nix::libc::FIONREAD, &mut waiting) };
+    (done == 0).then(|| u64::try_from(waiting).unwrap_or(0))
 }
 
 /// `PIPE_BUF`: the largest write to a pipe or FIFO that `pipe(7)` promises is atomic. A

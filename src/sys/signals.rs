@@ -76,6 +76,17 @@ static KICK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// Call once, from the main thread, before any other thread or child exists.
 pub fn install() -> Result<(), SysError> {
+    install_blocking(&SigSet::empty())
+}
+
+/// [`install`], with `extra` signals blocked too, in the main thread and the signal thread
+/// alike (it inherits the mask): a lesson that takes them with `sigtimedwait(2)` gets every
+/// one, and none is ever delivered to a thread that leaves it at its default action (for
+/// SIGUSR2 or a realtime signal, death).
+pub fn install_blocking(extra: &SigSet) -> Result<(), SysError> {
+    // Before anything else: a signal that came now would still find them blocked.
+    extra.thread_block().doing(Doing::BlockingSignals)?;
+    child_signal_default()?;
     let kick = SigAction::new(
         SigHandler::Handler(kick_handler),
         SaFlags::empty(), // no SA_RESTART: the point is to make blocked calls return EINTR
@@ -92,6 +103,15 @@ pub fn install() -> Result<(), SysError> {
         .name("signals".into())
         .spawn(move || wait_and_kick(set, main_thread))
         .doing(Doing::StartingThread)?;
+    Ok(())
+}
+
+/// SIGCHLD back to its default. A parent that left it ignored (SIG_IGN survives execve(2))
+/// would make the kernel reap our children itself, and our waitpid(2) fail with ECHILD.
+fn child_signal_default() -> Result<(), SysError> {
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: the default disposition installs no code.
+    unsafe { sigaction(Signal::SIGCHLD, &default) }.doing(Doing::InstallingSignals)?;
     Ok(())
 }
 
@@ -188,18 +208,9 @@ fn wait_and_kick(set: SigSet, main_thread: nix::sys::pthread::Pthread) {
 /// When the first stop signal came, in ns on CLOCK_MONOTONIC (0: none yet).
 static FIRST_AT_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn monotonic_ns() -> u64 {
-    let mut now = nix::libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime(2) fills a timespec we own; it is async-signal-safe.
-    unsafe { nix::libc::clock_gettime(nix::libc::CLOCK_MONOTONIC, &mut now) };
-    (now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64
-}
-
 extern "C" fn record_stop(signal: nix::libc::c_int) {
-    let now = monotonic_ns();
+    // clock_gettime(2) is async-signal-safe.
+    let now = super::clock::monotonic_ns();
     let first = FIRST_AT_NS.load(Ordering::SeqCst);
     if first != 0 && now.saturating_sub(first) < SAME_REQUEST.as_nanos() as u64 {
         return; // the same request, delivered twice
@@ -224,6 +235,7 @@ extern "C" fn record_stop(signal: nix::libc::c_int) {
 /// take its thread-cancellation path, which measured 0.2 µs of a 1 µs busy-poll round trip.
 /// The bench never blocks in `open(2)`, so it does not need the kicking thread.
 pub fn install_without_thread() -> Result<(), SysError> {
+    child_signal_default()?;
     let stop = SigAction::new(
         SigHandler::Handler(record_stop),
         SaFlags::empty(),

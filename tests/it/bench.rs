@@ -5,13 +5,14 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const ALL: [&str; 6] = [
+const ALL: [&str; 7] = [
     "pipe",
     "fifo",
     "unix-stream",
     "unix-seqpacket",
     "socketpair",
     "tcp",
+    "mq",
 ];
 
 fn bench_json(extra: &[&str]) -> Vec<Value> {
@@ -29,10 +30,22 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
 #[test]
 fn every_mechanism_measures_throughput_and_latency() {
     let rows = bench_json(&[]);
-    assert_eq!(rows.len(), 12, "six mechanisms, two measures each");
+    assert_eq!(
+        rows.len(),
+        15,
+        "six mechanisms, two measures each, the signal's latency, and mq's two"
+    );
+    let signal = &rows[12];
+    assert_eq!(
+        (signal["mechanism"].as_str(), signal["measure"].as_str()),
+        (Some("signal"), Some("latency"))
+    );
+    assert_eq!(signal["rounds"], 1000);
+    // The mechanisms that stream: two rows each, in the table's order (signal's one aside).
+    let streams: Vec<&Value> = rows.iter().filter(|r| r["mechanism"] != "signal").collect();
     for (i, mechanism) in ALL.iter().enumerate() {
-        let throughput = &rows[2 * i];
-        let latency = &rows[2 * i + 1];
+        let throughput = streams[2 * i];
+        let latency = streams[2 * i + 1];
         assert_eq!(
             (
                 throughput["mechanism"].as_str(),
@@ -47,14 +60,14 @@ fn every_mechanism_measures_throughput_and_latency() {
         );
         assert!(throughput["bytes_per_second"].as_f64().unwrap() > 0.0);
         assert!(throughput["seconds"].as_f64().unwrap() > 0.0);
-        assert!(throughput["rounds"].is_null() && throughput["rtt_median_us"].is_null());
+        assert!(throughput["rounds"].is_null() && throughput["rtt_p50_us"].is_null());
         assert_eq!(latency["measure"], "latency");
         assert_eq!(latency["rounds"], 1000, "{mechanism}");
         assert_eq!(
             latency["bytes"], 2000,
             "1000 pings and 1000 pongs of 1 byte"
         );
-        let median = latency["rtt_median_us"].as_f64().unwrap();
+        let median = latency["rtt_p50_us"].as_f64().unwrap();
         let p99 = latency["rtt_p99_us"].as_f64().unwrap();
         assert!(median > 0.0 && p99 >= median, "{mechanism}: {median} {p99}");
         assert!(latency["bytes_per_second"].is_null());
@@ -290,4 +303,77 @@ fn a_refused_pipe_size_falls_back_and_says_so() {
             .is_some_and(|l| l.split_whitespace().take(2).eq(["pipe", "throughput"])),
         "{stdout}"
     );
+}
+
+#[test]
+fn latency_rows_carry_the_whole_distribution_in_order() {
+    for (rounds, tail) in [("300", false), ("10000", true)] {
+        let rows = bench_json(&[
+            "--mechanism",
+            "pipe,unix-stream",
+            "--latency-only",
+            "--rounds",
+            rounds,
+        ]);
+        for row in &rows {
+            let p = |k: &str| row[k].as_f64();
+            let present: Vec<f64> = [
+                "rtt_p50_us",
+                "rtt_p90_us",
+                "rtt_p99_us",
+                "rtt_p999_us",
+                "rtt_max_us",
+            ]
+            .iter()
+            .filter_map(|k| p(k))
+            .collect();
+            assert!(present.windows(2).all(|w| w[0] <= w[1]), "{row}");
+            assert_eq!(
+                row["rtt_p999_us"].is_null(),
+                !tail,
+                "p99.9 needs 10 000 rounds: {row}"
+            );
+            assert_eq!(present.len(), if tail { 5 } else { 4 }, "{row}");
+        }
+    }
+}
+
+#[test]
+fn a_histogram_has_bars_that_add_up_to_the_rounds() {
+    let out = ipcdemo(&[
+        "bench",
+        "--mechanism",
+        "pipe,socketpair",
+        "--latency-only",
+        "--rounds",
+        "3000",
+        "--histogram",
+        "pipe",
+    ])
+    .assert()
+    .success();
+    let stdout = stdout_text(&out);
+    let bars: Vec<u64> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("≤"))
+        .map(|l| l.split_whitespace().nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert!(!bars.is_empty(), "{stdout}");
+    assert_eq!(bars.iter().sum::<u64>(), 3000, "{stdout}");
+    assert!(
+        stdout.contains("pipe latency:") && !stdout.contains("socketpair latency:"),
+        "{stdout}"
+    );
+    // JSON carries the buckets of every latency row when no mechanism is named.
+    let rows = bench_json(&[
+        "--mechanism",
+        "pipe",
+        "--latency-only",
+        "--rounds",
+        "500",
+        "--histogram",
+    ]);
+    let buckets = rows[0]["histogram"].as_array().unwrap();
+    let total: u64 = buckets.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 500);
 }

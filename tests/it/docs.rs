@@ -128,23 +128,52 @@ fn examples(body: &[&str], page: &str, first: usize) -> Vec<Example> {
 }
 
 /// Words after which a number is a PID, in every language ipcdemo speaks.
-const PID_AFTER: [&str; 9] = [
-    "Father ", "Son ", "son ", "Pai ", "Filho ", "filho ", "Padre ", "Hijo ", "hijo ",
+const PID_AFTER: [&str; 12] = [
+    "Father ",
+    "Son ",
+    "son ",
+    "Pai ",
+    "Filho ",
+    "filho ",
+    "Padre ",
+    "Hijo ",
+    "hijo ",
+    "process ",
+    "processo ",
+    "proceso ",
 ];
 
 /// JSON fields whose values change from run to run.
-const VARYING_FIELDS: [&str; 5] = [
+const VARYING_FIELDS: [&str; 10] = [
     "\"pid\":",
     "\"son\":",
     "\"uid\":",
     "\"time\":",
     "\"rtt_us\":",
+    "\"call_at\":",
+    "\"waited_us\":",
+    "\"in_pipe\":",
+    "\"waited_s\":",
+    "\"reading_s\":",
 ];
 
 /// The line with what changes from run to run replaced by a placeholder: PIDs and uids, times
 /// (six decimals, or any JSON `time`), round trips (`… µs`). Everything else stays, so a
 /// changed word, count or byte still shows.
 fn elide(line: &str) -> String {
+    // How long the father waited varies from run to run: keep the words, not the figures.
+    for waiting in [
+        "% of the time waiting",
+        "% do tempo esperando",
+        "% del tiempo esperando",
+    ] {
+        if let Some(at) = line.find(waiting) {
+            let head = line[..at].trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ');
+            let tail = &line[at..];
+            let tail = tail.split_once(" (").map_or(tail, |(words, _)| words);
+            return format!("{head} <n> {tail} (<durations>)");
+        }
+    }
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(c) = rest.chars().next() {
@@ -196,13 +225,22 @@ fn elide(line: &str) -> String {
 fn number_len(text: &str) -> usize {
     let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
     let whole = digits(text);
+    let mut len = whole;
     if whole > 0 && text[whole..].starts_with('.') {
         let fraction = digits(&text[whole + 1..]);
         if fraction > 0 {
-            return whole + 1 + fraction;
+            len = whole + 1 + fraction;
         }
     }
-    whole
+    // JSON writes a tiny number with an exponent: 5e-6.
+    if len > 0 && text[len..].starts_with(['e', 'E']) {
+        let sign = usize::from(text[len + 1..].starts_with(['-', '+']));
+        let exponent = digits(&text[len + 1 + sign..]);
+        if exponent > 0 {
+            len += 1 + sign + exponent;
+        }
+    }
+    len
 }
 
 /// True when `actual` matches `expected`, where an expected line `...` matches any number of
@@ -419,7 +457,21 @@ fn names_in(value: &serde_json::Value, names: &mut std::collections::BTreeSet<St
 fn every_json_field_the_lessons_print_is_in_json_md() {
     let page = read_page("docs/json.md");
     let mut names = std::collections::BTreeSet::new();
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 9] = [
+        // signal: sends, a refusal (a limit of 1 with 3 held), received values, the summary.
+        &[
+            "--json",
+            "signal",
+            "--realtime",
+            "--queue-limit",
+            "1",
+            "--count",
+            "3",
+            "--show-son",
+        ],
+        &["--json", "signal", "--ping-pong", "--count", "10"],
+        &["--json", "signal", "--alarm", "1"],
+        &["--json", "bench", "--mechanism", "signal", "--rounds", "10"],
         &[
             "--json",
             "anon",
@@ -508,7 +560,61 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
     for line in json_lines(son.stdout.iter().chain([&listening]).chain(&done.stdout)) {
         names_in(&line, &mut names);
     }
+    // An mq father and a son at two priorities: priority, queued, the queue summary; and the
+    // bench's mq rows: messages, messages per second, the queue's shape.
+    let runtime = temp_dir();
+    let queue = format!("/ipcdemo-docs-{}", std::process::id());
+    let mut cmd = ipcdemo_std(&["--json", "mq", "--name", &queue, "--count", "2"]);
+    cmd.env("XDG_RUNTIME_DIR", runtime.path());
+    let father = Running::start("mq father", cmd);
+    let son_args = [
+        "--json",
+        "mq",
+        "--son",
+        "--name",
+        &queue,
+        "--count",
+        "2",
+        "--tick",
+        "0",
+        "--priority-every",
+        "2",
+    ];
+    // The son finds no queue (ENOENT) until the father has made it: try again until it does.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let son = loop {
+        let mut cmd = ipcdemo_std(&son_args);
+        cmd.env("XDG_RUNTIME_DIR", runtime.path());
+        let son = Running::start("mq son", cmd).finish();
+        if !son.stderr.contains("(ENOENT)") || std::time::Instant::now() > deadline {
+            break son;
+        }
+    };
+    assert_eq!(son.code, Some(0), "{son:?}");
+    for line in json_lines(son.stdout.iter().chain(&father.finish().stdout)) {
+        names_in(&line, &mut names);
+    }
+    let out = ipcdemo(&[
+        "--json",
+        "bench",
+        "--mechanism",
+        "mq",
+        "--total",
+        "1M",
+        "--rounds",
+        "100",
+    ])
+    .assert()
+    .success();
+    for line in json_lines(stdout_text(&out).lines()) {
+        names_in(&line, &mut names);
+    }
     for wanted in [
+        "priority",
+        "queued",
+        "queue",
+        "left_in_queue",
+        "messages_per_second",
         "accepted",
         "answered",
         "rtt_us",
@@ -517,6 +623,11 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
         "data",
         "peer",
         "listening",
+        "signal_refused",
+        "queue_full_after",
+        "alarm_rang",
+        "ping_pong",
+        "signal_latency_only",
         "started",
         "stalled",
         "full_pipes",

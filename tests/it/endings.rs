@@ -12,6 +12,16 @@ use nix::unistd::Pid;
 
 use crate::util::*;
 
+/// A stalled pipe already full: the next write to it blocks.
+fn full_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let (read_end, write_end) = stalled_pipe();
+    fcntl(&write_end, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).unwrap();
+    while nix::unistd::write(&write_end, &[b'x'; 4096]).is_ok() {}
+    fcntl(&write_end, FcntlArg::F_SETFL(OFlag::empty())).unwrap();
+    (read_end, write_end)
+}
+
 /// A pipe whose read end we hold and never read: a writer fills it (64 KiB) and blocks.
 fn stalled_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     nix::unistd::pipe().unwrap()
@@ -221,19 +231,8 @@ fn a_second_ctrl_c_while_cleaning_up_ends_at_once() {
     // signal must not wait for it.
     let dir = temp_dir();
     let fifo = dir.path().join("fifo");
-    let (_keep, stderr) = stalled_pipe();
-    // Fill the stalled pipe first, so the father's first note already blocks.
-    nix::fcntl::fcntl(
-        &stderr,
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-    )
-    .unwrap();
-    while nix::unistd::write(&stderr, &[b'x'; 4096]).is_ok() {}
-    nix::fcntl::fcntl(
-        &stderr,
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
-    )
-    .unwrap();
+    // Full already, so the father's first note blocks.
+    let (_keep, stderr) = full_pipe();
     let mut cmd = ipcdemo_std(&["named", "--path", path_str(&fifo)]);
     cmd.stderr(Stdio::from(stderr)).stdout(Stdio::null());
     let child = cmd.spawn().unwrap();
@@ -470,18 +469,7 @@ fn threads_blocked_writing_yield_to_a_stop_too() {
 #[test]
 fn a_stalled_stderr_costs_one_second_in_all_and_a_late_signal_still_counts() {
     // capacity ends at once, then says a summary and two lines of why into a full stderr.
-    let (_keep, stderr) = stalled_pipe();
-    nix::fcntl::fcntl(
-        &stderr,
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-    )
-    .unwrap();
-    while nix::unistd::write(&stderr, &[b'x'; 4096]).is_ok() {}
-    nix::fcntl::fcntl(
-        &stderr,
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
-    )
-    .unwrap();
+    let (_keep, stderr) = full_pipe();
     let mut cmd = ipcdemo_std(&["capacity"]);
     cmd.stdout(Stdio::null())
         .stderr(Stdio::from(stderr.try_clone().unwrap()));

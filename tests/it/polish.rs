@@ -304,6 +304,8 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo signal",
+        "ipcdemo mq",
         "ipcdemo exec",
         "ipcdemo bench",
     ];
@@ -324,6 +326,8 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "signal",
+        "mq",
         "exec",
         "bench",
         "completions",
@@ -447,8 +451,10 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     for (sub, label) in [
         ("anon", "Lessons 1–2: "),
         ("named", "Lesson 3: "),
-        ("exec", "Lesson 8: "),
-        ("bench", "Lesson 9: "),
+        ("signal", "Lesson 8: "),
+        ("mq", "Lesson 9: "),
+        ("exec", "Lesson 10: "),
+        ("bench", "Lesson 11: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(
@@ -546,7 +552,8 @@ fn figures_in_portuguese_tables_use_the_decimal_comma() {
     let lines: Vec<&str> = stdout.lines().collect();
     let gib = lines[1].split_whitespace().nth(2).unwrap();
     assert!(gib.contains(',') && !gib.contains('.'), "{stdout}");
-    let median = lines[2].split_whitespace().nth(3).unwrap();
+    // mechanism, measure, GiB/s, messages/s, then the median.
+    let median = lines[2].split_whitespace().nth(4).unwrap();
     assert!(median.contains(','), "{stdout}");
     assert!(lines[3].starts_with("leitura: "), "{stdout}");
 }

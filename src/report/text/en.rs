@@ -4,13 +4,18 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, command_line, count, human_bytes, son_command, son_name};
+use super::{
+    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
+    signal_kill_command, signal_son_command, son_command, son_name,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Deadlock, Error, Event, ExecReport, LinuxOnly, Note, Partial,
-    PipeFill, ProcessEnd, ReadCounts, Role, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
+    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
+    SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -126,6 +131,28 @@ impl En {
     }
 }
 
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "the queue".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "unlimited".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} of {}",
+        count(size.max_messages, "message", "messages"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
+}
+
 impl Words for En {
     fn code(&self) -> &'static str {
         "en"
@@ -149,12 +176,22 @@ impl Words for En {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son.map(son_name) {
-                    Some(son) => format!("{who} {pid} received [{data}] from son {son} at {time}"),
-                    None => format!("{who} {pid} received [{data}] at {time}"),
-                };
+                let mut line = format!("{who} {pid} received [{data}]");
+                if let Some(son) = son.map(son_name) {
+                    line.push_str(&format!(" from son {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" with priority {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} left in the queue)"));
+                }
+                line.push_str(&format!(" at {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (partial: the writer left without a newline)")
@@ -171,7 +208,19 @@ impl Words for En {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+                ..
+            } => format!("{who} {pid} sent [{}] at {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+                ..
+            } => format!(
+                "{who} {pid} sent [{}] with priority {priority} at {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -190,7 +239,7 @@ impl Words for En {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Started { son, program } => format!(
                 "{who} {pid} started son {son} (`{}`), its stdin and stdout on two pipes, at \
                  {time}",
@@ -242,6 +291,50 @@ impl Words for En {
                  holds {} at {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} sent {} with value {v} to process {to} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} sent {} to process {to} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} received {} with value {v} from process {from} at {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} received {} from process {from} at {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} could not queue {} with value {value} to process {to}: sigqueue(3) failed \
+                 with EAGAIN (the queue is full) at {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} called alarm({seconds}) and pauses until SIGALRM at {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} woke: SIGALRM came {} s after alarm({seconds}) at {time}",
+                self.num(waited_s, 3)
             ),
         })
     }
@@ -334,6 +427,94 @@ impl Words for En {
                 "{}: the benchmark's child: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "father: created the queue {name} (mode 0600); mq_getattr(3) says mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlimits: without CAP_SYS_RESOURCE a queue holds at \
+                 most msg_max {} messages of at most msgsize_max {} bytes, and the system at most \
+                 queues_max {} queues (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit -q`) allows \
+                 {} for all of your queues together, root's too",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "father: replaced the stale queue {name}: nobody held its lock {}, so the father \
+                 that made it died without removing it (killed with -9?); {}",
+                lock.display(),
+                match left {
+                    0 => "it was empty".to_string(),
+                    n => format!("the {} in it went with it", count(n, "message", "messages")),
+                }
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "father: waiting {} before the first mq_receive(3): meanwhile the messages pile \
+                 up in {name} (at most {max_messages}, then mq_send(3) blocks), each placed after \
+                 those of its own priority and before all of a lower one",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "father: ready on {name}: run `{}` in another terminal; mq_receive(3) sleeps \
+                 while the queue is empty",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "son: sending to {name}: mq_maxmsg {}, mq_msgsize {}, {} waiting now",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "warning: no father holds the lock {}: {name} was left by a father that died; \
+                 messages wait in it for a receiver, and the next `ipcdemo mq` replaces the \
+                 queue, losing them",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "son: {name} is full ({} messages, mq_maxmsg): mq_send(3) would sleep here until \
+                 the father receives one; this son waits for room in poll(2), since a queue \
+                 descriptor is a file descriptor on Linux (--no-wait fails with EAGAIN instead)",
+                max_messages
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "father: {} stays blocked and pending while the son sends {n}; the father takes \
+                 nothing until the son has exited",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "father: son {son} has exited (SIGCHLD); taking what is pending now, as \
+                 unblocking would deliver it"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING is now {limit}: at most {limit} signals may be pending \
+                 for uid {uid}, counting every process of that user, not just this one"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "father: RLIMIT_SIGPENDING lowered to {limit}, so that a son faster than the \
+                 father cannot fill the queue every process of uid {uid} shares; when it is full, \
+                 the son waits for room"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "father {pid}: waiting for {}; run `{}` (or `{}`) in another terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -515,6 +696,137 @@ impl Words for En {
                 command_line(program),
                 self.son_progress(*sent_lines, *sent_bytes, *answered)
             ),
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "POSIX message queues need Linux here (macOS has none)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "there is no queue {name} (ENOENT): only a father creates it; start `{}` first",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "refusing to use the queue {name}: it belongs to uid {owner}, not to you (uid \
+                 {me}); it was left untouched; pass another --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "refusing to use the queue {name}: it exists and you may not open it (EACCES), \
+                 so it is another user's; it was left untouched; pass another --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "another father{} is already receiving on {name}: two fathers would each take \
+                 part of the messages; stop it or pass another --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} is full ({max_messages} messages, mq_maxmsg) after {} from this son: \
+                 with --no-wait, mq_send(3) fails with EAGAIN instead of sleeping until the \
+                 father receives one; drop --no-wait to wait for room",
+                count(*sent, "message", "messages")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "a message of {} does not fit in {name}, whose messages are at most {} \
+                 (mq_msgsize, fixed when the father created it): mq_send(3) refused it whole \
+                 with EMSGSIZE; start the father with a larger --message-size",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("the kernel refused to create {name} with {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): without CAP_SYS_RESOURCE a queue may hold at most \
+                         msg_max {} messages of at most msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); ask for less with --max-messages and \
+                         --message-size (with CAP_SYS_RESOURCE, up to 65536 messages of 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, plus the kernel's bookkeeping, \
+                         would pass your RLIMIT_MSGQUEUE ({}, `ulimit -q`), which counts all of \
+                         your queues and binds root too (or you are out of file descriptors); \
+                         ask for less",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): the system already has queues_max ({}) queues \
+                         (/proc/sys/fs/mqueue/queues_max); remove some (`ls /dev/mqueue` lists \
+                         them where the mqueue file system is mounted)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "the queue {name} was removed (its father ended) after {} from this son: the \
+                 son still holds the old queue, which nobody can open any more; start a father, \
+                 then a son",
+                count(*sent, "message", "messages")
+            ),
+            Error::NotAStream(mechanism) => format!(
+                "{} moves no bytes: there is no stream to measure",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "there is no process {pid}; start `ipcdemo signal --father` in another terminal \
+                 and pass the pid it prints"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} is a thread of process {process}, not a process; pass --son {process} if \
+                 that is the father"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "refusing to signal process {pid}: it has no command line (a kernel thread, or a \
+                 process that has exited), so it is no `ipcdemo signal` father"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "refusing to signal process {pid}: it is not an `ipcdemo signal` father (its \
+                 command line is `{cmdline}`), and a signal it does not expect could kill it"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "refusing to signal process {pid}: it neither blocks nor catches {}, whose \
+                 default action would kill it; start the father with the same --realtime as the \
+                 son",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "refusing to signal process {pid}: it ignores {}, so nothing would arrive; start \
+                 the father with the same --realtime as the son",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "the kernel does not let you send {} to process {pid} (EPERM): it belongs to \
+                 another user",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "the father {pid} went away after {} (ESRCH)",
+                count(*sent, "signal", "signals")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} is above your hard RLIMIT_SIGPENDING ({hard}), which only \
+                 a privileged user may raise; ask for at most {hard}"
+            ),
         }
     }
 
@@ -570,7 +882,24 @@ impl Words for En {
             Doing::Draining => "reading the stream".into(),
             Doing::PingPong => "exchanging round trips".into(),
             Doing::OpeningDevNull => "opening /dev/null".into(),
+            Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
+            Doing::WritingTrace => format!("writing the trace {p}"),
             Doing::Locking => format!("locking {p}"),
+            Doing::BlockingSignals => "blocking the lesson's signals".into(),
+            Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("reading {p}"),
+            Doing::SendingSignal => "sending a signal".into(),
+            Doing::WaitingForSignal => "waiting for a signal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "opening a pidfd for the father".into(),
+            Doing::OpeningQueue => format!("opening the queue {}", queue(path)),
+            Doing::CreatingQueue => format!("creating the queue {}", queue(path)),
+            Doing::RemovingQueue => format!("removing the queue {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("reading the attributes of {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("sending to {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("receiving from {}", queue(path)),
+            Doing::WaitingForRoom => format!("waiting for room in {} (poll)", queue(path)),
         }
     }
 
@@ -693,11 +1022,132 @@ impl Words for En {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = if r.left_in_queue == 0 {
+            "it was empty when it was removed".to_string()
+        } else {
+            format!(
+                "{} still in it went with it when it was removed",
+                count(r.left_in_queue, "message", "messages")
+            )
+        };
+        format!(
+            "summary: {}, {} in {}: each mq_receive(3) returned exactly one whole message, {} at \
+             a priority above 0; {} held at most {} of at most {} (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "message", "messages"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "receive", "receives"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "message", "messages"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", every value in order".to_string(),
+            (true, n) => format!(", {n} out of order"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} never arrived"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", and {n} were refused (EAGAIN: the queue was full)")
+            }
+            (n, Role::Son) => format!("; {n} refused (EAGAIN: the queue was full)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("son {pid}: {sent} {signal} sent to process {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "summary: the son sent {sent} {signal}; the father received {received}: \
+                     {merged} merged into one already pending"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "summary: the son queued {sent} {signal}{refused}; the father received \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "summary: the father received {received} {signal}{order}; how many were sent, \
+                 only the sender knows"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; the limit of {limit} was reached after {after} (other processes of your user \
+                 held {} of it)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; the queue was full {} and the son waited for room",
+                count(r.waits, "time", "times")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "summary: {} of {} between father and son: median {} µs, p99 {} µs, {} round \
+                 trips/s",
+                count(r.rounds, "round trip", "round trips"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "summary: no round trip was timed".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "summary: alarm({}) rang after {waited} s: the pause ended when SIGALRM's handler \
+                 had run (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "summary: stopped after {waited} s, before alarm({}) rang",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "why: a pipe (and a SOCK_STREAM socket) is a byte stream with no \
                                 message boundaries; read(2) returns whatever has arrived, up to \
                                 the size asked (pipe(7), unix(7))"
+                .into(),
+            Why::MessageQueue => "why: a message queue keeps every boundary: each \
+                                  mq_receive(3) returns one whole message, never a part and \
+                                  never two, the oldest of the highest priority waiting; \
+                                  messages wait in the kernel until received or until the \
+                                  queue is removed, and nothing says who sent them \
+                                  (mq_overview(7))"
                 .into(),
             Why::Tcp => "why: TCP is a byte stream too, and carries no credentials: the \
                          father knows each son by its address and port, not by who runs it \
@@ -705,6 +1155,23 @@ impl Words for En {
                 .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
+                .into(),
+            Why::SignalsMerge => "why: a standard signal is one bit in the pending set, not a \
+                                  counter: a signal sent while one is already pending merges \
+                                  into it, and kill(2) still says it succeeded (signal(7))"
+                .into(),
+            Why::SignalsQueue => "why: realtime signals queue: each sigqueue(3) is delivered \
+                                  once, in the order sent, with its value (signal(7), \
+                                  sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "why: RLIMIT_SIGPENDING ({limit}) caps the signals pending for one real user, all \
+                 its processes together; past it sigqueue(3) fails with EAGAIN (getrlimit(2), \
+                 signal(7))"
+            ),
+            Why::SignalPingPong => "why: each round trip is two sigqueue(3) calls and two \
+                                    wake-ups from sigtimedwait(2); most of the time is waking \
+                                    the other process, as with a pipe (signal(7))"
                 .into(),
         }
     }
@@ -800,13 +1267,17 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mechanism",
             "measure",
             "GiB/s",
-            "median µs",
+            "messages/s",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "round trips/s",
             "mode",
         ]
@@ -816,11 +1287,20 @@ impl Words for En {
         match part {
             ModePart::ReadWrite => "read/write".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "queues of {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("{} pipe", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "huge pages".into(),
             ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -833,9 +1313,20 @@ impl Words for En {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "messages here are at most {} (/proc/sys/fs/mqueue/msgsize_max, or what \
+                 RLIMIT_MSGQUEUE leaves), so the row sent {} messages, not the {} asked",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "zero-copy: the reader splice(2)s the pages to \
                                               /dev/null without looking at them, so only the \
                                               byte count is checked"
+                .into(),
+            BenchNote::SignalLatencyOnly => "a signal carries one number (the round) and no \
+                                             bytes: no throughput row, and --msg-size does not \
+                                             apply"
                 .into(),
         };
         format!("note ({}): {what}", mechanism.name())
@@ -882,6 +1373,46 @@ impl Words for En {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "the father spent {} % of the time waiting in read(2) ({} of {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "son".into(),
+            TimelineWord::Father => "father".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "write".into(),
+            TimelineWord::Writes(n) => count(n, "write", "writes"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "end of file".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes written and not \
+                                                   yet read, counted from each write's call to \
+                                                   each read's return, so at any instant an \
+                                                   upper bound"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting in the FIFO \
+                                                   just before each read (FIONREAD); with \
+                                                   several sons writing, a FIFO cannot tell \
+                                                   whose bytes they are, so no write is drawn"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "timeline: (ms) = how long a read waited; pipe = bytes waiting on that \
+                                                     son's connection just before each read \
+                                                     (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!("atomic [{step}/{steps}] {}-byte records…", record_size)
     }
@@ -894,8 +1425,10 @@ impl Words for En {
             Lesson::Seqpacket => "the same, but every read is exactly one message",
             Lesson::Capacity => "how much a pipe holds before a writer blocks",
             Lesson::Atomic => "which writes tear when many writers share a pipe",
+            Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
+            Lesson::Mq => "a message queue: whole messages, priorities that overtake",
             Lesson::Exec => "a program on two pipes: the deadlocks everyone meets",
-            Lesson::Bench => "pipe, FIFO, sockets and TCP: how fast, here",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, signals, queues: how fast, here",
         }
     }
 

@@ -4,13 +4,18 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, command_line, count, human_bytes, son_command, son_name};
+use super::{
+    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
+    signal_kill_command, signal_son_command, son_command, son_name,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Deadlock, Error, Event, ExecReport, LinuxOnly, Note, Partial,
-    PipeFill, ProcessEnd, ReadCounts, Role, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
+    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
+    SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -137,6 +142,28 @@ fn article(measure: Measure) -> &'static str {
     }
 }
 
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "la cola".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "ilimitado".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} de {}",
+        count(size.max_messages, "mensaje", "mensajes"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
+}
+
 impl Words for Es {
     fn code(&self) -> &'static str {
         "es"
@@ -160,14 +187,22 @@ impl Words for Es {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son.map(son_name) {
-                    Some(son) => {
-                        format!("{who} {pid} recibió [{data}] del hijo {son} a las {time}")
-                    }
-                    None => format!("{who} {pid} recibió [{data}] a las {time}"),
-                };
+                let mut line = format!("{who} {pid} recibió [{data}]");
+                if let Some(son) = son.map(son_name) {
+                    line.push_str(&format!(" del hijo {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" con prioridad {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} aún en la cola)"));
+                }
+                line.push_str(&format!(" a las {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (parcial: el escritor se fue sin un salto de línea)")
@@ -184,7 +219,19 @@ impl Words for Es {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+                ..
+            } => format!("{who} {pid} envió [{}] a las {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+                ..
+            } => format!(
+                "{who} {pid} envió [{}] con prioridad {priority} a las {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -203,7 +250,7 @@ impl Words for Es {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Started { son, program } => format!(
                 "{who} {pid} inició al hijo {son} (`{}`), con stdin y stdout en dos pipes, a las \
                  {time}",
@@ -256,6 +303,50 @@ impl Words for Es {
                  contiene {} a las {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} envió {} con valor {v} al proceso {to} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} envió {} al proceso {to} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recibió {} con valor {v} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recibió {} del proceso {from} a las {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} no pudo encolar {} con valor {value} para el proceso {to}: sigqueue(3) falló con \
+                 EAGAIN (la cola está llena) a las {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => format!(
+                "{who} {pid} llamó a alarm({seconds}) y se detiene hasta SIGALRM a las {time}"
+            ),
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} despertó: SIGALRM llegó {} s después de alarm({seconds}) a las {time}",
+                self.num(waited_s, 3)
             ),
         })
     }
@@ -351,6 +442,98 @@ impl Words for Es {
                 "{}: el proceso hijo de la medición: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "padre: creada la cola {name} (modo 0600); mq_getattr(3) dice mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlímites: sin CAP_SYS_RESOURCE una cola guarda como \
+                 máximo msg_max {} mensajes de como máximo msgsize_max {} bytes, y el sistema \
+                 como máximo queues_max {} colas (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit \
+                 -q`) permite {} para todas sus colas juntas, también las de root",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "padre: reemplazada la cola abandonada {name}: nadie tenía su cerrojo {}, así que el \
+                 padre que la creó murió sin eliminarla (¿matado con kill -9?); {}",
+                lock.display(),
+                match left {
+                    0 => "estaba vacía".to_string(),
+                    1 => "el mensaje que guardaba se fue con ella".to_string(),
+                    n => format!("los {n} mensajes que guardaba se fueron con ella"),
+                }
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "padre: esperando {} antes del primer mq_receive(3): mientras tanto los mensajes se \
+                 acumulan en {name} (como máximo {max_messages}; luego mq_send(3) se bloquea), \
+                 cada uno detrás de los de su misma prioridad y delante de todos los de prioridad \
+                 menor",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "padre: listo en {name}: ejecute `{}` en otra terminal; mq_receive(3) duerme \
+                 mientras la cola está vacía",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "hijo: enviando a {name}: mq_maxmsg {}, mq_msgsize {}, {} esperando ahora",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "aviso: ningún padre tiene el cerrojo {}: {name} la dejó un padre que murió; los \
+                 mensajes esperan en ella a un receptor, y el próximo `ipcdemo mq` reemplaza la \
+                 cola, perdiéndolos",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "hijo: {name} está llena ({} mensajes, mq_maxmsg): mq_send(3) dormiría aquí hasta \
+                 que el padre reciba uno; este hijo espera espacio en poll(2), pues en Linux el \
+                 descriptor de una cola es un descriptor de archivo (--no-wait falla con EAGAIN en \
+                 su lugar)",
+                max_messages
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "padre: la señal {} queda bloqueada y pendiente mientras el hijo envía {n}; el \
+                 padre no toma nada hasta que el hijo termine",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "padre: el hijo {son} terminó (SIGCHLD); tomando ahora lo pendiente, como lo \
+                 entregaría el desbloqueo"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING es ahora {limit}: como mucho {limit} señales pueden \
+                 quedar pendientes para el uid {uid}, contando todos los procesos de ese usuario, \
+                 no solo este"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "padre: RLIMIT_SIGPENDING reducido a {limit}, para que un hijo más rápido que el \
+                 padre no llene la cola que comparten todos los procesos del uid {uid}; cuando \
+                 está llena, el hijo espera espacio"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "padre {pid}: esperando {}; ejecute `{}` (o `{}`) en otra terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -539,6 +722,136 @@ impl Words for Es {
                 command_line(program),
                 self.son_progress(*sent_lines, *sent_bytes, *answered)
             ),
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "las colas de mensajes POSIX necesitan Linux aquí (macOS no las tiene)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "no existe la cola {name} (ENOENT): solo un padre la crea; inicie `{}` primero",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "me niego a usar la cola {name}: pertenece al uid {owner}, no a usted (uid {me}); \
+                 quedó intacta; indique otro --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "me niego a usar la cola {name}: existe y usted no puede abrirla (EACCES), así que \
+                 es de otro usuario; quedó intacta; indique otro --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "otro padre{} ya está recibiendo en {name}: dos padres se llevarían cada uno parte de \
+                 los mensajes; deténgalo o indique otro --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} está llena ({max_messages} mensajes, mq_maxmsg) tras {} de este hijo: con \
+                 --no-wait, mq_send(3) falla con EAGAIN en vez de dormir hasta que el padre \
+                 reciba uno; quite --no-wait para esperar espacio",
+                count(*sent, "mensaje", "mensajes")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "un mensaje de {} no cabe en {name}, cuyos mensajes tienen como máximo {} \
+                 (mq_msgsize, fijado cuando el padre la creó): mq_send(3) lo rechazó entero con \
+                 EMSGSIZE; inicie el padre con un --message-size mayor",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("el núcleo se negó a crear {name} con {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): sin CAP_SYS_RESOURCE una cola puede guardar como máximo \
+                         msg_max {} mensajes de como máximo msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); pida menos con --max-messages y \
+                         --message-size (con CAP_SYS_RESOURCE, hasta 65536 mensajes de 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, más la contabilidad del núcleo, \
+                         superaría su RLIMIT_MSGQUEUE ({}, `ulimit -q`), que suma todas sus \
+                         colas y vale también para root (o se acabaron los descriptores de \
+                         archivo); pida menos",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): el sistema ya tiene queues_max ({}) colas \
+                         (/proc/sys/fs/mqueue/queues_max); elimine algunas (`ls /dev/mqueue` \
+                         las lista donde el sistema de archivos mqueue está montado)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "la cola {name} fue eliminada (su padre terminó) tras {} de este hijo: el hijo aún \
+                 tiene la cola antigua, que ya nadie puede abrir; inicie un padre y luego un hijo",
+                count(*sent, "mensaje", "mensajes")
+            ),
+            Error::NotAStream(mechanism) => format!(
+                "{} no mueve bytes: no hay flujo que medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "no existe el proceso {pid}; inicie `ipcdemo signal --father` en otra terminal y \
+                 pase el pid que muestra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} es un hilo del proceso {process}, no un proceso; pase --son {process} si \
+                 ese es el padre"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "se rechaza enviar señales al proceso {pid}: no tiene línea de órdenes (un hilo \
+                 del núcleo, o un proceso que ya terminó), así que no es un padre `ipcdemo signal`"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "se rechaza enviar señales al proceso {pid}: no es un padre `ipcdemo signal` (su \
+                 línea de órdenes es `{cmdline}`), y una señal que no espera podría matarlo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ni bloquea ni atiende {}, cuya \
+                 acción por defecto lo mataría; inicie el padre con el mismo --realtime que el \
+                 hijo",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "se rechaza enviar señales al proceso {pid}: ignora {}, así que nada llegaría; \
+                 inicie el padre con el mismo --realtime que el hijo",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "el núcleo no le permite enviar {} al proceso {pid} (EPERM): pertenece a otro \
+                 usuario",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "el padre {pid} se fue después de {} (ESRCH)",
+                count(*sent, "señal", "señales")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} supera su límite duro de RLIMIT_SIGPENDING ({hard}), que \
+                 solo un usuario con privilegios puede subir; pida como mucho {hard}"
+            ),
         }
     }
 
@@ -596,7 +909,24 @@ impl Words for Es {
             Doing::Draining => "leyendo el flujo".into(),
             Doing::PingPong => "intercambiando idas y vueltas".into(),
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
+            Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
+            Doing::WritingTrace => format!("escribiendo la traza {p}"),
             Doing::Locking => format!("bloqueando {p}"),
+            Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("leyendo {p}"),
+            Doing::SendingSignal => "enviando una señal".into(),
+            Doing::WaitingForSignal => "esperando una señal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abriendo un pidfd para el padre".into(),
+            Doing::OpeningQueue => format!("abriendo la cola {}", queue(path)),
+            Doing::CreatingQueue => format!("creando la cola {}", queue(path)),
+            Doing::RemovingQueue => format!("eliminando la cola {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("leyendo los atributos de {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("enviando a {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("recibiendo de {}", queue(path)),
+            Doing::WaitingForRoom => format!("esperando espacio en {} (poll)", queue(path)),
         }
     }
 
@@ -725,18 +1055,159 @@ impl Words for Es {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = match r.left_in_queue {
+            0 => "estaba vacía cuando se eliminó".to_string(),
+            1 => "1 mensaje que aún quedaba en ella se fue con ella cuando se eliminó".to_string(),
+            n => format!(
+                "{n} mensajes que aún quedaban en ella se fueron con ella cuando se eliminó"
+            ),
+        };
+        format!(
+            "resumen: {}, {} en {}: cada mq_receive(3) devolvió exactamente un mensaje \
+             entero, {} con prioridad mayor que 0; {} guardaba como máximo {} de como máximo \
+             {} (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "mensaje", "mensajes"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "recepción", "recepciones"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "mensaje", "mensajes"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos los valores en orden".to_string(),
+            (true, n) => format!(", {n} fuera de orden"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca llegaron"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", y {n} fueron rechazadas (EAGAIN: la cola estaba llena)")
+            }
+            (n, Role::Son) => format!("; {n} rechazadas (EAGAIN: la cola estaba llena)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("hijo {pid}: {sent} {signal} enviadas al proceso {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumen: el hijo envió {sent} {signal}; el padre recibió {received}: \
+                     {merged} fundidas con una ya pendiente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumen: el hijo encoló {sent} {signal}{refused}; el padre recibió \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "resumen: el padre recibió {received} {signal}{order}; cuántas se enviaron, solo \
+                 lo sabe quien las envió"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; el límite de {limit} se alcanzó después de {after} (otros procesos de su \
+                 usuario ocupaban {} de él)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; la cola se llenó {} y el hijo esperó espacio",
+                count(r.waits, "vez", "veces")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumen: {} de {} entre padre e hijo: mediana {} µs, p99 {} µs, {} idas y \
+                 vueltas/s",
+                count(r.rounds, "ida y vuelta", "idas y vueltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumen: no se midió ninguna ida y vuelta".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumen: alarm({}) sonó después de {waited} s: la pausa terminó cuando corrió el \
+                 manejador de SIGALRM (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumen: detenido después de {waited} s, antes de que sonara alarm({})",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por qué: un pipe (y un socket SOCK_STREAM) es un flujo de bytes \
                                 sin límites entre mensajes; read(2) devuelve lo que haya \
                                 llegado, hasta el tamaño pedido (pipe(7), unix(7))"
                 .into(),
+            Why::MessageQueue => {
+                "por qué: una cola de mensajes conserva cada límite entre mensajes: cada \
+                                  mq_receive(3) devuelve un mensaje entero, nunca un trozo ni \
+                                  dos, el más antiguo de la mayor prioridad en espera; los \
+                                  mensajes esperan en el núcleo hasta ser recibidos o hasta que \
+                                  se elimina la cola, y nada dice quién los envió \
+                                  (mq_overview(7))"
+                    .into()
+            }
             Why::Tcp => "por qué: TCP también es un flujo de bytes, y no lleva \
                          credenciales: el padre conoce a cada hijo por su dirección y puerto, no \
                          por quién lo ejecuta (tcp(7))"
                 .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por qué: una señal estándar es un bit en el conjunto de \
+                                  pendientes, no un contador: una señal enviada mientras otra \
+                                  igual está pendiente se funde con ella, y kill(2) aun así dice \
+                                  que tuvo éxito (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por qué: las señales de tiempo real hacen cola: cada \
+                                  sigqueue(3) se entrega una vez, en el orden de envío, con su \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por qué: RLIMIT_SIGPENDING ({limit}) limita las señales pendientes de un usuario \
+                 real, sumando todos sus procesos; pasado ese límite sigqueue(3) falla con EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por qué: cada ida y vuelta son dos llamadas a sigqueue(3) y \
+                                    dos despertares en sigtimedwait(2); casi todo el tiempo es \
+                                    despertar al otro proceso, como en un pipe (signal(7))"
                 .into(),
         }
     }
@@ -842,13 +1313,17 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
-            "mediana µs",
+            "mensajes/s",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "idas y vueltas/s",
             "modo",
         ]
@@ -858,11 +1333,20 @@ impl Words for Es {
         match part {
             ModePart::ReadWrite => "lectura/escritura".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "colas de {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -875,9 +1359,21 @@ impl Words for Es {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "aquí los mensajes tienen como máximo {} (/proc/sys/fs/mqueue/msgsize_max, o lo \
+                 que deja RLIMIT_MSGQUEUE), así que la fila envió mensajes de {}, no los de {} \
+                 pedidos",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "copia cero: el lector pasa las páginas a \
                                               /dev/null con splice(2) sin mirarlas, así que \
                                               solo se verifica la cantidad de bytes"
+                .into(),
+            BenchNote::SignalLatencyOnly => "una señal lleva un número (la ronda) y ningún \
+                                             byte: no hay fila de rendimiento, y --msg-size no \
+                                             se aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -924,6 +1420,48 @@ impl Words for Es {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "el padre pasó el {} % del tiempo esperando en read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "hijo".into(),
+            TimelineWord::Father => "padre".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escribe".into(),
+            TimelineWord::Writes(n) => count(n, "escritura", "escrituras"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fin de archivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes escritos y \
+                                                   aún no leídos, contados desde la llamada de \
+                                                   cada escritura hasta el retorno de cada \
+                                                   lectura, así que en cada instante una cota \
+                                                   superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                   el FIFO justo antes de cada lectura \
+                                                   (FIONREAD); con varios hijos escribiendo, un \
+                                                   FIFO no sabe de quién son los bytes, así que \
+                                                   no se dibuja ninguna escritura"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "línea de tiempo: (ms) = cuánto esperó una lectura; pipe = bytes esperando en \
+                                                     la conexión de ese hijo justo antes de cada \
+                                                     lectura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",
@@ -939,8 +1477,10 @@ impl Words for Es {
             Lesson::Seqpacket => "lo mismo, pero cada lectura es exactamente un mensaje",
             Lesson::Capacity => "cuánto contiene un pipe antes de que un escritor se bloquee",
             Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
+            Lesson::Signal => "las señales llevan un bit: 1000 enviadas bloqueadas, llega 1",
+            Lesson::Mq => "una cola de mensajes: mensajes enteros, prioridades que se adelantan",
             Lesson::Exec => "un programa en dos pipes: los interbloqueos que todos encuentran",
-            Lesson::Bench => "pipe, FIFO, sockets y TCP: qué tan rápidos son aquí",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, señales, colas: qué tan rápidos son aquí",
         }
     }
 

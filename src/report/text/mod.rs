@@ -15,9 +15,11 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Error, Event, ExecReport, Note, ProcessEnd, ReadCounts, Role, Why,
+    AlarmReport, AtomicRun, CapacityReport, Error, Event, ExecReport, Note, PingPongReport,
+    ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 use super::lessons::Lesson;
@@ -86,6 +88,12 @@ pub trait Words: Sync {
     fn error_prefix(&self) -> &'static str;
     fn reads_summary(&self, counts: &ReadCounts) -> String;
     fn sent_summary(&self, pid: i32, messages: u64, bytes: u64) -> String;
+    /// signal: what was sent and what arrived (a son's own line when `role` is the son).
+    fn signals_summary(&self, pid: i32, report: &SignalReport) -> String;
+    fn ping_pong_summary(&self, report: &PingPongReport) -> String;
+    fn alarm_summary(&self, report: &AlarmReport) -> String;
+    /// The mq father's summary: what it received, and the queue's size.
+    fn queue_summary(&self, report: &QueueReport) -> String;
     fn why(&self, why: Why) -> String;
     fn capacity_summary(&self, report: &CapacityReport) -> String;
     fn capacity_why(&self, report: &CapacityReport) -> String;
@@ -94,7 +102,7 @@ pub trait Words: Sync {
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 7];
+    fn bench_header(&self) -> [&'static str; 11];
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
@@ -102,6 +110,10 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
     -> String;
+    /// "the father spent 87 % of the time waiting".
+    fn waiting(&self, waiting: &crate::event::Waiting) -> String;
+    /// The words of the timeline.
+    fn timeline(&self, word: TimelineWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
@@ -115,8 +127,10 @@ pub trait Words: Sync {
             let text = self.num(seconds, 3);
             let text = text.trim_end_matches('0');
             format!("{} s", text.trim_end_matches(['.', ',']))
-        } else {
+        } else if d.as_millis() > 0 {
             format!("{} ms", d.as_millis())
+        } else {
+            format!("{} µs", d.as_micros())
         }
     }
 
@@ -130,16 +144,41 @@ pub trait Words: Sync {
     }
 }
 
+/// The words a timeline needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineWord {
+    Son,
+    Father,
+    Pipe,
+    Write,
+    /// How many writes a read carried.
+    Writes(u64),
+    /// How long a read waited, in ms.
+    Waited(f64),
+    EndOfFile,
+    /// What the middle column means.
+    Legend(crate::event::Channel),
+}
+
 /// One part of a bench row's mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModePart {
     ReadWrite,
     ZeroCopy,
+    /// mq: `mq_send(3)` and `mq_receive(3)`.
+    SendReceive,
+    /// mq: queues of `max_messages` messages of `message_size` bytes.
+    Queue {
+        max_messages: u64,
+        message_size: usize,
+    },
     PipeSize(usize),
     BusyPoll,
     HugePages,
     SameCpu(usize),
     SplitCpus(usize, usize),
+    /// A signal each way: sigqueue(3) and sigtimedwait(2).
+    Sigqueue,
 }
 
 /// What the bench table's closing line says.
@@ -240,6 +279,39 @@ pub fn command_line(words: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The exact command a signal son needs to reach this father (a command line, not words).
+pub fn signal_son_command(pid: i32, realtime: bool) -> String {
+    let mut command = format!("ipcdemo signal --son {pid}");
+    if realtime {
+        command.push_str(" --realtime");
+    }
+    command
+}
+
+/// The exact command for the other side of a message queue: `ipcdemo mq` (the father) or
+/// `ipcdemo mq --son`, with `--name` when the name was chosen (not words: a command line).
+pub fn mq_command(name: &str, given_name: bool, son: bool) -> String {
+    let mut command = String::from("ipcdemo mq");
+    if son {
+        command.push_str(" --son");
+    }
+    if given_name {
+        command.push_str(&format!(" --name {}", shell_quote(name)));
+    }
+    command
+}
+
+/// The shell's way to send the same signal by hand: `kill -s USR2 PID`.
+pub fn signal_kill_command(pid: i32, signal: SigNo) -> String {
+    let name = signal.name();
+    format!("kill -s {} {pid}", name.trim_start_matches("SIG"))
+}
+
+/// A limit read from the system: the number, `?` when it could not be read.
+pub fn limit(value: Option<u64>) -> String {
+    value.map_or_else(|| "?".to_string(), |v| v.to_string())
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes.

@@ -4,13 +4,18 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use super::{ModePart, Reading, Words, command_line, count, human_bytes, son_command, son_name};
+use super::{
+    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
+    signal_kill_command, signal_son_command, son_command, son_name,
+};
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AtomicRun, CapacityReport, Deadlock, Error, Event, ExecReport, LinuxOnly, Note, Partial,
-    PipeFill, ProcessEnd, ReadCounts, Role, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
+    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
+    SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
+use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
@@ -131,6 +136,28 @@ impl Pt {
     }
 }
 
+fn queue(path: Option<&Path>) -> String {
+    path.map_or_else(|| "a fila".to_string(), |p| p.display().to_string())
+}
+
+/// RLIMIT_MSGQUEUE in bytes, or its absence.
+fn rlimit(limits: &Limits) -> String {
+    match limits.rlimit_bytes {
+        Some(u64::MAX) => "ilimitado".into(),
+        Some(bytes) => count(bytes, "byte", "bytes"),
+        None => "? bytes".into(),
+    }
+}
+
+/// The size asked of a new queue.
+fn asked(size: Size) -> String {
+    format!(
+        "{} de {}",
+        count(size.max_messages, "mensagem", "mensagens"),
+        count(size.message_size as u64, "byte", "bytes")
+    )
+}
+
 impl Words for Pt {
     fn code(&self) -> &'static str {
         "pt"
@@ -154,12 +181,22 @@ impl Words for Pt {
                 son,
                 partial,
                 record_bytes,
+                priority,
+                queued,
+                timing: _,
             } => {
                 let data = data.escaped();
-                let mut line = match son.map(son_name) {
-                    Some(son) => format!("{who} {pid} recebeu [{data}] do filho {son} às {time}"),
-                    None => format!("{who} {pid} recebeu [{data}] às {time}"),
-                };
+                let mut line = format!("{who} {pid} recebeu [{data}]");
+                if let Some(son) = son.map(son_name) {
+                    line.push_str(&format!(" do filho {son}"));
+                }
+                if let Some(priority) = priority {
+                    line.push_str(&format!(" com prioridade {priority}"));
+                }
+                if let Some(queued) = queued {
+                    line.push_str(&format!(" ({queued} ainda na fila)"));
+                }
+                line.push_str(&format!(" às {time}"));
                 match partial {
                     Some(Partial::WriterLeft) => {
                         line.push_str(" (parcial: o escritor saiu sem quebra de linha)")
@@ -176,7 +213,19 @@ impl Words for Pt {
                 }
                 line
             }
-            Event::Sent { data } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: None,
+                ..
+            } => format!("{who} {pid} enviou [{}] às {time}", data.escaped()),
+            Event::Sent {
+                data,
+                priority: Some(priority),
+                ..
+            } => format!(
+                "{who} {pid} enviou [{}] com prioridade {priority} às {time}",
+                data.escaped()
+            ),
             Event::Accepted { son, uid } => {
                 let son = son_name(son);
                 match uid {
@@ -195,7 +244,7 @@ impl Words for Pt {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
             Event::Started { son, program } => format!(
                 "{who} {pid} iniciou o filho {son} (`{}`), com stdin e stdout em dois pipes, às \
                  {time}",
@@ -247,6 +296,50 @@ impl Words for Pt {
                  {time}",
                 count(asked as u64, "byte", "bytes"),
                 count(held, "byte", "bytes")
+            ),
+            Event::SignalSent {
+                signal,
+                target: to,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} enviou {} com valor {v} para o processo {to} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} enviou {} para o processo {to} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalReceived {
+                signal,
+                sender: from,
+                value,
+            } => match value {
+                Some(v) => format!(
+                    "{who} {pid} recebeu {} com valor {v} do processo {from} às {time}",
+                    signal.name()
+                ),
+                None => format!(
+                    "{who} {pid} recebeu {} do processo {from} às {time}",
+                    signal.name()
+                ),
+            },
+            Event::SignalRefused {
+                signal,
+                target: to,
+                value,
+            } => format!(
+                "{who} {pid} não conseguiu enfileirar {} com valor {value} para o processo {to}: sigqueue(3) \
+                 falhou com EAGAIN (a fila está cheia) às {time}",
+                signal.name()
+            ),
+            Event::AlarmSet { seconds } => {
+                format!("{who} {pid} chamou alarm({seconds}) e pausa até SIGALRM às {time}")
+            }
+            Event::AlarmRang { seconds, waited_s } => format!(
+                "{who} {pid} acordou: SIGALRM chegou {} s depois de alarm({seconds}) às {time}",
+                self.num(waited_s, 3)
             ),
         })
     }
@@ -343,6 +436,97 @@ impl Words for Pt {
                 "{}: o processo filho da medição: {}",
                 self.error_prefix(),
                 self.error(error)
+            ),
+            Note::QueueCreated {
+                name,
+                attributes: a,
+                limits: l,
+            } => format!(
+                "pai: criada a fila {name} (modo 0600); mq_getattr(3) diz mq_maxmsg {}, \
+                 mq_msgsize {}, mq_curmsgs {}\nlimites: sem CAP_SYS_RESOURCE uma fila guarda no \
+                 máximo msg_max {} mensagens de no máximo msgsize_max {} bytes, e o sistema no \
+                 máximo queues_max {} filas (/proc/sys/fs/mqueue); RLIMIT_MSGQUEUE (`ulimit -q`) \
+                 permite {} para todas as suas filas juntas, também as do root",
+                a.max_messages,
+                count(a.message_size as u64, "byte", "bytes"),
+                a.queued,
+                limit(l.msg_max),
+                limit(l.msgsize_max),
+                limit(l.queues_max),
+                rlimit(&l)
+            ),
+            Note::StaleQueueReplaced { name, lock, left } => format!(
+                "pai: substituída a fila abandonada {name}: ninguém segurava a trava {}, então o pai \
+                 que a criou morreu sem removê-la (morto com kill -9?); {}",
+                lock.display(),
+                match left {
+                    0 => "estava vazia".to_string(),
+                    1 => "a mensagem que ela guardava se foi com ela".to_string(),
+                    n => format!("as {n} mensagens que ela guardava se foram com ela"),
+                }
+            ),
+            Note::ReadingAfter {
+                name,
+                after,
+                max_messages,
+            } => format!(
+                "pai: esperando {} antes do primeiro mq_receive(3): enquanto isso as mensagens se \
+                 acumulam em {name} (no máximo {max_messages}; depois mq_send(3) bloqueia), cada \
+                 uma depois das de mesma prioridade e antes de todas as de prioridade menor",
+                self.duration(after)
+            ),
+            Note::FatherReceiving { name, given_name } => format!(
+                "pai: pronto em {name}: rode `{}` em outro terminal; mq_receive(3) dorme enquanto \
+                 a fila está vazia",
+                mq_command(name, given_name, true)
+            ),
+            Note::SonSendingTo { name, attributes } => format!(
+                "filho: enviando para {name}: mq_maxmsg {}, mq_msgsize {}, {} esperando agora",
+                attributes.max_messages,
+                count(attributes.message_size as u64, "byte", "bytes"),
+                attributes.queued
+            ),
+            Note::NoFatherHoldsQueue { name, lock } => format!(
+                "aviso: nenhum pai segura a trava {}: {name} foi deixada por um pai que morreu; as \
+                 mensagens esperam nela por um receptor, e o próximo `ipcdemo mq` substitui a \
+                 fila, perdendo-as",
+                lock.display()
+            ),
+            Note::QueueFullWaiting { name, max_messages } => format!(
+                "filho: {name} está cheia ({} mensagens, mq_maxmsg): mq_send(3) dormiria aqui até \
+                 o pai receber uma; este filho espera por espaço em poll(2), pois no Linux o \
+                 descritor de uma fila é um descritor de arquivo (--no-wait falha com EAGAIN em \
+                 vez disso)",
+                max_messages
+            ),
+            Note::SignalHeld { signal, count: n } => format!(
+                "pai: {} fica bloqueado e pendente enquanto o filho envia {n}; o pai não pega nada \
+                 até o filho sair",
+                signal.name()
+            ),
+            Note::SignalSonDone { son } => format!(
+                "pai: o filho {son} saiu (SIGCHLD); pegando agora o que está pendente, como o \
+                 desbloqueio entregaria"
+            ),
+            Note::QueueLimitSet { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING agora é {limit}: no máximo {limit} sinais podem ficar \
+                 pendentes para o uid {uid}, contando todos os processos desse usuário, não só \
+                 este"
+            ),
+            Note::BacklogCapped { limit, uid } => format!(
+                "pai: RLIMIT_SIGPENDING reduzido a {limit}, para que um filho mais rápido que o \
+                 pai não encha a fila que todos os processos do uid {uid} dividem; quando ela \
+                 enche, o filho espera espaço"
+            ),
+            Note::SignalFatherWaiting {
+                pid,
+                signal,
+                realtime,
+            } => format!(
+                "pai {pid}: esperando {}; rode `{}` (ou `{}`) em outro terminal",
+                signal.name(),
+                signal_son_command(pid, realtime),
+                signal_kill_command(pid, signal)
             ),
         }
     }
@@ -532,6 +716,136 @@ impl Words for Pt {
                 command_line(program),
                 self.son_progress(*sent_lines, *sent_bytes, *answered)
             ),
+            Error::NeedsLinux(LinuxOnly::MessageQueues) => {
+                "filas de mensagens POSIX precisam de Linux aqui (o macOS não as tem)".into()
+            }
+            Error::NoQueue { name, given_name } => format!(
+                "não existe a fila {name} (ENOENT): só um pai a cria; inicie `{}` antes",
+                mq_command(name, *given_name, false)
+            ),
+            Error::QueueOwner { name, owner, me } => format!(
+                "recusado usar a fila {name}: ela pertence ao uid {owner}, não a você (uid {me}); \
+                 ficou intocada; passe outro --name"
+            ),
+            Error::QueueForbidden(name) => format!(
+                "recusado usar a fila {name}: ela existe e você não pode abri-la (EACCES), então \
+                 é de outro usuário; ficou intocada; passe outro --name"
+            ),
+            Error::AnotherFatherReceiving { name, pid } => format!(
+                "outro pai{} já está recebendo em {name}: dois pais levariam cada um parte das \
+                 mensagens; pare-o ou passe outro --name",
+                pid.map_or_else(String::new, |pid| format!(" (pid {pid})"))
+            ),
+            Error::QueueFull {
+                name,
+                max_messages,
+                sent,
+            } => format!(
+                "{name} está cheia ({max_messages} mensagens, mq_maxmsg) depois de {} deste filho: \
+                 com --no-wait, mq_send(3) falha com EAGAIN em vez de dormir até o pai receber \
+                 uma; tire o --no-wait para esperar por espaço",
+                count(*sent, "mensagem", "mensagens")
+            ),
+            Error::MessageTooLong {
+                name,
+                bytes,
+                message_size,
+            } => format!(
+                "uma mensagem de {} não cabe em {name}, cujas mensagens têm no máximo {} \
+                 (mq_msgsize, fixado quando o pai a criou): mq_send(3) a recusou inteira com \
+                 EMSGSIZE; inicie o pai com um --message-size maior",
+                count(*bytes as u64, "byte", "bytes"),
+                count(*message_size as u64, "byte", "bytes")
+            ),
+            Error::QueueRefused {
+                name,
+                errno: e,
+                asked: size,
+                limits: l,
+            } => {
+                let head = format!("o kernel se recusou a criar {name} com {}", asked(*size));
+                match e {
+                    Errno::EINVAL => format!(
+                        "{head} (EINVAL): sem CAP_SYS_RESOURCE uma fila pode guardar no máximo \
+                         msg_max {} mensagens de no máximo msgsize_max {} bytes \
+                         (/proc/sys/fs/mqueue); peça menos com --max-messages e \
+                         --message-size (com CAP_SYS_RESOURCE, até 65536 mensagens de 16 MiB)",
+                        limit(l.msg_max),
+                        limit(l.msgsize_max)
+                    ),
+                    Errno::EMFILE => format!(
+                        "{head} (EMFILE): mq_maxmsg × mq_msgsize, mais a contabilidade do kernel, \
+                         passaria do seu RLIMIT_MSGQUEUE ({}, `ulimit -q`), que soma todas as \
+                         suas filas e vale também para o root (ou acabaram os descritores de \
+                         arquivo); peça menos",
+                        rlimit(l)
+                    ),
+                    Errno::ENOSPC => format!(
+                        "{head} (ENOSPC): o sistema já tem queues_max ({}) filas \
+                         (/proc/sys/fs/mqueue/queues_max); remova algumas (`ls /dev/mqueue` \
+                         as lista onde o sistema de arquivos mqueue está montado)",
+                        limit(l.queues_max)
+                    ),
+                    other => format!("{head}: {}", errno(*other)),
+                }
+            }
+            Error::QueueRemoved { name, sent } => format!(
+                "a fila {name} foi removida (o pai dela terminou) depois de {} deste filho: o filho \
+                 ainda segura a fila antiga, que ninguém mais consegue abrir; inicie um pai, \
+                 depois um filho",
+                count(*sent, "mensagem", "mensagens")
+            ),
+            Error::NotAStream(mechanism) => format!(
+                "{} não move bytes: não há fluxo para medir",
+                mechanism.name()
+            ),
+            Error::NoSuchProcess(pid) => format!(
+                "não existe o processo {pid}; rode `ipcdemo signal --father` em outro terminal e \
+                 passe o pid que ele mostra"
+            ),
+            Error::ThreadNotProcess { tid, process } => format!(
+                "{tid} é uma thread do processo {process}, não um processo; passe --son {process} \
+                 caso ele seja o pai"
+            ),
+            Error::NotASignalFather { pid, cmdline } if cmdline.is_empty() => format!(
+                "recusado sinalizar o processo {pid}: ele não tem linha de comando (uma thread do \
+                 kernel, ou um processo que já saiu), então não é um pai `ipcdemo signal`"
+            ),
+            Error::NotASignalFather { pid, cmdline } => format!(
+                "recusado sinalizar o processo {pid}: ele não é um pai `ipcdemo signal` (sua \
+                 linha de comando é `{cmdline}`), e um sinal que ele não espera poderia matá-lo"
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: false,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele nem bloqueia nem trata {}, cuja ação \
+                 padrão o mataria; rode o pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::WouldKill {
+                pid,
+                signal,
+                ignored: true,
+            } => format!(
+                "recusado sinalizar o processo {pid}: ele ignora {}, então nada chegaria; rode o \
+                 pai com o mesmo --realtime do filho",
+                signal.name()
+            ),
+            Error::SignalNotPermitted { pid, signal } => format!(
+                "o kernel não deixa você enviar {} ao processo {pid} (EPERM): ele pertence a \
+                 outro usuário",
+                signal.name()
+            ),
+            Error::FatherGone { pid, sent } => format!(
+                "o pai {pid} foi embora depois de {} (ESRCH)",
+                count(*sent, "sinal", "sinais")
+            ),
+            Error::QueueLimitTooHigh { asked, hard } => format!(
+                "--queue-limit {asked} passa do seu limite rígido de RLIMIT_SIGPENDING ({hard}), \
+                 que só um usuário privilegiado pode aumentar; peça no máximo {hard}"
+            ),
         }
     }
 
@@ -589,7 +903,24 @@ impl Words for Pt {
             Doing::Draining => "lendo o fluxo".into(),
             Doing::PingPong => "trocando idas e voltas".into(),
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
+            Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
+            Doing::WritingTrace => format!("escrevendo o traço {p}"),
             Doing::Locking => format!("travando {p}"),
+            Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
+            Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
+            Doing::ReadingProcess => format!("lendo {p}"),
+            Doing::SendingSignal => "enviando um sinal".into(),
+            Doing::WaitingForSignal => "esperando um sinal (sigtimedwait)".into(),
+            Doing::OpeningPidfd => "abrindo um pidfd para o pai".into(),
+            Doing::OpeningQueue => format!("abrindo a fila {}", queue(path)),
+            Doing::CreatingQueue => format!("criando a fila {}", queue(path)),
+            Doing::RemovingQueue => format!("removendo a fila {}", queue(path)),
+            Doing::ReadingQueueAttributes => {
+                format!("lendo os atributos de {} (mq_getattr)", queue(path))
+            }
+            Doing::SendingToQueue => format!("enviando para {}", queue(path)),
+            Doing::ReceivingFromQueue => format!("recebendo de {}", queue(path)),
+            Doing::WaitingForRoom => format!("esperando espaço em {} (poll)", queue(path)),
         }
     }
 
@@ -711,18 +1042,156 @@ impl Words for Pt {
         )
     }
 
+    fn queue_summary(&self, r: &QueueReport) -> String {
+        let left = match r.left_in_queue {
+            0 => "estava vazia quando foi removida".to_string(),
+            1 => "1 mensagem ainda nela se foi com ela quando foi removida".to_string(),
+            n => format!("{n} mensagens ainda nela se foram com ela quando foi removida"),
+        };
+        format!(
+            "resumo: {}, {} em {}: cada mq_receive(3) devolveu exatamente uma mensagem \
+             inteira, {} com prioridade acima de 0; {} guardava no máximo {} de no máximo {} \
+             (mq_maxmsg, mq_msgsize); {left}",
+            count(r.messages, "mensagem", "mensagens"),
+            count(r.bytes, "byte", "bytes"),
+            count(r.receives, "recebimento", "recebimentos"),
+            r.priority_messages,
+            r.name,
+            count(r.max_messages, "mensagem", "mensagens"),
+            count(r.message_size_bytes as u64, "byte", "bytes"),
+        )
+    }
+
+    fn signals_summary(&self, pid: i32, r: &SignalReport) -> String {
+        let signal = r.signal.name();
+        let received = r.received.unwrap_or(0);
+        let sent = r.sent.unwrap_or(0);
+        let order = match (r.realtime, r.out_of_order) {
+            (false, _) => String::new(),
+            (true, 0) => ", todos os valores em ordem".to_string(),
+            (true, n) => format!(", {n} fora de ordem"),
+        };
+        let lost = match r.merged {
+            Some(n) if r.realtime && n > 0 => format!("; {n} nunca chegaram"),
+            _ => String::new(),
+        };
+        let refused = match (r.refused, r.role) {
+            (0, _) => String::new(),
+            (n, Role::Father) => {
+                format!(", e {n} foram recusados (EAGAIN: a fila estava cheia)")
+            }
+            (n, Role::Son) => format!("; {n} recusados (EAGAIN: a fila estava cheia)"),
+        };
+        let mut line = match (r.role, r.sent) {
+            (Role::Son, _) => {
+                let to = r
+                    .target
+                    .map_or_else(|| "?".to_string(), |to| to.to_string());
+                format!("filho {pid}: {sent} {signal} enviados para o processo {to}{refused}")
+            }
+            (Role::Father, Some(_)) if !r.realtime => {
+                let merged = r.merged.unwrap_or(0);
+                format!(
+                    "resumo: o filho enviou {sent} {signal}; o pai recebeu {received}: {merged} \
+                     fundidos a um já pendente"
+                )
+            }
+            (Role::Father, Some(_)) => format!(
+                "resumo: o filho enfileirou {sent} {signal}{refused}; o pai recebeu \
+                 {received}{order}{lost}"
+            ),
+            (Role::Father, None) => format!(
+                "resumo: o pai recebeu {received} {signal}{order}; quantos foram enviados, só \
+                 quem enviou sabe"
+            ),
+        };
+        if let (Some(limit), Some(after)) = (r.queue_limit, r.queue_full_after)
+            && after < limit
+        {
+            line += &format!(
+                "; o limite de {limit} foi atingido depois de {after} (outros processos do seu \
+                 usuário ocupavam {} dele)",
+                limit - after
+            );
+        }
+        if r.waits > 0 {
+            line += &format!(
+                "; a fila encheu {} e o filho esperou espaço",
+                count(r.waits, "vez", "vezes")
+            );
+        }
+        line
+    }
+
+    fn ping_pong_summary(&self, r: &PingPongReport) -> String {
+        match (r.rtt_median_us, r.rtt_p99_us, r.round_trips_per_second) {
+            (Some(median), Some(p99), Some(per_second)) => format!(
+                "resumo: {} de {} entre pai e filho: mediana {} µs, p99 {} µs, {} idas e \
+                 voltas/s",
+                count(r.rounds, "ida e volta", "idas e voltas"),
+                r.signal.name(),
+                self.num(median, 1),
+                self.num(p99, 1),
+                self.num(per_second, 0)
+            ),
+            _ => "resumo: nenhuma ida e volta foi medida".into(),
+        }
+    }
+
+    fn alarm_summary(&self, r: &AlarmReport) -> String {
+        let waited = self.num(r.waited_s, 3);
+        if r.rang {
+            format!(
+                "resumo: alarm({}) tocou depois de {waited} s: a pausa terminou quando o tratador \
+                 de SIGALRM rodou (alarm(2), sigsuspend(2))",
+                r.seconds
+            )
+        } else {
+            format!(
+                "resumo: interrompido depois de {waited} s, antes de alarm({}) tocar",
+                r.seconds
+            )
+        }
+    }
+
     fn why(&self, why: Why) -> String {
         match why {
             Why::ByteStream => "por quê: um pipe (e um socket SOCK_STREAM) é um fluxo de bytes \
                                 sem fronteiras de mensagem; read(2) devolve o que já chegou, até \
                                 o tamanho pedido (pipe(7), unix(7))"
                 .into(),
+            Why::MessageQueue => {
+                "por quê: uma fila de mensagens preserva cada fronteira: cada mq_receive(3) \
+                                  devolve uma mensagem inteira, nunca um pedaço nem duas, a mais \
+                                  antiga da maior prioridade à espera; as mensagens esperam no \
+                                  kernel até serem recebidas ou até a fila ser removida, e nada \
+                                  diz quem as enviou (mq_overview(7))"
+                    .into()
+            }
             Why::Tcp => "por quê: TCP também é um fluxo de bytes, e não leva credenciais: \
                          o pai conhece cada filho pelo endereço e porta, não por quem o roda \
                          (tcp(7))"
                 .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
+                .into(),
+            Why::SignalsMerge => "por quê: um sinal padrão é um bit no conjunto de pendentes, \
+                                  não um contador: um sinal enviado enquanto outro igual está \
+                                  pendente se funde a ele, e kill(2) ainda diz que deu certo \
+                                  (signal(7))"
+                .into(),
+            Why::SignalsQueue => "por quê: sinais de tempo real entram em fila: cada \
+                                  sigqueue(3) é entregue uma vez, na ordem de envio, com seu \
+                                  valor (signal(7), sigqueue(3))"
+                .into(),
+            Why::QueueLimit(limit) => format!(
+                "por quê: RLIMIT_SIGPENDING ({limit}) limita os sinais pendentes de um usuário \
+                 real, somando todos os seus processos; além disso sigqueue(3) falha com EAGAIN \
+                 (getrlimit(2), signal(7))"
+            ),
+            Why::SignalPingPong => "por quê: cada ida e volta são duas chamadas a sigqueue(3) e \
+                                    dois despertares em sigtimedwait(2); quase todo o tempo é \
+                                    acordar o outro processo, como num pipe (signal(7))"
                 .into(),
         }
     }
@@ -824,13 +1293,17 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 7] {
+    fn bench_header(&self) -> [&'static str; 11] {
         [
             "mecanismo",
             "medida",
             "GiB/s",
-            "mediana µs",
+            "mensagens/s",
+            "p50 µs",
+            "p90 µs",
             "p99 µs",
+            "p99.9 µs",
+            "max µs",
             "idas e voltas/s",
             "modo",
         ]
@@ -840,11 +1313,20 @@ impl Words for Pt {
         match part {
             ModePart::ReadWrite => "leitura/escrita".into(),
             ModePart::ZeroCopy => "vmsplice/splice".into(),
+            ModePart::SendReceive => "mq_send/mq_receive".into(),
+            ModePart::Queue {
+                max_messages,
+                message_size,
+            } => format!(
+                "filas de {max_messages} × {}",
+                human_bytes(message_size as u64)
+            ),
             ModePart::PipeSize(bytes) => format!("pipe de {}", human_bytes(bytes as u64)),
             ModePart::BusyPoll => "busy-poll".into(),
             ModePart::HugePages => "páginas enormes".into(),
             ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
+            ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
         }
     }
 
@@ -857,9 +1339,21 @@ impl Words for Pt {
                 ),
                 None => String::new(),
             },
+            BenchNote::MessageSizeCapped { asked, max } => format!(
+                "aqui as mensagens têm no máximo {} (/proc/sys/fs/mqueue/msgsize_max, ou o \
+                 que o RLIMIT_MSGQUEUE deixa), então a linha enviou mensagens de {}, não as de \
+                 {} pedidas",
+                human_bytes(*max as u64),
+                human_bytes(*max as u64),
+                human_bytes(*asked as u64)
+            ),
             BenchNote::ZeroCopyCountsOnly => "cópia zero: o leitor passa as páginas para \
                                               /dev/null com splice(2) sem olhar para elas, então \
                                               só a contagem de bytes é conferida"
+                .into(),
+            BenchNote::SignalLatencyOnly => "um sinal carrega um número (a rodada) e nenhum \
+                                             byte: sem linha de vazão, e --msg-size não se \
+                                             aplica"
                 .into(),
         };
         format!("nota ({}): {what}", mechanism.name())
@@ -906,6 +1400,47 @@ impl Words for Pt {
         )
     }
 
+    fn waiting(&self, w: &crate::event::Waiting) -> String {
+        format!(
+            "o pai passou {} % do tempo esperando em read(2) ({} de {})",
+            self.num(100.0 * w.waited_s / w.reading_s, 0),
+            self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
+            self.duration(std::time::Duration::from_secs_f64(w.reading_s))
+        )
+    }
+
+    fn timeline(&self, word: TimelineWord) -> String {
+        match word {
+            TimelineWord::Son => "filho".into(),
+            TimelineWord::Father => "pai".into(),
+            TimelineWord::Pipe => "pipe".into(),
+            TimelineWord::Write => "escreve".into(),
+            TimelineWord::Writes(n) => count(n, "escrita", "escritas"),
+            TimelineWord::Waited(ms) => format!("({} ms)", self.num(ms, 0)),
+            TimelineWord::EndOfFile => "fim de arquivo".into(),
+            TimelineWord::Legend(Channel::Pipe) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes escritos e \
+                                                   ainda não lidos, contados da chamada de cada \
+                                                   escrita ao retorno de cada leitura, então a \
+                                                   cada instante um limite superior"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Fifo) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando no \
+                                                   FIFO logo antes de cada leitura (FIONREAD); \
+                                                   com vários filhos escrevendo, um FIFO não \
+                                                   sabe de quem são os bytes, então nenhuma \
+                                                   escrita é desenhada"
+                    .into()
+            }
+            TimelineWord::Legend(Channel::Socket) => {
+                "linha do tempo: (ms) = quanto uma leitura esperou; pipe = bytes esperando na \
+                                                     conexão daquele filho logo antes de cada \
+                                                     leitura (FIONREAD)"
+                    .into()
+            }
+        }
+    }
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!(
             "atomic [{step}/{steps}] registros de {} bytes…",
@@ -921,8 +1456,10 @@ impl Words for Pt {
             Lesson::Seqpacket => "o mesmo, mas cada leitura é exatamente uma mensagem",
             Lesson::Capacity => "quanto um pipe guarda antes de o escritor bloquear",
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
+            Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
+            Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
             Lesson::Exec => "um programa em dois pipes: os impasses que todos encontram",
-            Lesson::Bench => "pipe, FIFO, sockets e TCP: a velocidade, aqui",
+            Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais, filas: a velocidade, aqui",
         }
     }
 

@@ -10,8 +10,11 @@ use nix::sys::signal::Signal;
 use super::*;
 use crate::bench::model::Pin;
 use crate::event::{
-    Data, Deadlock, ExecReport, LinuxOnly, Partial, PipeFill, Sleeper, SonId, Stall, Waits,
+    Data, Deadlock, ExecReport, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId, Stall,
+    Waits,
 };
+use crate::sys::mqueue::{Attributes, Limits, Size};
+use crate::sys::sigqueue::SigNo;
 
 fn stall(deadlock: Deadlock, known: bool) -> Stall {
     let sleeper = |pid, wchan: &str, waits| Sleeper {
@@ -50,8 +53,37 @@ fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
 }
 
+fn limits() -> Limits {
+    Limits {
+        msg_max: Some(10),
+        msgsize_max: Some(8192),
+        queues_max: Some(256),
+        msg_default: Some(10),
+        msgsize_default: Some(8192),
+        rlimit_bytes: Some(819_200),
+    }
+}
+
+fn attributes() -> Attributes {
+    Attributes {
+        max_messages: 10,
+        message_size: 8192,
+        queued: 3,
+    }
+}
+
 fn errors() -> Vec<Error> {
     let p = path();
+    let q = "/ipcdemo-0-queue".to_string();
+    let refused = |errno| Error::QueueRefused {
+        name: q.clone(),
+        errno,
+        asked: Size {
+            max_messages: 11,
+            message_size: 8192,
+        },
+        limits: Box::new(limits()),
+    };
     let end = ProcessEnd::Signaled(Signal::SIGKILL);
     vec![
         Error::Stopped(Signal::SIGINT),
@@ -174,6 +206,72 @@ fn errors() -> Vec<Error> {
             answered: None,
             epipe: true,
         },
+        Error::NotAStream(Mechanism::Signal),
+        Error::NoSuchProcess(4242),
+        Error::NotASignalFather {
+            pid: 42,
+            cmdline: "sleep 30".into(),
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            ignored: false,
+        },
+        Error::WouldKill {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+            ignored: true,
+        },
+        Error::SignalNotPermitted {
+            pid: 42,
+            signal: SigNo::from(Signal::SIGUSR2),
+        },
+        Error::FatherGone { pid: 42, sent: 7 },
+        Error::ThreadNotProcess {
+            tid: 43,
+            process: 42,
+        },
+        Error::NotASignalFather {
+            pid: 2,
+            cmdline: String::new(),
+        },
+        Error::QueueLimitTooHigh {
+            asked: 1_000_000,
+            hard: 96_365,
+        },
+        Error::NeedsLinux(LinuxOnly::MessageQueues),
+        Error::NoQueue {
+            name: q.clone(),
+            given_name: true,
+        },
+        Error::QueueOwner {
+            name: q.clone(),
+            owner: 0,
+            me: 65534,
+        },
+        Error::QueueForbidden(q.clone()),
+        Error::AnotherFatherReceiving {
+            name: q.clone(),
+            pid: Some(42),
+        },
+        Error::QueueFull {
+            name: q.clone(),
+            max_messages: 2,
+            sent: 2,
+        },
+        Error::MessageTooLong {
+            name: q.clone(),
+            bytes: 8,
+            message_size: 4,
+        },
+        refused(Errno::EINVAL),
+        refused(Errno::EMFILE),
+        refused(Errno::ENOSPC),
+        refused(Errno::EIO),
+        Error::QueueRemoved {
+            name: q.clone(),
+            sent: 12,
+        },
     ]
 }
 
@@ -214,9 +312,28 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
-        Error::ProgramNotStarted { .. } => 34,
-        Error::Deadlock { .. } => 35,
-        Error::SonStoppedReading { .. } => 36,
+        Error::NotAStream(_) => 34,
+        Error::NoSuchProcess(_) => 35,
+        Error::NotASignalFather { cmdline, .. } if cmdline.is_empty() => 36,
+        Error::NotASignalFather { .. } => 37,
+        Error::ThreadNotProcess { .. } => 38,
+        Error::WouldKill { ignored: false, .. } => 39,
+        Error::WouldKill { ignored: true, .. } => 40,
+        Error::SignalNotPermitted { .. } => 41,
+        Error::FatherGone { .. } => 42,
+        Error::QueueLimitTooHigh { .. } => 43,
+        Error::NeedsLinux(LinuxOnly::MessageQueues) => 44,
+        Error::NoQueue { .. } => 45,
+        Error::QueueOwner { .. } => 46,
+        Error::QueueForbidden(_) => 47,
+        Error::AnotherFatherReceiving { .. } => 48,
+        Error::QueueFull { .. } => 49,
+        Error::MessageTooLong { .. } => 50,
+        Error::QueueRefused { .. } => 51,
+        Error::QueueRemoved { .. } => 52,
+        Error::ProgramNotStarted { .. } => 53,
+        Error::Deadlock { .. } => 54,
+        Error::SonStoppedReading { .. } => 55,
     }
 }
 
@@ -258,6 +375,62 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::SignalHeld {
+            signal: SigNo::from(Signal::SIGUSR2),
+            count: 1000,
+        },
+        Note::SignalSonDone { son: 43 },
+        Note::QueueLimitSet { limit: 10, uid: 0 },
+        Note::BacklogCapped {
+            limit: 1024,
+            uid: 1000,
+        },
+        Note::SignalFatherWaiting {
+            pid: 42,
+            signal: SigNo::realtime(1),
+            realtime: true,
+        },
+        Note::QueueCreated {
+            name: "/ipcdemo-0-queue",
+            attributes: attributes(),
+            limits: limits(),
+        },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 3,
+        },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 0,
+        },
+        Note::StaleQueueReplaced {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+            left: 1,
+        },
+        Note::ReadingAfter {
+            name: "/ipcdemo-0-queue",
+            after: std::time::Duration::from_secs(2),
+            max_messages: 10,
+        },
+        Note::FatherReceiving {
+            name: "/ipcdemo-0-queue",
+            given_name: false,
+        },
+        Note::SonSendingTo {
+            name: "/ipcdemo-0-queue",
+            attributes: attributes(),
+        },
+        Note::NoFatherHoldsQueue {
+            name: "/ipcdemo-0-queue",
+            lock: p,
+        },
+        Note::QueueFullWaiting {
+            name: "/ipcdemo-0-queue",
+            max_messages: 10,
+        },
     ]
 }
 
@@ -280,10 +453,22 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::FolderRepaired { .. } => 14,
         Note::TcpListening { .. } => 15,
         Note::OpenToNetwork { .. } => 16,
+        Note::SignalHeld { .. } => 17,
+        Note::SignalSonDone { .. } => 18,
+        Note::QueueLimitSet { .. } => 19,
+        Note::SignalFatherWaiting { .. } => 20,
+        Note::BacklogCapped { .. } => 21,
+        Note::QueueCreated { .. } => 22,
+        Note::StaleQueueReplaced { .. } => 23,
+        Note::ReadingAfter { .. } => 24,
+        Note::FatherReceiving { .. } => 25,
+        Note::SonSendingTo { .. } => 26,
+        Note::NoFatherHoldsQueue { .. } => 27,
+        Note::QueueFullWaiting { .. } => 28,
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 59] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -328,6 +513,21 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::SharingMemory,
+    Doing::WritingTrace,
+    Doing::BlockingSignals,
+    Doing::SettingQueueLimit,
+    Doing::ReadingProcess,
+    Doing::SendingSignal,
+    Doing::WaitingForSignal,
+    Doing::OpeningPidfd,
+    Doing::OpeningQueue,
+    Doing::CreatingQueue,
+    Doing::RemovingQueue,
+    Doing::ReadingQueueAttributes,
+    Doing::SendingToQueue,
+    Doing::ReceivingFromQueue,
+    Doing::WaitingForRoom,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -376,6 +576,21 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::SharingMemory => 44,
+        Doing::WritingTrace => 45,
+        Doing::BlockingSignals => 46,
+        Doing::SettingQueueLimit => 47,
+        Doing::ReadingProcess => 48,
+        Doing::SendingSignal => 49,
+        Doing::WaitingForSignal => 50,
+        Doing::OpeningPidfd => 51,
+        Doing::OpeningQueue => 52,
+        Doing::CreatingQueue => 53,
+        Doing::RemovingQueue => 54,
+        Doing::ReadingQueueAttributes => 55,
+        Doing::SendingToQueue => 56,
+        Doing::ReceivingFromQueue => 57,
+        Doing::WaitingForRoom => 58,
     }
 }
 
@@ -431,14 +646,43 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            priority: None,
+            queued: None,
+            timing: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            priority: None,
+            queued: None,
+            timing: None,
         },
-        Event::Sent { data },
+        Event::Received {
+            data,
+            son: None,
+            partial: None,
+            record_bytes: None,
+            priority: Some(1),
+            queued: Some(3),
+            timing: None,
+        },
+        Event::Sent {
+            data,
+            priority: None,
+            timing: None,
+        },
+        Event::Sent {
+            data,
+            priority: Some(1),
+            timing: None,
+        },
+        Event::Lanes {
+            son: Some(1),
+            father: 2,
+            channel: crate::event::Channel::Pipe,
+        },
         Event::Accepted {
             son: SonId::Process { son: 9 },
             uid: Some(0),
@@ -472,6 +716,36 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
         Event::WouldBlock {
             asked: 1,
             held: 65536,
+        },
+        Event::SignalSent {
+            signal: SigNo::from(Signal::SIGUSR2),
+            target: 42,
+            value: None,
+        },
+        Event::SignalSent {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: Some(7),
+        },
+        Event::SignalReceived {
+            signal: SigNo::from(Signal::SIGUSR2),
+            sender: 43,
+            value: None,
+        },
+        Event::SignalReceived {
+            signal: SigNo::realtime(1),
+            sender: 43,
+            value: Some(7),
+        },
+        Event::SignalRefused {
+            signal: SigNo::realtime(1),
+            target: 42,
+            value: 10,
+        },
+        Event::AlarmSet { seconds: 5 },
+        Event::AlarmRang {
+            seconds: 5,
+            waited_s: 5.000_2,
         },
         Event::Started { son: 8, program },
         Event::InputWritten {
@@ -508,11 +782,68 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
-        Event::Started { .. } => 12,
-        Event::InputWritten { .. } => 13,
-        Event::OutputRead { .. } => 14,
-        Event::Stalled(_) => 15,
+        Event::Lanes { .. } => 12,
+        Event::SignalSent { value: None, .. } => 13,
+        Event::SignalSent { value: Some(_), .. } => 14,
+        Event::SignalReceived { value: None, .. } => 15,
+        Event::SignalReceived { value: Some(_), .. } => 16,
+        Event::SignalRefused { .. } => 17,
+        Event::AlarmSet { .. } => 18,
+        Event::AlarmRang { .. } => 19,
+        Event::Started { .. } => 20,
+        Event::InputWritten { .. } => 21,
+        Event::OutputRead { .. } => 22,
+        Event::Stalled(_) => 23,
     }
+}
+
+/// One of each kind of signals summary: a forked son's father (standard and realtime, with a
+/// full queue and waits), a father on its own, a son on its own.
+fn signal_reports() -> Vec<SignalReport> {
+    let father = SignalReport {
+        role: Role::Father,
+        signal: SigNo::from(Signal::SIGUSR2),
+        realtime: false,
+        held: true,
+        target: None,
+        sent: Some(1000),
+        refused: 0,
+        queue_full_after: None,
+        waits: 0,
+        received: Some(1),
+        merged: Some(999),
+        out_of_order: 0,
+        queue_limit: None,
+        why: vec![Why::SignalsMerge],
+    };
+    let realtime = SignalReport {
+        signal: SigNo::realtime(1),
+        realtime: true,
+        sent: Some(8),
+        refused: 992,
+        queue_full_after: Some(8),
+        waits: 3,
+        received: Some(7),
+        merged: Some(1),
+        out_of_order: 2,
+        queue_limit: Some(10),
+        ..father.clone()
+    };
+    let alone = SignalReport {
+        sent: None,
+        merged: None,
+        ..father.clone()
+    };
+    let son = SignalReport {
+        role: Role::Son,
+        target: Some(42),
+        received: None,
+        merged: None,
+        refused: 3,
+        waits: 1,
+        ..realtime.clone()
+    };
+    vec![father, realtime, alone, son]
 }
 
 fn assert_all_listed(indices: impl Iterator<Item = usize>, what: &str) {
@@ -556,7 +887,16 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp] {
+    for why in [
+        Why::ByteStream,
+        Why::Seqpacket,
+        Why::Tcp,
+        Why::SignalsMerge,
+        Why::SignalsQueue,
+        Why::QueueLimit(10),
+        Why::SignalPingPong,
+        Why::MessageQueue,
+    ] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -570,6 +910,46 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("reads".into(), words.reads_summary(&counts)));
     said.push(("sent".into(), words.sent_summary(7, 2, 18)));
+    for report in signal_reports() {
+        said.push((
+            format!("signals {report:?}"),
+            words.signals_summary(7, &report),
+        ));
+    }
+    for timed in [true, false] {
+        let report = PingPongReport {
+            signal: SigNo::realtime(1),
+            rounds: if timed { 1000 } else { 0 },
+            rtt_median_us: timed.then_some(41.3),
+            rtt_p99_us: timed.then_some(80.2),
+            round_trips_per_second: timed.then_some(24_000.0),
+        };
+        said.push((
+            format!("ping-pong {timed}"),
+            words.ping_pong_summary(&report),
+        ));
+    }
+    for rang in [true, false] {
+        let report = AlarmReport {
+            seconds: 5,
+            waited_s: 2.5,
+            rang,
+        };
+        said.push((format!("alarm {rang}"), words.alarm_summary(&report)));
+    }
+    for left in [0, 1, 3] {
+        let report = QueueReport {
+            name: "/ipcdemo-0-queue".into(),
+            messages: 12,
+            bytes: 96,
+            receives: 12,
+            priority_messages: 4,
+            max_messages: 10,
+            message_size_bytes: 8192,
+            left_in_queue: left,
+        };
+        said.push((format!("queue {left}"), words.queue_summary(&report)));
+    }
     let report = CapacityReport {
         mechanism: Mechanism::Pipe,
         held_bytes: 65536,
@@ -596,6 +976,10 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             said.push((format!("verdict {size} {torn}"), words.atomic_verdict(&run)));
         }
     }
+    said.push((
+        "signal note".into(),
+        words.bench_note(Mechanism::Signal, &BenchNote::SignalLatencyOnly),
+    ));
     let note = BenchNote::from(PipeSizeError {
         asked: 64 << 20,
         errno: Some(Errno::EPERM),
@@ -608,6 +992,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     said.push((
         "zero-copy note".into(),
         words.bench_note(Mechanism::Pipe, &BenchNote::ZeroCopyCountsOnly),
+    ));
+    let capped = BenchNote::MessageSizeCapped {
+        asked: 64 << 10,
+        max: 8192,
+    };
+    said.push((
+        "capped note".into(),
+        words.bench_note(Mechanism::Mq, &capped),
     ));
     let reading = Reading {
         fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
@@ -622,11 +1014,17 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for part in [
         ModePart::ReadWrite,
         ModePart::ZeroCopy,
+        ModePart::SendReceive,
+        ModePart::Queue {
+            max_messages: 10,
+            message_size: 8192,
+        },
         ModePart::PipeSize(1 << 20),
         ModePart::BusyPoll,
         ModePart::HugePages,
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
+        ModePart::Sigqueue,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -665,6 +1063,26 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             format!("exec summary {big} {same:?}"),
             words.exec_summary(&report),
         ));
+    }
+    said.push((
+        "waiting".into(),
+        words.waiting(&crate::event::Waiting {
+            waited_s: 0.9,
+            reading_s: 1.0,
+        }),
+    ));
+    for word in [
+        TimelineWord::Son,
+        TimelineWord::Father,
+        TimelineWord::Write,
+        TimelineWord::Writes(2),
+        TimelineWord::Waited(12.0),
+        TimelineWord::EndOfFile,
+        TimelineWord::Legend(crate::event::Channel::Pipe),
+        TimelineWord::Legend(crate::event::Channel::Fifo),
+        TimelineWord::Legend(crate::event::Channel::Socket),
+    ] {
+        said.push((format!("{word:?}"), words.timeline(word)));
     }
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
@@ -726,7 +1144,9 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str());
+                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str())
+                // A duration in parentheses reads the same everywhere.
+                || what.starts_with("Waited");
             if theirs == ours && !same_by_nature {
                 // Names such as "vmsplice/splice" may read the same in every language.
                 assert!(

@@ -77,6 +77,9 @@ pub enum Command {
     /// a POSIX message queue: whole messages, priorities that overtake, limits said aloud
     #[command(after_long_help = MQ_EXAMPLES)]
     Mq(MqArgs),
+    /// who holds a pipe's ends: a forgotten write end, close-on-exec, passing one, kill -9
+    #[command(after_long_help = FDS_EXAMPLES)]
+    Fds(FdsArgs),
     /// another program on two pipes, as Lutz's pipes.py: the deadlocks everyone meets
     #[command(after_long_help = EXEC_EXAMPLES)]
     Exec(ExecArgs),
@@ -101,13 +104,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic signal mq exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic signal mq fds exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "exec", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -484,6 +487,52 @@ fn queue_name(text: &str) -> Result<String, String> {
             "{bytes} bytes is too long for a queue name; give at most {LONGEST_NAME}"
         )),
     }
+}
+
+const FDS_EXAMPLES: &str = "\
+Examples:
+  ipcdemo fds --forget-close            no end of file: who still holds the write end?
+  ipcdemo fds --send                    pass a pipe's write end to `ipcdemo fds --receive`
+  ipcdemo fds --kill-son                kill -9 mid-write: what a pipe, a FIFO, a socket leave";
+
+/// `ipcdemo fds`: who holds a pipe's ends.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("part").args(["send", "receive", "kill_son"])))]
+#[command(group(clap::ArgGroup::new("passing").args(["send", "receive"])))]
+pub struct FdsArgs {
+    /// The father keeps its own copy of the write end: after its son leaves, no end of file
+    /// comes until it closes that copy
+    #[arg(long, conflicts_with = "part")]
+    pub forget_close: bool,
+    /// With --forget-close: how long the father waits for that end of file before it closes
+    /// its copy (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, allow_hyphen_values = true, requires = "forget_close")]
+    pub stall: Duration,
+    /// Messages the son (or --receive) writes before it closes its end (1 to 1000000)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_hyphen_values = true, conflicts_with_all = ["send", "kill_son"])]
+    pub count: u64,
+    /// The unit of the writer's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each message (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with_all = ["send", "kill_son"])]
+    pub tick: Duration,
+    /// Make a pipe, pass its write end (SCM_RIGHTS, with SCM_CREDENTIALS) to the first
+    /// `ipcdemo fds --receive` that connects, and print what it writes
+    #[arg(long)]
+    pub send: bool,
+    /// Connect to an `ipcdemo fds --send`, receive the write end of its pipe and write Spam
+    /// lines into a pipe this process never opened
+    #[arg(long)]
+    pub receive: bool,
+    /// With --send or --receive: the socket [default: $XDG_RUNTIME_DIR/ipcdemo/fds-socket,
+    /// else /tmp/ipcdemo-<uid>/fds-socket]
+    #[arg(long, value_name = "PATH", requires = "passing")]
+    pub path: Option<PathBuf>,
+    /// SIGKILL a son in the middle of a write(2) into a pipe, a FIFO and a Unix socket, and say
+    /// what each leaves behind (in a scratch folder, removed at the end)
+    #[arg(long)]
+    pub kill_son: bool,
+    /// The exec'd son of the close-on-exec demo: wait until stdin closes (internal)
+    #[arg(long, hide = true, exclusive = true)]
+    pub hold: bool,
 }
 
 const BENCH_EXAMPLES: &str = "\

@@ -3,10 +3,10 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, ExecArgs, GlobalArgs, MqArgs,
-    NamedArgs, ShowArgs, SignalArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, ExecArgs, FdsArgs, GlobalArgs,
+    MqArgs, NamedArgs, ShowArgs, SignalArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, exec, mq, named, signal, socket};
+use crate::lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
 use crate::report::text::Lang;
 use crate::report::{Settings, TimelineStyle};
 
@@ -137,6 +137,26 @@ pub fn mq(args: &MqArgs) -> mq::Config {
         priority_every: args.priority_every,
         read_after: args.read_after,
         no_wait: args.no_wait,
+    }
+}
+
+pub fn fds(args: &FdsArgs) -> fds::Config {
+    let part = if args.send {
+        fds::Part::Send
+    } else if args.receive {
+        fds::Part::Receive
+    } else if args.kill_son {
+        fds::Part::KillSon
+    } else {
+        fds::Part::Leak
+    };
+    fds::Config {
+        part,
+        forget_close: args.forget_close,
+        stall: args.stall,
+        count: args.count,
+        tick: args.tick,
+        path: args.path.clone(),
     }
 }
 

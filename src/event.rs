@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
 use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::procfd::PipeEnd;
 use crate::sys::sigqueue::SigNo;
 use crate::sys::{Doing, Refusal, SysError};
 
@@ -226,6 +227,76 @@ pub enum Event<'a> {
         #[serde(serialize_with = "micros")]
         waited_s: f64,
     },
+    /// fds: a pipe was made, `pipe:[inode]` in `/proc/<pid>/fd`; `cloexec`: both ends close on
+    /// `execve(2)` (made by `pipe2(O_CLOEXEC)`, not `pipe(2)`).
+    PipeMade {
+        inode: u64,
+        read_fd: i32,
+        write_fd: i32,
+        cloexec: bool,
+    },
+    /// fds: the father forked `son`; `exec`: the son then became another program with
+    /// `execve(2)` (ipcdemo itself, in a role that waits until its stdin closes).
+    Forked { son: i32, exec: bool },
+    /// fds: `/proc` shows process `holder` (its `command`, from `/proc/<pid>/comm`) holding
+    /// `fd`, this `end` of pipe `inode`; `cloexec`: an `execve(2)` there would close it.
+    Holds {
+        holder: i32,
+        command: &'a str,
+        fd: i32,
+        end: PipeEnd,
+        cloexec: bool,
+        inode: u64,
+    },
+    /// fds: `/proc` shows no descriptor of pipe `inode` in process `holder`.
+    HoldsNothing { holder: i32, inode: u64 },
+    /// fds: this process closed `fd`, its `end` of a pipe.
+    Closed { fd: i32, end: PipeEnd },
+    /// fds: a son ended and was reaped with `waitpid(2)`, so no zombie is left.
+    Reaped {
+        son: i32,
+        #[serde(flatten)]
+        end: ProcessEnd,
+    },
+    /// fds: `read(2)` returned 0 on pipe `inode`: every write end is closed.
+    EndOfFile { inode: u64 },
+    /// fds: no end of file on pipe `inode` after waiting `waited_ms` (0: a look, no wait).
+    NoEndOfFile { inode: u64, waited_ms: u64 },
+    /// fds --send: the write end `fd` of pipe `inode` went to `son` over the socket
+    /// (`SCM_RIGHTS`), with this process's credentials (`SCM_CREDENTIALS`).
+    Passed { fd: i32, inode: u64, son: i32 },
+    /// fds --receive: descriptor `fd` arrived, pipe `inode` as `/proc/self/fd/<fd>` names it,
+    /// from the sender whose pid and uid `SCM_CREDENTIALS` carried (the kernel checks them).
+    GotDescriptor {
+        fd: i32,
+        inode: u64,
+        sender_pid: Option<i32>,
+        sender_uid: Option<u32>,
+    },
+    /// fds --kill-son: SIGKILL went to `son` while it wrote into the `mechanism`; `in_write`:
+    /// `/proc/<son>/syscall` showed it inside `write(2)`.
+    Killed {
+        son: i32,
+        mechanism: Mechanism,
+        in_write: bool,
+    },
+    /// fds --kill-son: after the kill the reader still got `bytes` of the son's
+    /// `message_bytes`-byte messages, then end of file.
+    Drained {
+        mechanism: Mechanism,
+        bytes: u64,
+        message_bytes: u64,
+    },
+    /// fds --kill-son: what the dead son left in the file system (null: nothing).
+    LeftBehind {
+        mechanism: Mechanism,
+        path: Option<&'a Path>,
+    },
+    /// fds --kill-son: `connect(2)` to the socket file left behind is refused: nobody listens.
+    Stale { path: &'a Path },
+    /// fds --kill-son: the stale-socket handling of `ipcdemo socket` took the path back: a new
+    /// socket listens there.
+    Recovered { path: &'a Path },
     /// exec: the father started `program` as its son `son`, on two pipes (the `execvp(3)` in
     /// the son succeeded).
     Started { son: i32, program: &'a [String] },
@@ -434,14 +505,40 @@ pub enum Note<'a> {
         signal: SigNo,
         realtime: bool,
     },
+    /// fds --send listens; `given_path`: the user chose the path (so the receiver must be told).
+    SenderListening {
+        path: &'a Path,
+        given_path: bool,
+    },
+    /// fds: `/proc` would not show the descriptors of this many processes (other users'); a
+    /// holder may hide among them.
+    ProcessesHidden(usize),
+    /// fds --forget-close: the son has left and no end of file came; the father waits this
+    /// long before it closes its forgotten copy.
+    Stalling(std::time::Duration),
+    /// fds --kill-son: everything is made in this folder, which goes at the end.
+    ScratchFolder(&'a Path),
 }
 
-/// How a child process ended, when it did not end well.
+/// How a child process ended. JSON: `exit_code`, or `signal` (its name, like `"SIGKILL"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcessEnd {
     Exited(i32),
     Signaled(Signal),
     Other,
+}
+
+impl Serialize for ProcessEnd {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut fields = s.serialize_struct("ProcessEnd", 1)?;
+        match self {
+            ProcessEnd::Exited(code) => fields.serialize_field("exit_code", code)?,
+            ProcessEnd::Signaled(signal) => fields.serialize_field("signal", signal.as_str())?,
+            ProcessEnd::Other => fields.serialize_field("ended", "abnormally")?,
+        }
+        fields.end()
+    }
 }
 
 /// Why a run stopped early, or failed.
@@ -632,6 +729,21 @@ pub enum Error {
     /// An option that needs Linux, elsewhere.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     NeedsLinux(LinuxOnly),
+    /// fds --receive: nobody listens on the path: nothing is there, or (`stale`) a socket file
+    /// a killed sender left.
+    NoSender {
+        path: PathBuf,
+        stale: bool,
+    },
+    /// fds --receive: the message came with `count` descriptors, not one (extras are closed).
+    NoDescriptor {
+        path: PathBuf,
+        count: usize,
+    },
+    /// fds --receive: what arrived is not the write end of a pipe; it was closed unused.
+    NotAPipeWriteEnd {
+        path: PathBuf,
+    },
     /// exec: the program could not be run: `execvp(3)` failed in the son with `errno`.
     ProgramNotStarted {
         program: Vec<String>,
@@ -954,7 +1066,61 @@ pub enum Summary {
     PingPong(PingPongReport),
     /// signal `--alarm`.
     Alarm(AlarmReport),
+    /// fds: the forgotten write end and the close-on-exec pair.
+    Leak(LeakReport),
+    /// fds --kill-son: one per mechanism.
+    Crash(CrashReport),
     Exec(ExecReport),
+}
+
+/// A descriptor in a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HeldFd {
+    pub pid: i32,
+    pub fd: i32,
+}
+
+/// What `ipcdemo fds` found about who holds a pipe's ends.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeakReport {
+    /// The father kept its own copy of the write end (`--forget-close`).
+    pub forgot_close: bool,
+    /// Milliseconds it waited, after its son had left, for an end of file that could not come
+    /// (null: it did not have to wait).
+    pub stalled_ms: Option<u64>,
+    /// The write ends `/proc` showed while it waited.
+    pub write_ends: Vec<HeldFd>,
+    /// The end of file came (false: the run was stopped before).
+    pub end_of_file: bool,
+    /// The descriptors of a `pipe(2)` pipe that its son still held after `execve(2)` (null:
+    /// the run was stopped before).
+    pub inherited: Option<Vec<i32>>,
+    /// The same for a `pipe2(O_CLOEXEC)` pipe: none, since `execve(2)` closed them.
+    pub inherited_cloexec: Option<Vec<i32>>,
+}
+
+/// What killing a son in the middle of a write left, for one mechanism.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrashReport {
+    pub mechanism: Mechanism,
+    /// The son killed with SIGKILL (null: the run was stopped before it was forked).
+    pub son: Option<i32>,
+    /// `/proc/<son>/syscall` showed it inside `write(2)` when SIGKILL was sent.
+    pub killed_in_write: bool,
+    /// Bytes the reader still got after the kill.
+    pub bytes_after_kill: u64,
+    /// The size of each of the son's writes, in bytes.
+    pub message_bytes: u64,
+    /// `read(2)` then returned 0.
+    pub end_of_file: bool,
+    /// What the dead son left in the file system (null: nothing).
+    pub left_behind: Option<PathBuf>,
+    /// A socket file left behind that refuses connections: nobody listens.
+    pub stale: bool,
+    /// The stale-socket handling of `ipcdemo socket` replaced it and listened there again.
+    pub recovered: bool,
+    /// What was left behind is gone now: removed with the scratch folder.
+    pub removed: bool,
 }
 
 /// What went to exec's son and what came back.

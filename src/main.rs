@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, exec, mq, named, signal, socket};
+use lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -34,6 +34,12 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command, reporter: &Reporter) -> Ending {
+    if let Command::Fds(args) = &command
+        && args.hold
+    {
+        // The exec'd son of `fds`: it only waits, in a process of its own.
+        return reporter.finish(Outcome::from(fds::hold()));
+    }
     let installed = match &command {
         Command::Completions(_) | Command::Man(_) => Ok(()),
         // The echo child is a plain filter: its father ends it, and a stop signal from the
@@ -59,6 +65,7 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
         Command::Signal(args) => signal::run(&config::signal(&args), reporter),
         Command::Mq(args) => mq::run(&config::mq(&args), reporter),
+        Command::Fds(args) => fds::run(&config::fds(&args), reporter),
         Command::Exec(args) if args.echo_child => exec::echo_child(),
         Command::Exec(args) => exec::run(&config::exec(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),

@@ -1,4 +1,4 @@
-//! Another program on two pipes (lesson 10 of the map), as Lutz's `pipes.py`: the father makes
+//! Another program on two pipes (lesson 11 of the map), as Lutz's `pipes.py`: the father makes
 //! two `pipe(2)`s, `fork(2)`s, the son `dup2(2)`s one onto its stdin and the other onto its
 //! stdout and `execvp(3)`s a program; the father writes `Spam NNN\n` lines into the son's stdin,
 //! with the notebook's sleeps, and reads the answers from its stdout. By default the program

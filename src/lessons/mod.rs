@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
 pub mod exec;
+pub mod fds;
 pub mod mq;
 pub mod named;
 pub mod signal;

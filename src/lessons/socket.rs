@@ -170,7 +170,7 @@ fn new_socket(seqpacket: bool, nonblocking: bool) -> Result<OwnedFd> {
 
 /// The son's pid and uid as the kernel recorded them at `connect(2)`: a son cannot lie.
 #[cfg(target_os = "linux")]
-fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
+pub(super) fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let cred = nix::sys::socket::getsockopt(fd, nix::sys::socket::sockopt::PeerCredentials)
         .doing(Doing::AskingPeer)?;
     Ok((cred.pid(), cred.uid()))
@@ -178,7 +178,7 @@ fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
 
 /// Elsewhere only the uid is known (`getpeereid(3)`); the pid shows as -1.
 #[cfg(not(target_os = "linux"))]
-fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
+pub(super) fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let (mut uid, mut gid) = (0, 0);
     // SAFETY: plain out-parameters.
     Errno::result(unsafe { nix::libc::getpeereid(fd.as_raw_fd(), &mut uid, &mut gid) })
@@ -208,7 +208,7 @@ fn claim_path(path: &Path, seqpacket: bool, sink: &dyn Sink) -> Result<()> {
 
 /// A socket address holds at most 107 bytes of path (`unix(7)`): say so, and what to do.
 /// `shown` is the path the user knows (the father binds a longer private name first).
-fn socket_address(path: &Path, shown: &Path) -> Result<UnixAddr> {
+pub(super) fn socket_address(path: &Path, shown: &Path) -> Result<UnixAddr> {
     UnixAddr::new(path).map_err(|_| Error::SocketPathTooLong(shown.into()))
 }
 
@@ -232,8 +232,13 @@ struct Connection {
     offset: u64,
 }
 
-/// Binds, listens and publishes the socket; the guard removes the public name.
-fn listen_on(path: &Path, seqpacket: bool, sink: &dyn Sink) -> Result<(OwnedFd, RemoveOnExit)> {
+/// Binds, listens and publishes the socket; the guard removes the public name. `fds --send`
+/// and `fds --kill-son` use it too: the same safety, the same stale-socket handling.
+pub(super) fn listen_on(
+    path: &Path,
+    seqpacket: bool,
+    sink: &dyn Sink,
+) -> Result<(OwnedFd, RemoveOnExit)> {
     claim_path(path, seqpacket, sink)?;
     let listener = new_socket(seqpacket, true)?;
     // bind(2) makes the file before listen(2) is called, and a son that connects in between is

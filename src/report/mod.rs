@@ -228,6 +228,7 @@ impl Reporter {
         let words = self.words;
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
+        let mut crashed = false;
         for summary in summaries {
             match summary {
                 Summary::Reads {
@@ -274,6 +275,14 @@ impl Reporter {
                     self.say_last(&words.why(Why::SignalPingPong));
                 }
                 Summary::Alarm(report) => self.say_last(&words.alarm_summary(report)),
+                Summary::Leak(report) => {
+                    self.say_last(&words.leak_summary(report));
+                    self.say_last(&words.leak_why());
+                }
+                Summary::Crash(report) => {
+                    self.say_last(&words.crash_summary(report));
+                    crashed = true;
+                }
                 Summary::Exec(report) => self.say_last(&words.exec_summary(report)),
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
@@ -284,6 +293,9 @@ impl Reporter {
                     words.atomic_verdict(run),
                 ]),
             }
+        }
+        if crashed {
+            self.say_last(&words.crash_why());
         }
         if !atomic_rows.is_empty() {
             let mut rows = vec![words.atomic_header().map(String::from).to_vec()];

@@ -1,6 +1,7 @@
 //! System helpers: signals (as a stop and as a channel), pipe sizes, safe paths, FIFOs, sockets,
-//! message queues. They make the system calls and return data and typed errors, never text:
-//! what went wrong is a [`SysError`], and the words for it live in `report`.
+//! message queues, who holds a pipe (`/proc`). They make the system calls and return data and
+//! typed errors, never text: what went wrong is a [`SysError`], and the words for it live in
+//! `report`.
 
 pub mod cleanup;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod lock;
 pub mod mqueue;
 pub mod net;
 pub mod pipesize;
+pub mod procfd;
 pub mod procfs;
 pub mod rendezvous;
 pub mod signals;
@@ -86,6 +88,12 @@ pub enum Doing {
     SendingSignal,
     WaitingForSignal,
     OpeningPidfd,
+    ScanningProc,
+    PassingDescriptor,
+    ReceivingDescriptor,
+    SettingPassCred,
+    Executing,
+    KillingSon,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

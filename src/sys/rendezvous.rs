@@ -322,3 +322,55 @@ impl Drop for RemoveOnExit {
         }
     }
 }
+
+/// A folder of our own inside `parent` (`mkdtemp(3)`: a fresh name, mode 0700), removed with
+/// everything in it on drop, and on the fast path of a second stop signal too. Nobody else can
+/// put anything in it, so removing it whole removes only what we (and our sons) made.
+pub struct ScratchFolder {
+    path: PathBuf,
+    token: u64,
+}
+
+impl ScratchFolder {
+    /// `parent/<prefix>.XXXXXX`, mode 0700 exactly: mkdtemp(3) applies the umask, and under
+    /// `umask 277` we could not make anything in it, under `umask 477` not even list it to
+    /// remove it.
+    pub fn new_in(parent: &Path, prefix: &str) -> Result<ScratchFolder> {
+        let template = parent.join(format!("{prefix}.XXXXXX"));
+        let path = with_umask(0o077, || nix::unistd::mkdtemp(&template))
+            .doing_on(Doing::CreatingScratch, &template)?;
+        let token = match lstat(&path) {
+            Ok(stat) => {
+                let (dev, ino) = identity(&stat);
+                super::cleanup::register_folder(path.clone(), (dev, ino, stat.st_uid))
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir(&path);
+                return Err(e).doing_on(Doing::CreatingScratch, &path);
+            }
+        };
+        Ok(ScratchFolder { path, token })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for ScratchFolder {
+    fn drop(&mut self) {
+        super::cleanup::unregister_folder(self.token);
+        // Ours, so make sure we may list it before emptying it.
+        let _ = set_private_mode(&self.path);
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn set_private_mode(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}

@@ -8,7 +8,7 @@ use crate::util::*;
 
 /// F_GETPIPE_SZ of a fresh pipe, asked by the test itself.
 fn default_pipe_size() -> u64 {
-    let (read_end, _write_end) = nix::unistd::pipe().unwrap();
+    let (read_end, _write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
     nix::fcntl::fcntl(read_end.as_fd(), nix::fcntl::FcntlArg::F_GETPIPE_SZ).unwrap() as u64
 }
 

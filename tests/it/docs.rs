@@ -128,7 +128,7 @@ fn examples(body: &[&str], page: &str, first: usize) -> Vec<Example> {
 }
 
 /// Words after which a number is a PID, in every language ipcdemo speaks.
-const PID_AFTER: [&str; 12] = [
+const PID_AFTER: [&str; 13] = [
     "Father ",
     "Son ",
     "son ",
@@ -141,10 +141,11 @@ const PID_AFTER: [&str; 12] = [
     "process ",
     "processo ",
     "proceso ",
+    "pid ",
 ];
 
 /// JSON fields whose values change from run to run.
-const VARYING_FIELDS: [&str; 10] = [
+const VARYING_FIELDS: [&str; 14] = [
     "\"pid\":",
     "\"son\":",
     "\"uid\":",
@@ -155,6 +156,10 @@ const VARYING_FIELDS: [&str; 10] = [
     "\"in_pipe\":",
     "\"waited_s\":",
     "\"reading_s\":",
+    "\"inode\":",
+    "\"holder\":",
+    "\"sender_pid\":",
+    "\"sender_uid\":",
 ];
 
 /// The line with what changes from run to run replaced by a placeholder: PIDs and uids, times
@@ -184,6 +189,15 @@ fn elide(line: &str) -> String {
             out.push_str(if value > 0 { "<n>" } else { "" });
             rest = &rest[key.len() + value..];
             continue;
+        }
+        // A pipe's inode, as /proc names it: pipe:[48211].
+        if let Some(inode) = rest.strip_prefix("pipe:[") {
+            let digits = number_len(inode);
+            if digits > 0 {
+                out.push_str("pipe:[<n>");
+                rest = &inode[digits..];
+                continue;
+            }
         }
         if at_word_start {
             let before_pid = PID_AFTER.iter().chain(&["uid "]).find(|w| {
@@ -260,7 +274,10 @@ fn matches(expected: &[String], actual: &[String]) -> bool {
 /// Runs `ipcdemo ARGS` in `dir` with stdout and stderr on one pipe, as on a terminal, so the
 /// lines come in the order they were written; returns the exit status and what it printed.
 fn run_in_one_pipe(args: &[&str], dir: &Path, stdout_only: bool) -> (Option<i32>, String) {
-    let (read_end, write_end) = nix::unistd::pipe().expect("a pipe");
+    // Close-on-exec: tests run in parallel threads, and a child that another test spawns now
+    // would otherwise inherit this write end and hold back our end of file while it lives
+    // (`ipcdemo fds` shows the same leak).
+    let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("a pipe");
     let mut cmd = ipcdemo_std(args);
     cmd.current_dir(dir)
         .env_remove("CLICOLOR_FORCE")
@@ -609,7 +626,62 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
     for line in json_lines(stdout_text(&out).lines()) {
         names_in(&line, &mut names);
     }
+    // fds: the forgotten write end and the close-on-exec pair; the kill tour; a sender and a
+    // receiver.
+    let out = ipcdemo(&[
+        "--json",
+        "fds",
+        "--forget-close",
+        "--stall",
+        "0",
+        "--count",
+        "1",
+        "--tick",
+        "0",
+    ])
+    .assert()
+    .success();
+    for line in json_lines(stdout_text(&out).lines()) {
+        names_in(&line, &mut names);
+    }
+    let runtime = temp_dir();
+    let out = ipcdemo(&["--json", "fds", "--kill-son"])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .assert()
+        .success();
+    for line in json_lines(stdout_text(&out).lines()) {
+        names_in(&line, &mut names);
+    }
+    let socket = dir.path().join("fds-socket");
+    let sender = Running::start(
+        "fds --send",
+        ipcdemo_std(&["--json", "fds", "--send", "--path", path_str(&socket)]),
+    );
+    wait_for_path(&socket);
+    let receiver = Running::start(
+        "fds --receive",
+        ipcdemo_std(&[
+            "--json",
+            "fds",
+            "--receive",
+            "--path",
+            path_str(&socket),
+            "--count",
+            "1",
+            "--tick",
+            "0",
+        ]),
+    )
+    .finish();
+    for line in json_lines(receiver.stdout.iter().chain(&sender.finish().stdout)) {
+        names_in(&line, &mut names);
+    }
     for wanted in [
+        "holds",
+        "got_descriptor",
+        "sender_uid",
+        "stale",
+        "exit_code",
         "priority",
         "queued",
         "queue",

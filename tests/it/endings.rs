@@ -22,9 +22,11 @@ fn full_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     (read_end, write_end)
 }
 
-/// A pipe whose read end we hold and never read: a writer fills it (64 KiB) and blocks.
+/// A pipe whose read end we hold and never read: a writer fills it (64 KiB) and blocks. Both
+/// ends close on exec: tests run in parallel threads, and a child another test spawns must not
+/// inherit them (`ipcdemo fds` shows why).
 fn stalled_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    nix::unistd::pipe().unwrap()
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap()
 }
 
 #[test]

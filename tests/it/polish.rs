@@ -306,6 +306,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo atomic",
         "ipcdemo signal",
         "ipcdemo mq",
+        "ipcdemo fds",
         "ipcdemo exec",
         "ipcdemo bench",
     ];
@@ -328,6 +329,7 @@ fn every_subcommand_help_ends_with_examples() {
         "atomic",
         "signal",
         "mq",
+        "fds",
         "exec",
         "bench",
         "completions",
@@ -453,8 +455,9 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
         ("named", "Lesson 3: "),
         ("signal", "Lesson 8: "),
         ("mq", "Lesson 9: "),
-        ("exec", "Lesson 10: "),
-        ("bench", "Lesson 11: "),
+        ("fds", "Lesson 10: "),
+        ("exec", "Lesson 11: "),
+        ("bench", "Lesson 12: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

@@ -5,21 +5,50 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
-    signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
-    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::procfd::PipeEnd;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 pub struct En;
+
+/// The name of a pipe's end.
+fn end_name(end: PipeEnd) -> &'static str {
+    match end {
+        PipeEnd::Read => "read end",
+        PipeEnd::Write => "write end",
+        PipeEnd::ReadWrite => "read-write end",
+    }
+}
+
+/// A mechanism, with its article.
+fn the(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Pipe => "the pipe",
+        Mechanism::Fifo => "the FIFO",
+        Mechanism::UnixStream => "the Unix socket",
+        Mechanism::UnixSeqpacket => "the seqpacket socket",
+        Mechanism::Socketpair => "the socketpair",
+        Mechanism::Tcp => "the TCP connection",
+        Mechanism::Signal => "the signal",
+        Mechanism::Mq => "the message queue",
+    }
+}
+
+fn show_or(path: Option<&Path>, otherwise: &str) -> String {
+    path.map_or_else(|| otherwise.to_string(), |p| p.display().to_string())
+}
 
 /// `desc (NAME)`: the system's words for an errno, then its name to search for.
 fn errno(e: Errno) -> String {
@@ -336,6 +365,145 @@ impl Words for En {
                 "{who} {pid} woke: SIGALRM came {} s after alarm({seconds}) at {time}",
                 self.num(waited_s, 3)
             ),
+            Event::PipeMade {
+                inode,
+                read_fd,
+                write_fd,
+                cloexec,
+            } => format!(
+                "{who} {pid} made pipe:[{inode}]: fd {read_fd} reads, fd {write_fd} writes ({})",
+                if cloexec {
+                    "pipe2 with O_CLOEXEC: both close on execve"
+                } else {
+                    "pipe(2): neither closes on execve"
+                }
+            ),
+            Event::Forked { son, exec: false } => format!("{who} {pid} forked son {son}"),
+            Event::Forked { son, exec: true } => format!(
+                "{who} {pid} forked son {son}, which called execve(2): another program now, with \
+                 the descriptors it kept"
+            ),
+            Event::Holds {
+                holder,
+                command,
+                fd,
+                end,
+                cloexec,
+                inode,
+            } => format!(
+                "{who} {pid}: pid {holder} ({command}) holds fd {fd}, the {} of pipe:[{inode}]{}",
+                end_name(end),
+                if cloexec { " (close-on-exec)" } else { "" }
+            ),
+            Event::HoldsNothing { holder, inode } => {
+                format!("{who} {pid}: pid {holder} holds no descriptor of pipe:[{inode}]")
+            }
+            Event::Closed { fd, end } => {
+                format!("{who} {pid} closed fd {fd}, its {}", end_name(end))
+            }
+            Event::Reaped { son, end } => {
+                format!(
+                    "{who} {pid} reaped son {son}, which {}",
+                    self.process_end(end)
+                )
+            }
+            Event::EndOfFile { inode } => {
+                format!("{who} {pid} read end of file on pipe:[{inode}] at {time}")
+            }
+            Event::NoEndOfFile {
+                inode,
+                waited_ms: 0,
+            } => format!(
+                "{who} {pid}: no end of file on pipe:[{inode}]: a write end is still open \
+                 somewhere"
+            ),
+            Event::NoEndOfFile { inode, waited_ms } => format!(
+                "{who} {pid}: still no end of file on pipe:[{inode}] after {}",
+                self.duration(std::time::Duration::from_millis(waited_ms))
+            ),
+            Event::Passed { fd, inode, son } => format!(
+                "{who} {pid} passed fd {fd}, the write end of pipe:[{inode}], to son {son} \
+                 (SCM_RIGHTS, with its credentials in SCM_CREDENTIALS)"
+            ),
+            Event::GotDescriptor {
+                fd,
+                inode,
+                sender_pid,
+                sender_uid,
+            } => match (sender_pid, sender_uid) {
+                (Some(sender), Some(uid)) => format!(
+                    "{who} {pid} received fd {fd}, pipe:[{inode}] in /proc/self/fd, from pid \
+                     {sender} (uid {uid}, as SCM_CREDENTIALS says)"
+                ),
+                _ => format!(
+                    "{who} {pid} received fd {fd}, pipe:[{inode}] in /proc/self/fd, with no \
+                     credentials"
+                ),
+            },
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: true,
+            } => format!(
+                "{who} {pid} sent SIGKILL to son {son} inside its write(2) into {}",
+                the(mechanism)
+            ),
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: false,
+            } => format!(
+                "{who} {pid} sent SIGKILL to son {son} while it wrote into {} (/proc would not \
+                 say whether it was inside write(2))",
+                the(mechanism)
+            ),
+            Event::Drained {
+                mechanism,
+                bytes,
+                message_bytes,
+            } => {
+                let size = message_bytes.max(1);
+                let (whole, part) = (bytes / size, bytes % size);
+                let torn = if part > 0 {
+                    format!(", and {} of a torn one", count(part, "byte", "bytes"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{who} {pid} still read {} from {}, then end of file: {whole} whole {} \
+                     messages{torn}",
+                    count(bytes, "byte", "bytes"),
+                    the(mechanism),
+                    human_bytes(message_bytes)
+                )
+            }
+            Event::LeftBehind {
+                mechanism,
+                path: None,
+            } => format!(
+                "{who} {pid}: nothing is left of {}: it has no name, and the kernel freed it with \
+                 its last descriptor",
+                the(mechanism)
+            ),
+            Event::LeftBehind {
+                mechanism,
+                path: Some(path),
+            } => format!(
+                "{who} {pid}: the dead son left {} behind: the file of {} stays until someone \
+                 removes it",
+                path.display(),
+                the(mechanism)
+            ),
+            Event::Stale { path } => format!(
+                "{who} {pid}: connect(2) to {} is refused (ECONNREFUSED): a stale socket, nobody \
+                 listens",
+                path.display()
+            ),
+            Event::Recovered { path } => format!(
+                "{who} {pid} listens on {} again: as `ipcdemo socket` does, it found the socket \
+                 stale, removed it and bound a new one",
+                path.display()
+            ),
         })
     }
 
@@ -399,7 +567,7 @@ impl Words for En {
                  father and send it anything"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "replaced the stale socket {} (nobody listened: a father killed with -9)",
+                "replaced the stale socket {} (nobody listened: its maker was killed with -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(
@@ -515,6 +683,25 @@ impl Words for En {
                 signal.name(),
                 signal_son_command(pid, realtime),
                 signal_kill_command(pid, signal)
+            ),
+            Note::SenderListening { path, given_path } => format!(
+                "sender: listening on {}; run `{}` in another terminal",
+                path.display(),
+                receive_command(path, given_path)
+            ),
+            Note::ProcessesHidden(n) => format!(
+                "note: /proc would not show the descriptors of {} (other users'); a holder may \
+                 hide there",
+                count(n as u64, "process", "processes")
+            ),
+            Note::Stalling(stall) => format!(
+                "father: its son has left, yet read(2) does not return 0, since a write end is \
+                 still open; waiting {} before closing the forgotten copy",
+                self.duration(stall)
+            ),
+            Note::ScratchFolder(p) => format!(
+                "working in {}; it goes at the end, whatever happens",
+                p.display()
             ),
         }
     }
@@ -827,6 +1014,27 @@ impl Words for En {
                 "--queue-limit {asked} is above your hard RLIMIT_SIGPENDING ({hard}), which only \
                  a privileged user may raise; ask for at most {hard}"
             ),
+            Error::NoSender { path, stale: false } => format!(
+                "nobody is sending on {} (nothing is there): start `ipcdemo fds --send` first",
+                path.display()
+            ),
+            Error::NoSender { path, stale: true } => format!(
+                "nobody is sending on {} (connection refused): the file was left by a sender \
+                 that died; start `ipcdemo fds --send`, which replaces it",
+                path.display()
+            ),
+            Error::NoDescriptor { path, count: 0 } => {
+                format!("the sender on {} passed no descriptor", path.display())
+            }
+            Error::NoDescriptor { path, count } => format!(
+                "the sender on {} passed {count} descriptors, not one; all were closed unused",
+                path.display()
+            ),
+            Error::NotAPipeWriteEnd { path } => format!(
+                "what the sender on {} passed is not the write end of a pipe; it was closed \
+                 unused",
+                path.display()
+            ),
         }
     }
 
@@ -900,6 +1108,15 @@ impl Words for En {
             Doing::SendingToQueue => format!("sending to {}", queue(path)),
             Doing::ReceivingFromQueue => format!("receiving from {}", queue(path)),
             Doing::WaitingForRoom => format!("waiting for room in {} (poll)", queue(path)),
+            Doing::ScanningProc => format!("looking through {}", show_or(path, "/proc")),
+            Doing::PassingDescriptor => "passing the descriptor (sendmsg, SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptor => match path {
+                Some(_) => format!("receiving a descriptor on {p} (recvmsg)"),
+                None => "receiving a descriptor (recvmsg)".into(),
+            },
+            Doing::SettingPassCred => "asking for credentials (SO_PASSCRED)".into(),
+            Doing::Executing => format!("running {} (execve)", show_or(path, "the program")),
+            Doing::KillingSon => "killing the son (SIGKILL)".into(),
         }
     }
 
@@ -1416,6 +1633,117 @@ impl Words for En {
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String {
         format!("atomic [{step}/{steps}] {}-byte records…", record_size)
     }
+    fn leak_summary(&self, r: &LeakReport) -> String {
+        let first = match (r.forgot_close, r.stalled_ms) {
+            (true, Some(ms)) => {
+                let held = if r.write_ends.is_empty() {
+                    "no process /proc would show".to_string()
+                } else {
+                    held_list(&r.write_ends)
+                };
+                let then = if r.end_of_file {
+                    "once the father closed its forgotten copy, end of file came at once"
+                } else {
+                    "the run ended before the end of file"
+                };
+                format!(
+                    "summary: the son left, yet no end of file came for {}: a write end was \
+                     still open ({held}); {then}",
+                    self.duration(std::time::Duration::from_millis(ms))
+                )
+            }
+            (true, None) => "summary: the father kept its copy of the write end; the run \
+                             ended before its son left"
+                .into(),
+            (false, _) if r.end_of_file => "summary: the father closed its copy of the write \
+                                            end at once, so end of file came as soon as its son \
+                                            left"
+                .into(),
+            (false, _) => "summary: the run ended before the son left".into(),
+        };
+        let Some(inherited) = &r.inherited else {
+            return first;
+        };
+        let mut second = if inherited.is_empty() {
+            "close-on-exec: the exec'd son of the pipe(2) pipe had none of it".to_string()
+        } else {
+            format!(
+                "close-on-exec: the exec'd son of the pipe(2) pipe still had {} of it (fd {}), \
+                 so its end of file waited for that son to exit",
+                count(inherited.len() as u64, "descriptor", "descriptors"),
+                fd_list(inherited)
+            )
+        };
+        match &r.inherited_cloexec {
+            Some(fds) if fds.is_empty() => {
+                second.push_str("; the son of the pipe2(O_CLOEXEC) pipe had none")
+            }
+            Some(fds) => second.push_str(&format!(
+                "; the son of the pipe2(O_CLOEXEC) pipe had {} (fd {})",
+                count(fds.len() as u64, "descriptor", "descriptors"),
+                fd_list(fds)
+            )),
+            None => {}
+        }
+        format!("{first}\n{second}")
+    }
+
+    fn leak_why(&self) -> String {
+        "why: read(2) returns 0 only when every write end is closed, in every process (pipe(7)); \
+         fork(2) copies every descriptor, and execve(2) keeps each one without FD_CLOEXEC \
+         (fcntl(2)): make pipes with O_CLOEXEC and close the ends you do not use"
+            .into()
+    }
+
+    fn crash_summary(&self, r: &CrashReport) -> String {
+        let name = r.mechanism.name();
+        let Some(son) = r.son else {
+            return format!("summary ({name}): the run ended before a son was killed");
+        };
+        let how = if r.killed_in_write {
+            "inside write(2)"
+        } else {
+            "while it wrote"
+        };
+        let mut line = format!("summary ({name}): son {son} was killed by SIGKILL {how}");
+        if !r.end_of_file {
+            line.push_str("; the run ended before the reader saw end of file");
+            return line;
+        }
+        line.push_str(&format!(
+            "; the reader still got {}, then end of file",
+            count(r.bytes_after_kill, "byte", "bytes")
+        ));
+        match &r.left_behind {
+            None if r.mechanism == Mechanism::Pipe => {
+                line.push_str("; nothing was left behind: a pipe has no name")
+            }
+            None => line.push_str("; nothing was left behind"),
+            Some(path) => {
+                line.push_str(&format!("; it left {} behind", path.display()));
+                if r.stale {
+                    line.push_str(", a stale socket (connect(2) is refused)");
+                }
+                if r.recovered {
+                    line.push_str(", which the stale-socket handling of `ipcdemo socket` replaced");
+                }
+                if r.removed {
+                    line.push_str("; removed now, with the scratch folder");
+                }
+            }
+        }
+        line
+    }
+
+    fn crash_why(&self) -> String {
+        "why: the kernel closes every descriptor of a killed process, so its reader gets the \
+         bytes already in the buffer, which may end in the middle of a message (a write above \
+         PIPE_BUF is not atomic, pipe(7)), then end of file; but a name in the file system \
+         belongs to no process: a FIFO or a socket file stays until someone unlinks it \
+         (fifo(7), unix(7))"
+            .into()
+    }
+
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "a pipe(2) between a son thread and its father: messages glue",
@@ -1429,6 +1757,7 @@ impl Words for En {
             Lesson::Mq => "a message queue: whole messages, priorities that overtake",
             Lesson::Exec => "a program on two pipes: the deadlocks everyone meets",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, signals, queues: how fast, here",
+            Lesson::Fds => "who holds a pipe's ends: leaks, close-on-exec, passing, kill -9",
         }
     }
 

@@ -5,21 +5,64 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
-    signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
-    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::procfd::PipeEnd;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 pub struct Es;
+
+/// El nombre de un extremo de pipe (masculino: "el extremo").
+fn end_name(end: PipeEnd) -> &'static str {
+    match end {
+        PipeEnd::Read => "extremo de lectura",
+        PipeEnd::Write => "extremo de escritura",
+        PipeEnd::ReadWrite => "extremo de lectura y escritura",
+    }
+}
+
+/// Un mecanismo después de "en": "en el pipe".
+fn into(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Pipe => "en el pipe",
+        Mechanism::Fifo => "en el FIFO",
+        Mechanism::UnixStream => "en el socket Unix",
+        Mechanism::UnixSeqpacket => "en el socket seqpacket",
+        Mechanism::Socketpair => "en el socketpair",
+        Mechanism::Tcp => "en la conexión TCP",
+        Mechanism::Signal => "en la señal",
+        Mechanism::Mq => "en la cola de mensajes",
+    }
+}
+
+/// Un mecanismo después de "de": "del pipe".
+fn from(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Pipe => "del pipe",
+        Mechanism::Fifo => "del FIFO",
+        Mechanism::UnixStream => "del socket Unix",
+        Mechanism::UnixSeqpacket => "del socket seqpacket",
+        Mechanism::Socketpair => "del socketpair",
+        Mechanism::Tcp => "de la conexión TCP",
+        Mechanism::Signal => "de la señal",
+        Mechanism::Mq => "de la cola de mensajes",
+    }
+}
+
+fn show_or(path: Option<&Path>, otherwise: &str) -> String {
+    path.map_or_else(|| otherwise.to_string(), |p| p.display().to_string())
+}
 
 /// `desc (NAME)`: the system's words for an errno, then its name to search for.
 fn errno(e: Errno) -> String {
@@ -348,6 +391,147 @@ impl Words for Es {
                 "{who} {pid} despertó: SIGALRM llegó {} s después de alarm({seconds}) a las {time}",
                 self.num(waited_s, 3)
             ),
+            Event::PipeMade {
+                inode,
+                read_fd,
+                write_fd,
+                cloexec,
+            } => format!(
+                "{who} {pid} creó pipe:[{inode}]: el fd {read_fd} lee, el fd {write_fd} escribe \
+                 ({})",
+                if cloexec {
+                    "pipe2 con O_CLOEXEC: ambos se cierran en execve"
+                } else {
+                    "pipe(2): ninguno se cierra en execve"
+                }
+            ),
+            Event::Forked { son, exec: false } => {
+                format!("{who} {pid} creó (fork) al hijo {son}")
+            }
+            Event::Forked { son, exec: true } => format!(
+                "{who} {pid} creó (fork) al hijo {son}, que llamó a execve(2): ahora es otro \
+                 programa, con los descriptores que conservó"
+            ),
+            Event::Holds {
+                holder,
+                command,
+                fd,
+                end,
+                cloexec,
+                inode,
+            } => format!(
+                "{who} {pid}: el pid {holder} ({command}) tiene el fd {fd}, el {} de \
+                 pipe:[{inode}]{}",
+                end_name(end),
+                if cloexec { " (se cierra en exec)" } else { "" }
+            ),
+            Event::HoldsNothing { holder, inode } => {
+                format!("{who} {pid}: el pid {holder} no tiene ningún descriptor de pipe:[{inode}]")
+            }
+            Event::Closed { fd, end } => {
+                format!("{who} {pid} cerró el fd {fd}, su {}", end_name(end))
+            }
+            Event::Reaped { son, end } => format!(
+                "{who} {pid} recogió (waitpid) al hijo {son}, que {}",
+                self.process_end(end)
+            ),
+            Event::EndOfFile { inode } => {
+                format!("{who} {pid} leyó fin de archivo en pipe:[{inode}] a las {time}")
+            }
+            Event::NoEndOfFile {
+                inode,
+                waited_ms: 0,
+            } => format!(
+                "{who} {pid}: ningún fin de archivo en pipe:[{inode}]: todavía hay un extremo de \
+                 escritura abierto en algún lugar"
+            ),
+            Event::NoEndOfFile { inode, waited_ms } => format!(
+                "{who} {pid}: todavía ningún fin de archivo en pipe:[{inode}] después de {}",
+                self.duration(std::time::Duration::from_millis(waited_ms))
+            ),
+            Event::Passed { fd, inode, son } => format!(
+                "{who} {pid} pasó el fd {fd}, el extremo de escritura de pipe:[{inode}], al hijo \
+                 {son} (SCM_RIGHTS, con sus credenciales en SCM_CREDENTIALS)"
+            ),
+            Event::GotDescriptor {
+                fd,
+                inode,
+                sender_pid,
+                sender_uid,
+            } => match (sender_pid, sender_uid) {
+                (Some(sender), Some(uid)) => format!(
+                    "{who} {pid} recibió el fd {fd}, pipe:[{inode}] en /proc/self/fd, del pid \
+                     {sender} (uid {uid}, según SCM_CREDENTIALS)"
+                ),
+                _ => format!(
+                    "{who} {pid} recibió el fd {fd}, pipe:[{inode}] en /proc/self/fd, sin \
+                     credenciales"
+                ),
+            },
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: true,
+            } => format!(
+                "{who} {pid} envió SIGKILL al hijo {son} dentro de su write(2) {}",
+                into(mechanism)
+            ),
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: false,
+            } => format!(
+                "{who} {pid} envió SIGKILL al hijo {son} mientras escribía {} (/proc no dijo si \
+                 estaba dentro de write(2))",
+                into(mechanism)
+            ),
+            Event::Drained {
+                mechanism,
+                bytes,
+                message_bytes,
+            } => {
+                let size = message_bytes.max(1);
+                let (whole, part) = (bytes / size, bytes % size);
+                let torn = if part > 0 {
+                    format!(", y {} de uno roto", count(part, "byte", "bytes"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{who} {pid} todavía leyó {} {}, y luego fin de archivo: {} de {}{torn}",
+                    count(bytes, "byte", "bytes"),
+                    from(mechanism),
+                    count(whole, "mensaje entero", "mensajes enteros"),
+                    human_bytes(message_bytes)
+                )
+            }
+            Event::LeftBehind {
+                mechanism,
+                path: None,
+            } => format!(
+                "{who} {pid}: no queda nada {}: no tiene nombre, y el kernel lo liberó con su \
+                 último descriptor",
+                from(mechanism)
+            ),
+            Event::LeftBehind {
+                mechanism,
+                path: Some(path),
+            } => format!(
+                "{who} {pid}: el hijo muerto dejó {} atrás: el archivo {} queda hasta que \
+                 alguien lo borre",
+                path.display(),
+                from(mechanism)
+            ),
+            Event::Stale { path } => format!(
+                "{who} {pid}: connect(2) a {} es rechazado (ECONNREFUSED): un socket abandonado, \
+                 nadie escucha",
+                path.display()
+            ),
+            Event::Recovered { path } => format!(
+                "{who} {pid} escucha de nuevo en {}: como hace `ipcdemo socket`, vio que el \
+                 socket estaba abandonado, lo borró y creó otro",
+                path.display()
+            ),
         })
     }
 
@@ -413,8 +597,8 @@ impl Words for Es {
                  padre y enviarle cualquier cosa"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "se reemplazó el socket abandonado {} (nadie escuchaba: un padre terminado con \
-                 -9)",
+                "se reemplazó el socket abandonado {} (nadie escuchaba: quien lo creó fue \
+                 terminado con -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(
@@ -534,6 +718,25 @@ impl Words for Es {
                 signal.name(),
                 signal_son_command(pid, realtime),
                 signal_kill_command(pid, signal)
+            ),
+            Note::SenderListening { path, given_path } => format!(
+                "remitente: escuchando en {}; ejecute `{}` en otra terminal",
+                path.display(),
+                receive_command(path, given_path)
+            ),
+            Note::ProcessesHidden(n) => format!(
+                "nota: /proc no muestra los descriptores de {} (de otros usuarios); un poseedor \
+                 puede esconderse allí",
+                count(n as u64, "proceso", "procesos")
+            ),
+            Note::Stalling(stall) => format!(
+                "padre: su hijo se fue, pero read(2) no devuelve 0, porque todavía hay un \
+                 extremo de escritura abierto; esperando {} antes de cerrar la copia olvidada",
+                self.duration(stall)
+            ),
+            Note::ScratchFolder(p) => format!(
+                "trabajando en {}; se borra al final, pase lo que pase",
+                p.display()
             ),
         }
     }
@@ -852,6 +1055,31 @@ impl Words for Es {
                 "--queue-limit {asked} supera su límite duro de RLIMIT_SIGPENDING ({hard}), que \
                  solo un usuario con privilegios puede subir; pida como mucho {hard}"
             ),
+            Error::NoSender { path, stale: false } => format!(
+                "nadie está enviando en {} (no hay nada allí): ejecute `ipcdemo fds --send` \
+                 primero",
+                path.display()
+            ),
+            Error::NoSender { path, stale: true } => format!(
+                "nadie está enviando en {} (conexión rechazada): el archivo quedó de un \
+                 remitente que murió; ejecute `ipcdemo fds --send`, que lo reemplaza",
+                path.display()
+            ),
+            Error::NoDescriptor { path, count: 0 } => {
+                format!(
+                    "el remitente en {} no pasó ningún descriptor",
+                    path.display()
+                )
+            }
+            Error::NoDescriptor { path, count } => format!(
+                "el remitente en {} pasó {count} descriptores, no uno; todos se cerraron sin usar",
+                path.display()
+            ),
+            Error::NotAPipeWriteEnd { path } => format!(
+                "lo que pasó el remitente en {} no es el extremo de escritura de un pipe; se \
+                 cerró sin usar",
+                path.display()
+            ),
         }
     }
 
@@ -927,6 +1155,15 @@ impl Words for Es {
             Doing::SendingToQueue => format!("enviando a {}", queue(path)),
             Doing::ReceivingFromQueue => format!("recibiendo de {}", queue(path)),
             Doing::WaitingForRoom => format!("esperando espacio en {} (poll)", queue(path)),
+            Doing::ScanningProc => format!("recorriendo {}", show_or(path, "/proc")),
+            Doing::PassingDescriptor => "pasando el descriptor (sendmsg, SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptor => match path {
+                Some(_) => format!("recibiendo un descriptor en {p} (recvmsg)"),
+                None => "recibiendo un descriptor (recvmsg)".into(),
+            },
+            Doing::SettingPassCred => "pidiendo credenciales (SO_PASSCRED)".into(),
+            Doing::Executing => format!("ejecutando {} (execve)", show_or(path, "el programa")),
+            Doing::KillingSon => "matando al hijo (SIGKILL)".into(),
         }
     }
 
@@ -1468,6 +1705,120 @@ impl Words for Es {
             record_size
         )
     }
+    fn leak_summary(&self, r: &LeakReport) -> String {
+        let first = match (r.forgot_close, r.stalled_ms) {
+            (true, Some(ms)) => {
+                let held = if r.write_ends.is_empty() {
+                    "ningún proceso que /proc muestre".to_string()
+                } else {
+                    held_list(&r.write_ends)
+                };
+                let then = if r.end_of_file {
+                    "cuando el padre cerró la copia olvidada, el fin de archivo llegó enseguida"
+                } else {
+                    "la ejecución terminó antes del fin de archivo"
+                };
+                format!(
+                    "resumen: el hijo se fue, pero no llegó ningún fin de archivo durante {}: un \
+                     extremo de escritura seguía abierto ({held}); {then}",
+                    self.duration(std::time::Duration::from_millis(ms))
+                )
+            }
+            (true, None) => "resumen: el padre guardó su copia del extremo de escritura; la \
+                             ejecución terminó antes de que su hijo se fuera"
+                .into(),
+            (false, _) if r.end_of_file => "resumen: el padre cerró enseguida su copia del \
+                                            extremo de escritura, así que el fin de archivo \
+                                            llegó en cuanto su hijo se fue"
+                .into(),
+            (false, _) => "resumen: la ejecución terminó antes de que el hijo se fuera".into(),
+        };
+        let Some(inherited) = &r.inherited else {
+            return first;
+        };
+        let mut second = if inherited.is_empty() {
+            "O_CLOEXEC: el hijo que hizo exec no tenía nada del pipe de pipe(2)".to_string()
+        } else {
+            format!(
+                "O_CLOEXEC: el hijo que hizo exec todavía tenía {} del pipe de pipe(2) (fd {}), \
+                 así que su fin de archivo esperó a que ese hijo terminara",
+                count(inherited.len() as u64, "descriptor", "descriptores"),
+                fd_list(inherited)
+            )
+        };
+        match &r.inherited_cloexec {
+            Some(fds) if fds.is_empty() => {
+                second.push_str("; el hijo del pipe de pipe2(O_CLOEXEC) no tenía ninguno")
+            }
+            Some(fds) => second.push_str(&format!(
+                "; el hijo del pipe de pipe2(O_CLOEXEC) tenía {} (fd {})",
+                count(fds.len() as u64, "descriptor", "descriptores"),
+                fd_list(fds)
+            )),
+            None => {}
+        }
+        format!("{first}\n{second}")
+    }
+
+    fn leak_why(&self) -> String {
+        "por qué: read(2) devuelve 0 solo cuando todos los extremos de escritura están cerrados, \
+         en todos los procesos (pipe(7)); fork(2) copia todos los descriptores, y execve(2) \
+         conserva cada uno que no tenga FD_CLOEXEC (fcntl(2)): cree los pipes con O_CLOEXEC y \
+         cierre los extremos que no use"
+            .into()
+    }
+
+    fn crash_summary(&self, r: &CrashReport) -> String {
+        let name = r.mechanism.name();
+        let Some(son) = r.son else {
+            return format!("resumen ({name}): la ejecución terminó antes de matar a un hijo");
+        };
+        let how = if r.killed_in_write {
+            "dentro de write(2)"
+        } else {
+            "mientras escribía"
+        };
+        let mut line = format!("resumen ({name}): el hijo {son} murió por SIGKILL {how}");
+        if !r.end_of_file {
+            line.push_str("; la ejecución terminó antes de que el lector viera el fin de archivo");
+            return line;
+        }
+        line.push_str(&format!(
+            "; el lector todavía recibió {}, y luego fin de archivo",
+            count(r.bytes_after_kill, "byte", "bytes")
+        ));
+        match &r.left_behind {
+            None if r.mechanism == Mechanism::Pipe => {
+                line.push_str("; no quedó nada atrás: un pipe no tiene nombre")
+            }
+            None => line.push_str("; no quedó nada atrás"),
+            Some(path) => {
+                line.push_str(&format!("; dejó {} atrás", path.display()));
+                if r.stale {
+                    line.push_str(", un socket abandonado (connect(2) es rechazado)");
+                }
+                if r.recovered {
+                    line.push_str(
+                        ", que el manejo de sockets abandonados de `ipcdemo socket` reemplazó",
+                    );
+                }
+                if r.removed {
+                    line.push_str("; borrado ahora, con la carpeta temporal");
+                }
+            }
+        }
+        line
+    }
+
+    fn crash_why(&self) -> String {
+        "por qué: el kernel cierra todos los descriptores de un proceso muerto, así que su lector \
+         recibe los bytes que ya estaban en el búfer, que pueden terminar en medio de un mensaje \
+         (una escritura por encima de PIPE_BUF no es atómica, pipe(7)), y luego fin de archivo; \
+         pero un nombre en el sistema de archivos no pertenece a ningún proceso: un FIFO o un \
+         archivo de socket queda hasta que alguien lo borre (fifo(7), unix(7))"
+            .into()
+    }
+
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "un pipe(2) entre un hilo hijo y su padre: los mensajes se pegan",
@@ -1481,6 +1832,7 @@ impl Words for Es {
             Lesson::Mq => "una cola de mensajes: mensajes enteros, prioridades que se adelantan",
             Lesson::Exec => "un programa en dos pipes: los interbloqueos que todos encuentran",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, señales, colas: qué tan rápidos son aquí",
+            Lesson::Fds => "quién tiene los extremos de un pipe: fugas, exec, envío, kill -9",
         }
     }
 

@@ -15,8 +15,8 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Error, Event, ExecReport, Note, PingPongReport,
-    ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, CrashReport, Error, Event, ExecReport, HeldFd,
+    LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::sigqueue::SigNo;
@@ -116,6 +116,13 @@ pub trait Words: Sync {
     fn timeline(&self, word: TimelineWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
+    /// fds: the forgotten write end and the close-on-exec pair, in one or two lines.
+    fn leak_summary(&self, report: &LeakReport) -> String;
+    fn leak_why(&self) -> String;
+    /// fds --kill-son: what one mechanism left.
+    fn crash_summary(&self, report: &CrashReport) -> String;
+    /// Said once, after the last crash summary.
+    fn crash_why(&self) -> String;
     fn lesson(&self, lesson: Lesson) -> &'static str;
     fn lessons_intro(&self) -> &'static str;
     fn lessons_outro(&self) -> &'static str;
@@ -312,6 +319,34 @@ pub fn signal_kill_command(pid: i32, signal: SigNo) -> String {
 /// A limit read from the system: the number, `?` when it could not be read.
 pub fn limit(value: Option<u64>) -> String {
     value.map_or_else(|| "?".to_string(), |v| v.to_string())
+}
+
+/// The exact command that receives from this sender (not words: a command line).
+pub fn receive_command(path: &Path, given_path: bool) -> String {
+    let mut command = String::from("ipcdemo fds --receive");
+    if given_path {
+        command.push_str(&format!(
+            " --path {}",
+            shell_quote(&path.display().to_string())
+        ));
+    }
+    command
+}
+
+/// Descriptor numbers as a list: `3, 4`.
+pub fn fd_list(fds: &[i32]) -> String {
+    fds.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Descriptors in processes: `pid 100 fd 4, pid 102 fd 3` (names, the same in every language).
+pub fn held_list(held: &[HeldFd]) -> String {
+    held.iter()
+        .map(|h| format!("pid {} fd {}", h.pid, h.fd))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes.

@@ -5,21 +5,64 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, human_bytes, limit, mq_command,
-    signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, Deadlock, Error, Event, ExecReport, LinuxOnly,
-    Note, Partial, PingPongReport, PipeFill, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
+use crate::sys::procfd::PipeEnd;
 use crate::sys::{Doing, FileKind, Object, Refusal};
 
 pub struct Pt;
+
+/// O nome de uma extremidade de pipe (feminino: "a extremidade").
+fn end_name(end: PipeEnd) -> &'static str {
+    match end {
+        PipeEnd::Read => "extremidade de leitura",
+        PipeEnd::Write => "extremidade de escrita",
+        PipeEnd::ReadWrite => "extremidade de leitura e escrita",
+    }
+}
+
+/// Um mecanismo depois de "em": "no pipe".
+fn into(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Pipe => "no pipe",
+        Mechanism::Fifo => "no FIFO",
+        Mechanism::UnixStream => "no socket Unix",
+        Mechanism::UnixSeqpacket => "no socket seqpacket",
+        Mechanism::Socketpair => "no socketpair",
+        Mechanism::Tcp => "na conexão TCP",
+        Mechanism::Signal => "no sinal",
+        Mechanism::Mq => "na fila de mensagens",
+    }
+}
+
+/// Um mecanismo depois de "de": "do pipe".
+fn from(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Pipe => "do pipe",
+        Mechanism::Fifo => "do FIFO",
+        Mechanism::UnixStream => "do socket Unix",
+        Mechanism::UnixSeqpacket => "do socket seqpacket",
+        Mechanism::Socketpair => "do socketpair",
+        Mechanism::Tcp => "da conexão TCP",
+        Mechanism::Signal => "do sinal",
+        Mechanism::Mq => "da fila de mensagens",
+    }
+}
+
+fn show_or(path: Option<&Path>, otherwise: &str) -> String {
+    path.map_or_else(|| otherwise.to_string(), |p| p.display().to_string())
+}
 
 /// `desc (NAME)`: the system's words for an errno, then its name to search for.
 fn errno(e: Errno) -> String {
@@ -341,6 +384,145 @@ impl Words for Pt {
                 "{who} {pid} acordou: SIGALRM chegou {} s depois de alarm({seconds}) às {time}",
                 self.num(waited_s, 3)
             ),
+            Event::PipeMade {
+                inode,
+                read_fd,
+                write_fd,
+                cloexec,
+            } => format!(
+                "{who} {pid} criou pipe:[{inode}]: o fd {read_fd} lê, o fd {write_fd} escreve ({})",
+                if cloexec {
+                    "pipe2 com O_CLOEXEC: os dois se fecham no execve"
+                } else {
+                    "pipe(2): nenhum se fecha no execve"
+                }
+            ),
+            Event::Forked { son, exec: false } => {
+                format!("{who} {pid} criou (fork) o filho {son}")
+            }
+            Event::Forked { son, exec: true } => format!(
+                "{who} {pid} criou (fork) o filho {son}, que chamou execve(2): agora é outro \
+                 programa, com os descritores que manteve"
+            ),
+            Event::Holds {
+                holder,
+                command,
+                fd,
+                end,
+                cloexec,
+                inode,
+            } => format!(
+                "{who} {pid}: o pid {holder} ({command}) tem o fd {fd}, a {} de pipe:[{inode}]{}",
+                end_name(end),
+                if cloexec { " (fecha no exec)" } else { "" }
+            ),
+            Event::HoldsNothing { holder, inode } => {
+                format!("{who} {pid}: o pid {holder} não tem nenhum descritor de pipe:[{inode}]")
+            }
+            Event::Closed { fd, end } => {
+                format!("{who} {pid} fechou o fd {fd}, a sua {}", end_name(end))
+            }
+            Event::Reaped { son, end } => format!(
+                "{who} {pid} recolheu (waitpid) o filho {son}, que {}",
+                self.process_end(end)
+            ),
+            Event::EndOfFile { inode } => {
+                format!("{who} {pid} leu fim de arquivo em pipe:[{inode}] às {time}")
+            }
+            Event::NoEndOfFile {
+                inode,
+                waited_ms: 0,
+            } => format!(
+                "{who} {pid}: nenhum fim de arquivo em pipe:[{inode}]: ainda há uma extremidade \
+                 de escrita aberta em algum lugar"
+            ),
+            Event::NoEndOfFile { inode, waited_ms } => format!(
+                "{who} {pid}: ainda nenhum fim de arquivo em pipe:[{inode}] depois de {}",
+                self.duration(std::time::Duration::from_millis(waited_ms))
+            ),
+            Event::Passed { fd, inode, son } => format!(
+                "{who} {pid} passou o fd {fd}, a extremidade de escrita de pipe:[{inode}], ao \
+                 filho {son} (SCM_RIGHTS, com as suas credenciais em SCM_CREDENTIALS)"
+            ),
+            Event::GotDescriptor {
+                fd,
+                inode,
+                sender_pid,
+                sender_uid,
+            } => match (sender_pid, sender_uid) {
+                (Some(sender), Some(uid)) => format!(
+                    "{who} {pid} recebeu o fd {fd}, pipe:[{inode}] em /proc/self/fd, do pid \
+                     {sender} (uid {uid}, segundo SCM_CREDENTIALS)"
+                ),
+                _ => format!(
+                    "{who} {pid} recebeu o fd {fd}, pipe:[{inode}] em /proc/self/fd, sem \
+                     credenciais"
+                ),
+            },
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: true,
+            } => format!(
+                "{who} {pid} mandou SIGKILL ao filho {son} dentro do seu write(2) {}",
+                into(mechanism)
+            ),
+            Event::Killed {
+                son,
+                mechanism,
+                in_write: false,
+            } => format!(
+                "{who} {pid} mandou SIGKILL ao filho {son} enquanto ele escrevia {} (/proc não \
+                 disse se estava dentro de write(2))",
+                into(mechanism)
+            ),
+            Event::Drained {
+                mechanism,
+                bytes,
+                message_bytes,
+            } => {
+                let size = message_bytes.max(1);
+                let (whole, part) = (bytes / size, bytes % size);
+                let torn = if part > 0 {
+                    format!(", e {} de uma rasgada", count(part, "byte", "bytes"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{who} {pid} ainda leu {} {}, e então fim de arquivo: {} de {}{torn}",
+                    count(bytes, "byte", "bytes"),
+                    from(mechanism),
+                    count(whole, "mensagem inteira", "mensagens inteiras"),
+                    human_bytes(message_bytes)
+                )
+            }
+            Event::LeftBehind {
+                mechanism,
+                path: None,
+            } => format!(
+                "{who} {pid}: nada sobra {}: ele não tem nome, e o kernel o liberou com o seu \
+                 último descritor",
+                from(mechanism)
+            ),
+            Event::LeftBehind {
+                mechanism,
+                path: Some(path),
+            } => format!(
+                "{who} {pid}: o filho morto deixou {} para trás: o arquivo {} fica até alguém \
+                 removê-lo",
+                path.display(),
+                from(mechanism)
+            ),
+            Event::Stale { path } => format!(
+                "{who} {pid}: connect(2) a {} é recusado (ECONNREFUSED): um socket abandonado, \
+                 ninguém escuta",
+                path.display()
+            ),
+            Event::Recovered { path } => format!(
+                "{who} {pid} escuta em {} de novo: como faz `ipcdemo socket`, viu que o socket \
+                 estava abandonado, removeu-o e criou outro",
+                path.display()
+            ),
         })
     }
 
@@ -404,7 +586,7 @@ impl Words for Pt {
                  mandar qualquer coisa"
             ),
             Note::StaleSocketReplaced(p) => format!(
-                "substituído o socket abandonado {} (ninguém escutava: um pai morto com kill -9)",
+                "substituído o socket abandonado {} (ninguém escutava: quem o criou foi morto com kill -9)",
                 p.display()
             ),
             Note::TooManySons(n) => format!(
@@ -527,6 +709,25 @@ impl Words for Pt {
                 signal.name(),
                 signal_son_command(pid, realtime),
                 signal_kill_command(pid, signal)
+            ),
+            Note::SenderListening { path, given_path } => format!(
+                "remetente: escutando em {}; rode `{}` em outro terminal",
+                path.display(),
+                receive_command(path, given_path)
+            ),
+            Note::ProcessesHidden(n) => format!(
+                "nota: /proc não mostra os descritores de {} (de outros usuários); um detentor \
+                 pode se esconder lá",
+                count(n as u64, "processo", "processos")
+            ),
+            Note::Stalling(stall) => format!(
+                "pai: o filho saiu, mas read(2) não devolve 0, porque ainda há uma extremidade \
+                 de escrita aberta; esperando {} antes de fechar a cópia esquecida",
+                self.duration(stall)
+            ),
+            Note::ScratchFolder(p) => format!(
+                "trabalhando em {}; ela é removida no fim, aconteça o que acontecer",
+                p.display()
             ),
         }
     }
@@ -846,6 +1047,31 @@ impl Words for Pt {
                 "--queue-limit {asked} passa do seu limite rígido de RLIMIT_SIGPENDING ({hard}), \
                  que só um usuário privilegiado pode aumentar; peça no máximo {hard}"
             ),
+            Error::NoSender { path, stale: false } => format!(
+                "ninguém está enviando em {} (não há nada lá): rode `ipcdemo fds --send` primeiro",
+                path.display()
+            ),
+            Error::NoSender { path, stale: true } => format!(
+                "ninguém está enviando em {} (conexão recusada): o arquivo sobrou de um \
+                 remetente que morreu; rode `ipcdemo fds --send`, que o substitui",
+                path.display()
+            ),
+            Error::NoDescriptor { path, count: 0 } => {
+                format!(
+                    "o remetente em {} não passou nenhum descritor",
+                    path.display()
+                )
+            }
+            Error::NoDescriptor { path, count } => format!(
+                "o remetente em {} passou {count} descritores, não um; todos foram fechados sem \
+                 uso",
+                path.display()
+            ),
+            Error::NotAPipeWriteEnd { path } => format!(
+                "o que o remetente em {} passou não é a extremidade de escrita de um pipe; foi \
+                 fechado sem uso",
+                path.display()
+            ),
         }
     }
 
@@ -921,6 +1147,15 @@ impl Words for Pt {
             Doing::SendingToQueue => format!("enviando para {}", queue(path)),
             Doing::ReceivingFromQueue => format!("recebendo de {}", queue(path)),
             Doing::WaitingForRoom => format!("esperando espaço em {} (poll)", queue(path)),
+            Doing::ScanningProc => format!("percorrendo {}", show_or(path, "/proc")),
+            Doing::PassingDescriptor => "passando o descritor (sendmsg, SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptor => match path {
+                Some(_) => format!("recebendo um descritor em {p} (recvmsg)"),
+                None => "recebendo um descritor (recvmsg)".into(),
+            },
+            Doing::SettingPassCred => "pedindo credenciais (SO_PASSCRED)".into(),
+            Doing::Executing => format!("executando {} (execve)", show_or(path, "o programa")),
+            Doing::KillingSon => "matando o filho (SIGKILL)".into(),
         }
     }
 
@@ -1447,6 +1682,120 @@ impl Words for Pt {
             record_size
         )
     }
+    fn leak_summary(&self, r: &LeakReport) -> String {
+        let first = match (r.forgot_close, r.stalled_ms) {
+            (true, Some(ms)) => {
+                let held = if r.write_ends.is_empty() {
+                    "nenhum processo que /proc mostre".to_string()
+                } else {
+                    held_list(&r.write_ends)
+                };
+                let then = if r.end_of_file {
+                    "quando o pai fechou a cópia esquecida, o fim de arquivo veio na hora"
+                } else {
+                    "a execução terminou antes do fim de arquivo"
+                };
+                format!(
+                    "resumo: o filho saiu, mas nenhum fim de arquivo veio por {}: uma \
+                     extremidade de escrita continuava aberta ({held}); {then}",
+                    self.duration(std::time::Duration::from_millis(ms))
+                )
+            }
+            (true, None) => "resumo: o pai guardou a sua cópia da extremidade de escrita; a \
+                             execução terminou antes de o filho sair"
+                .into(),
+            (false, _) if r.end_of_file => "resumo: o pai fechou logo a sua cópia da \
+                                            extremidade de escrita, então o fim de arquivo veio \
+                                            assim que o filho saiu"
+                .into(),
+            (false, _) => "resumo: a execução terminou antes de o filho sair".into(),
+        };
+        let Some(inherited) = &r.inherited else {
+            return first;
+        };
+        let mut second = if inherited.is_empty() {
+            "O_CLOEXEC: o filho que fez exec não tinha nada do pipe de pipe(2)".to_string()
+        } else {
+            format!(
+                "O_CLOEXEC: o filho que fez exec ainda tinha {} do pipe de pipe(2) (fd {}), \
+                 então o seu fim de arquivo esperou esse filho terminar",
+                count(inherited.len() as u64, "descritor", "descritores"),
+                fd_list(inherited)
+            )
+        };
+        match &r.inherited_cloexec {
+            Some(fds) if fds.is_empty() => {
+                second.push_str("; o filho do pipe de pipe2(O_CLOEXEC) não tinha nenhum")
+            }
+            Some(fds) => second.push_str(&format!(
+                "; o filho do pipe de pipe2(O_CLOEXEC) tinha {} (fd {})",
+                count(fds.len() as u64, "descritor", "descritores"),
+                fd_list(fds)
+            )),
+            None => {}
+        }
+        format!("{first}\n{second}")
+    }
+
+    fn leak_why(&self) -> String {
+        "por quê: read(2) devolve 0 só quando todas as extremidades de escrita estão fechadas, \
+         em todos os processos (pipe(7)); fork(2) copia todos os descritores, e execve(2) mantém \
+         cada um que não tenha FD_CLOEXEC (fcntl(2)): crie pipes com O_CLOEXEC e feche as \
+         extremidades que não usa"
+            .into()
+    }
+
+    fn crash_summary(&self, r: &CrashReport) -> String {
+        let name = r.mechanism.name();
+        let Some(son) = r.son else {
+            return format!("resumo ({name}): a execução terminou antes de um filho ser morto");
+        };
+        let how = if r.killed_in_write {
+            "dentro de write(2)"
+        } else {
+            "enquanto escrevia"
+        };
+        let mut line = format!("resumo ({name}): o filho {son} foi morto por SIGKILL {how}");
+        if !r.end_of_file {
+            line.push_str("; a execução terminou antes de o leitor ver o fim de arquivo");
+            return line;
+        }
+        line.push_str(&format!(
+            "; o leitor ainda recebeu {}, e então fim de arquivo",
+            count(r.bytes_after_kill, "byte", "bytes")
+        ));
+        match &r.left_behind {
+            None if r.mechanism == Mechanism::Pipe => {
+                line.push_str("; nada ficou para trás: um pipe não tem nome")
+            }
+            None => line.push_str("; nada ficou para trás"),
+            Some(path) => {
+                line.push_str(&format!("; deixou {} para trás", path.display()));
+                if r.stale {
+                    line.push_str(", um socket abandonado (connect(2) é recusado)");
+                }
+                if r.recovered {
+                    line.push_str(
+                        ", que o tratamento de sockets abandonados de `ipcdemo socket` substituiu",
+                    );
+                }
+                if r.removed {
+                    line.push_str("; removido agora, com a pasta temporária");
+                }
+            }
+        }
+        line
+    }
+
+    fn crash_why(&self) -> String {
+        "por quê: o kernel fecha todos os descritores de um processo morto, então o seu leitor \
+         recebe os bytes que já estavam no buffer, que podem acabar no meio de uma mensagem (uma \
+         escrita acima de PIPE_BUF não é atômica, pipe(7)), e então fim de arquivo; mas um nome \
+         no sistema de arquivos não pertence a processo nenhum: um FIFO ou um arquivo de socket \
+         fica até alguém apagá-lo (fifo(7), unix(7))"
+            .into()
+    }
+
     fn lesson(&self, lesson: Lesson) -> &'static str {
         match lesson {
             Lesson::Anon => "um pipe(2) entre uma thread filho e o pai: mensagens se colam",
@@ -1460,6 +1809,7 @@ impl Words for Pt {
             Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
             Lesson::Exec => "um programa em dois pipes: os impasses que todos encontram",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais, filas: a velocidade, aqui",
+            Lesson::Fds => "quem tem as extremidades de um pipe: vazamento, exec, envio, kill -9",
         }
     }
 

@@ -10,10 +10,11 @@ use nix::sys::signal::Signal;
 use super::*;
 use crate::bench::model::Pin;
 use crate::event::{
-    Data, Deadlock, ExecReport, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId, Stall,
-    Waits,
+    Data, Deadlock, ExecReport, HeldFd, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId,
+    Stall, Waits,
 };
 use crate::sys::mqueue::{Attributes, Limits, Size};
+use crate::sys::procfd::PipeEnd;
 use crate::sys::sigqueue::SigNo;
 
 fn stall(deadlock: Deadlock, known: bool) -> Stall {
@@ -272,6 +273,23 @@ fn errors() -> Vec<Error> {
             name: q.clone(),
             sent: 12,
         },
+        Error::NoSender {
+            path: p.clone(),
+            stale: false,
+        },
+        Error::NoSender {
+            path: p.clone(),
+            stale: true,
+        },
+        Error::NoDescriptor {
+            path: p.clone(),
+            count: 0,
+        },
+        Error::NoDescriptor {
+            path: p.clone(),
+            count: 2,
+        },
+        Error::NotAPipeWriteEnd { path: p.clone() },
     ]
 }
 
@@ -331,9 +349,14 @@ fn error_index(e: &Error) -> usize {
         Error::MessageTooLong { .. } => 50,
         Error::QueueRefused { .. } => 51,
         Error::QueueRemoved { .. } => 52,
-        Error::ProgramNotStarted { .. } => 53,
-        Error::Deadlock { .. } => 54,
-        Error::SonStoppedReading { .. } => 55,
+        Error::NoSender { stale: false, .. } => 53,
+        Error::NoSender { stale: true, .. } => 54,
+        Error::NoDescriptor { count: 0, .. } => 55,
+        Error::NoDescriptor { .. } => 56,
+        Error::NotAPipeWriteEnd { .. } => 57,
+        Error::ProgramNotStarted { .. } => 58,
+        Error::Deadlock { .. } => 59,
+        Error::SonStoppedReading { .. } => 60,
     }
 }
 
@@ -431,6 +454,13 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
             name: "/ipcdemo-0-queue",
             max_messages: 10,
         },
+        Note::SenderListening {
+            path: p,
+            given_path: true,
+        },
+        Note::ProcessesHidden(3),
+        Note::Stalling(std::time::Duration::from_secs(2)),
+        Note::ScratchFolder(p),
     ]
 }
 
@@ -465,10 +495,14 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::SonSendingTo { .. } => 26,
         Note::NoFatherHoldsQueue { .. } => 27,
         Note::QueueFullWaiting { .. } => 28,
+        Note::SenderListening { .. } => 29,
+        Note::ProcessesHidden(_) => 30,
+        Note::Stalling(_) => 31,
+        Note::ScratchFolder(_) => 32,
     }
 }
 
-const DOINGS: [Doing; 59] = [
+const DOINGS: [Doing; 65] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -528,6 +562,12 @@ const DOINGS: [Doing; 59] = [
     Doing::SendingToQueue,
     Doing::ReceivingFromQueue,
     Doing::WaitingForRoom,
+    Doing::ScanningProc,
+    Doing::PassingDescriptor,
+    Doing::ReceivingDescriptor,
+    Doing::SettingPassCred,
+    Doing::Executing,
+    Doing::KillingSon,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -591,6 +631,12 @@ fn doing_index(d: Doing) -> usize {
         Doing::SendingToQueue => 56,
         Doing::ReceivingFromQueue => 57,
         Doing::WaitingForRoom => 58,
+        Doing::ScanningProc => 59,
+        Doing::PassingDescriptor => 60,
+        Doing::ReceivingDescriptor => 61,
+        Doing::SettingPassCred => 62,
+        Doing::Executing => 63,
+        Doing::KillingSon => 64,
     }
 }
 
@@ -747,6 +793,114 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             seconds: 5,
             waited_s: 5.000_2,
         },
+        Event::PipeMade {
+            inode: 48211,
+            read_fd: 3,
+            write_fd: 4,
+            cloexec: true,
+        },
+        Event::PipeMade {
+            inode: 48211,
+            read_fd: 3,
+            write_fd: 4,
+            cloexec: false,
+        },
+        Event::Forked {
+            son: 9,
+            exec: false,
+        },
+        Event::Forked { son: 9, exec: true },
+        Event::Holds {
+            holder: 9,
+            command: "ipcdemo",
+            fd: 4,
+            end: PipeEnd::Write,
+            cloexec: true,
+            inode: 48211,
+        },
+        Event::Holds {
+            holder: 9,
+            command: "ipcdemo",
+            fd: 3,
+            end: PipeEnd::Read,
+            cloexec: false,
+            inode: 48211,
+        },
+        Event::Holds {
+            holder: 9,
+            command: "cat",
+            fd: 5,
+            end: PipeEnd::ReadWrite,
+            cloexec: false,
+            inode: 48211,
+        },
+        Event::HoldsNothing {
+            holder: 9,
+            inode: 48211,
+        },
+        Event::Closed {
+            fd: 4,
+            end: PipeEnd::Write,
+        },
+        Event::Reaped {
+            son: 9,
+            end: ProcessEnd::Exited(0),
+        },
+        Event::EndOfFile { inode: 48211 },
+        Event::NoEndOfFile {
+            inode: 48211,
+            waited_ms: 0,
+        },
+        Event::NoEndOfFile {
+            inode: 48211,
+            waited_ms: 2000,
+        },
+        Event::Passed {
+            fd: 5,
+            inode: 48211,
+            son: 9,
+        },
+        Event::GotDescriptor {
+            fd: 4,
+            inode: 48211,
+            sender_pid: Some(8),
+            sender_uid: Some(1000),
+        },
+        Event::GotDescriptor {
+            fd: 4,
+            inode: 48211,
+            sender_pid: None,
+            sender_uid: None,
+        },
+        Event::Killed {
+            son: 9,
+            mechanism: Mechanism::Fifo,
+            in_write: true,
+        },
+        Event::Killed {
+            son: 9,
+            mechanism: Mechanism::Tcp,
+            in_write: false,
+        },
+        Event::Drained {
+            mechanism: Mechanism::UnixStream,
+            bytes: (3 << 20) + 5,
+            message_bytes: 1 << 20,
+        },
+        Event::LeftBehind {
+            mechanism: Mechanism::Pipe,
+            path: None,
+        },
+        Event::LeftBehind {
+            mechanism: Mechanism::Fifo,
+            path: Some(Path::new("/tmp/ipcdemo-0/fds-kill.x/fifo")),
+        },
+        Event::Stale {
+            path: Path::new("/tmp/ipcdemo-0/fds-kill.x/socket"),
+        },
+        Event::Recovered {
+            path: Path::new("/tmp/ipcdemo-0/fds-kill.x/socket"),
+        },
         Event::Started { son: 8, program },
         Event::InputWritten {
             son: 8,
@@ -790,10 +944,44 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::SignalRefused { .. } => 17,
         Event::AlarmSet { .. } => 18,
         Event::AlarmRang { .. } => 19,
-        Event::Started { .. } => 20,
-        Event::InputWritten { .. } => 21,
-        Event::OutputRead { .. } => 22,
-        Event::Stalled(_) => 23,
+        Event::PipeMade { cloexec: true, .. } => 20,
+        Event::PipeMade { cloexec: false, .. } => 21,
+        Event::Forked { exec: false, .. } => 22,
+        Event::Forked { exec: true, .. } => 23,
+        Event::Holds {
+            end: PipeEnd::Write,
+            ..
+        } => 24,
+        Event::Holds {
+            end: PipeEnd::Read, ..
+        } => 25,
+        Event::Holds {
+            end: PipeEnd::ReadWrite,
+            ..
+        } => 26,
+        Event::HoldsNothing { .. } => 27,
+        Event::Closed { .. } => 28,
+        Event::Reaped { .. } => 29,
+        Event::EndOfFile { .. } => 30,
+        Event::NoEndOfFile { waited_ms: 0, .. } => 31,
+        Event::NoEndOfFile { .. } => 32,
+        Event::Passed { .. } => 33,
+        Event::GotDescriptor {
+            sender_pid: Some(_),
+            ..
+        } => 34,
+        Event::GotDescriptor { .. } => 35,
+        Event::Killed { in_write: true, .. } => 36,
+        Event::Killed { .. } => 37,
+        Event::Drained { .. } => 38,
+        Event::LeftBehind { path: None, .. } => 39,
+        Event::LeftBehind { .. } => 40,
+        Event::Stale { .. } => 41,
+        Event::Recovered { .. } => 42,
+        Event::Started { .. } => 43,
+        Event::InputWritten { .. } => 44,
+        Event::OutputRead { .. } => 45,
+        Event::Stalled(_) => 46,
     }
 }
 
@@ -1084,9 +1272,91 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     ] {
         said.push((format!("{word:?}"), words.timeline(word)));
     }
+    for report in leak_reports() {
+        said.push((format!("{report:?}"), words.leak_summary(&report)));
+    }
+    said.push(("leak why".into(), words.leak_why()));
+    for report in crash_reports() {
+        said.push((format!("{report:?}"), words.crash_summary(&report)));
+    }
+    said.push(("crash why".into(), words.crash_why()));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
+}
+
+/// Every way a leak summary can read: forgotten or closed, stalled or stopped, close-on-exec
+/// reached or not, and a close-on-exec that failed.
+fn leak_reports() -> Vec<LeakReport> {
+    let held = vec![HeldFd { pid: 100, fd: 4 }];
+    let mut reports = Vec::new();
+    for (forgot_close, stalled_ms) in [(true, Some(2000)), (true, None), (false, None)] {
+        for end_of_file in [true, false] {
+            for (inherited, inherited_cloexec) in [
+                (Some(vec![3, 4]), Some(vec![])),
+                (Some(vec![]), Some(vec![5])),
+                (Some(vec![3, 4]), None),
+                (None, None),
+            ] {
+                reports.push(LeakReport {
+                    forgot_close,
+                    stalled_ms,
+                    write_ends: held.clone(),
+                    end_of_file,
+                    inherited,
+                    inherited_cloexec,
+                });
+            }
+        }
+    }
+    reports.push(LeakReport {
+        forgot_close: true,
+        stalled_ms: Some(0),
+        ..LeakReport::default()
+    });
+    reports
+}
+
+fn crash_reports() -> Vec<CrashReport> {
+    let base = CrashReport {
+        mechanism: Mechanism::Pipe,
+        son: Some(9),
+        killed_in_write: true,
+        bytes_after_kill: 65536,
+        message_bytes: 1 << 20,
+        end_of_file: true,
+        left_behind: None,
+        stale: false,
+        recovered: false,
+        removed: false,
+    };
+    let socket = PathBuf::from("/tmp/ipcdemo-0/fds-kill.x/socket");
+    vec![
+        base.clone(),
+        CrashReport {
+            son: None,
+            end_of_file: false,
+            ..base.clone()
+        },
+        CrashReport {
+            killed_in_write: false,
+            end_of_file: false,
+            ..base.clone()
+        },
+        CrashReport {
+            mechanism: Mechanism::Fifo,
+            left_behind: None,
+            ..base.clone()
+        },
+        CrashReport {
+            mechanism: Mechanism::UnixStream,
+            left_behind: Some(socket),
+            stale: true,
+            recovered: true,
+            removed: true,
+            ..base
+        },
+    ]
 }
 
 #[test]

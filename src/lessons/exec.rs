@@ -44,7 +44,7 @@ use crate::event::{
     Data, Deadlock, Error, Event, ExecReport, Outcome, Partial, PipeFill, ProcessEnd, Result, Role,
     Sink, Sleeper, SonId, Stall, Summary, Waits,
 };
-use crate::sys::procfs::{self, PipeWait};
+use crate::sys::wchan::{self, PipeWait};
 use crate::sys::{Context, Doing, pipesize, signals};
 
 /// What `ipcdemo exec` was asked to do.
@@ -708,8 +708,8 @@ fn watchdog(watch: &Watch, stall: Duration, target: &Target, sink: &dyn Sink) {
 
 /// Where both sides sleep, and which deadlock that makes.
 fn look(watch: &Watch, stall: Duration, waited: Duration, target: &Target) -> Stall {
-    let father = procfs::of_own_thread(target.father_thread);
-    let son = procfs::of_process(target.son.as_raw());
+    let father = wchan::of_own_thread(target.father_thread);
+    let son = wchan::of_process(target.son.as_raw());
     let father_waits = match Phase::of(watch.main.load(Ordering::SeqCst)) {
         Phase::Reading => Waits::Reading,
         Phase::Writing => Waits::Writing,
@@ -726,7 +726,7 @@ fn look(watch: &Watch, stall: Duration, waited: Duration, target: &Target) -> St
         _ => Deadlock::Neither,
     };
     let fill = |end: &Weak<OwnedFd>, size| PipeFill {
-        held_bytes: end.upgrade().and_then(|fd| procfs::pipe_held(&*fd)),
+        held_bytes: end.upgrade().and_then(|fd| wchan::pipe_held(&*fd)),
         size_bytes: size,
     };
     Stall {

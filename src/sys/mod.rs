@@ -11,11 +11,11 @@ pub mod mqueue;
 pub mod net;
 pub mod pipesize;
 pub mod procfd;
-pub mod procfs;
 pub mod rendezvous;
 pub mod signals;
 pub mod sigqueue;
 pub mod socket_setup;
+pub mod wchan;
 pub mod write_log;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@ use crate::report::Clock;
 use crate::report::lessons;
 use crate::report::text::Lang;
 use crate::sys::mqueue::{HARD_MAX_MESSAGE_SIZE, HARD_MAX_MESSAGES};
-use crate::units::{bytes_in_range, parse_duration};
+use crate::units::{bytes_in_range, duration_at_least, parse_duration};
 
 const EXIT_STATUSES: &str = "\
 Exit status:
@@ -80,6 +80,9 @@ pub enum Command {
     /// who holds a pipe's ends: a forgotten write end, close-on-exec, passing one, kill -9
     #[command(after_long_help = FDS_EXAMPLES)]
     Fds(FdsArgs),
+    /// another program on two pipes, as Lutz's pipes.py: the deadlocks everyone meets
+    #[command(after_long_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
     /// how fast each mechanism is here: throughput and round trips
     #[command(after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -101,13 +104,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic signal mq fds bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic signal mq fds exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -143,6 +146,44 @@ pub struct AtomicArgs {
     /// The reader naps 1 ms between reads, so the pipe stays full and writes split more
     #[arg(long)]
     pub slow_reader: bool,
+}
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  ipcdemo exec --count 5 --tick 0       ipcdemo's own echo child answers each line at once
+  ipcdemo exec -- tr a-z A-Z            tr keeps its answer in its buffer: the deadlock, explained
+  ipcdemo exec --big --fix -- cat       1 MiB in and out, read while writing (without --fix: the other deadlock)";
+
+/// `ipcdemo exec`: a father, two pipes, and a program on the other end.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Send this many lines, then close the son's input and read what is left; not with --big
+    /// (1 to 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true, conflicts_with = "big")]
+    pub count: Option<u64>,
+    /// The unit of the father's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each line; not with
+    /// --big (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true, conflicts_with = "big")]
+    pub tick: Duration,
+    /// Call it a deadlock when no byte has moved for this long while the father waits, and
+    /// kill the son and its process group (a son still running gets up to twice as long and
+    /// 2 s more) (10ms to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration_at_least(Duration::from_millis(10)), allow_hyphen_values = true)]
+    pub stall: Duration,
+    /// Write 1 MiB of input (116509 lines) before reading any output: both 64 KiB pipes fill
+    /// and both sides block in write(2)
+    #[arg(long)]
+    pub big: bool,
+    /// With --big: read the output on a second thread while writing, as Python's
+    /// communicate() does; every byte is checked
+    #[arg(long, requires = "big")]
+    pub fix: bool,
+    /// Be the echo child the father runs by default (it copies stdin to stdout, line by line)
+    #[arg(long, hide = true)]
+    pub echo_child: bool,
+    /// The program to run and its arguments, after `--` [default: ipcdemo's own echo child]
+    #[arg(last = true, value_name = "PROGRAM")]
+    pub program: Vec<std::ffi::OsString>,
 }
 
 const CAPACITY_EXAMPLES: &str = "\

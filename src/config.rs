@@ -3,10 +3,10 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, FdsArgs, GlobalArgs, MqArgs,
-    NamedArgs, ShowArgs, SignalArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, ExecArgs, FdsArgs, GlobalArgs,
+    MqArgs, NamedArgs, ShowArgs, SignalArgs, SocketArgs,
 };
-use crate::lessons::{anon, atomic, capacity, fds, mq, named, signal, socket};
+use crate::lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
 use crate::report::text::Lang;
 use crate::report::{Settings, TimelineStyle};
 
@@ -157,6 +157,17 @@ pub fn fds(args: &FdsArgs) -> fds::Config {
         count: args.count,
         tick: args.tick,
         path: args.path.clone(),
+    }
+}
+
+pub fn exec(args: &ExecArgs) -> exec::Config {
+    exec::Config {
+        count: args.count,
+        tick: args.tick,
+        stall: args.stall,
+        big: args.big,
+        fix: args.fix,
+        program: (!args.program.is_empty()).then(|| args.program.clone()),
     }
 }
 

@@ -297,6 +297,87 @@ pub enum Event<'a> {
     /// fds --kill-son: the stale-socket handling of `ipcdemo socket` took the path back: a new
     /// socket listens there.
     Recovered { path: &'a Path },
+    /// exec: the father started `program` as its son `son`, on two pipes (the `execvp(3)` in
+    /// the son succeeded).
+    Started { son: i32, program: &'a [String] },
+    /// exec `--big`: the father has written `total` bytes of the son's input so far.
+    InputWritten { son: i32, total: u64 },
+    /// exec `--big`: the father has read `total` bytes of the son's output so far.
+    OutputRead { son: i32, total: u64 },
+    /// exec: no byte moved for `--stall` while the father waited: where both sides sleep.
+    Stalled(&'a Stall),
+}
+
+/// What exec's watchdog saw when no byte had moved for `--stall`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stall {
+    /// `--stall`, in milliseconds.
+    #[serde(rename = "stall_ms", serialize_with = "millis")]
+    pub stall: std::time::Duration,
+    /// How long no byte had moved, in milliseconds (`--stall` or a little more).
+    #[serde(rename = "stalled_ms", serialize_with = "millis")]
+    pub waited: std::time::Duration,
+    /// Which deadlock the two sides are in, judged from what each waits for.
+    pub deadlock: Deadlock,
+    /// Where the father's main thread sleeps.
+    pub father_sleeps: Sleeper,
+    /// Where the son sleeps.
+    pub son_sleeps: Sleeper,
+    /// The pipe the father writes and the son reads: its stdin.
+    pub input_pipe: PipeFill,
+    /// The pipe the son writes and the father reads: its stdout.
+    pub output_pipe: PipeFill,
+}
+
+fn millis<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The two deadlocks everyone meets with a son on two pipes, and the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deadlock {
+    /// Both sides sleep in `read(2)`: the son keeps its answer in its output buffer.
+    Buffering,
+    /// Both sides sleep in `write(2)`: both pipes are full.
+    FullPipes,
+    /// No byte moves, but the son waits for something else (it sleeps, or computes).
+    Neither,
+}
+
+/// Where a process (or the father's main thread) sleeps, as `/proc` says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sleeper {
+    pub pid: i32,
+    /// `/proc/<pid>/wchan`: the kernel function it sleeps in, like `anon_pipe_read`; null
+    /// where the kernel does not say.
+    pub wchan: Option<String>,
+    /// The state letter of `/proc/<pid>/stat`: `S` asleep, `R` running, `D` in the disk's
+    /// hands, `T` stopped, `Z` a zombie.
+    pub state: Option<char>,
+    /// What it waits for, judged from `wchan` (or `/proc/<pid>/syscall`).
+    pub waits: Waits,
+}
+
+/// What a sleeping side waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waits {
+    /// In `read(2)` on a pipe: for bytes.
+    Reading,
+    /// In `write(2)` on a pipe: for room.
+    Writing,
+    /// Something else (a timer, the end of another process, nothing at all).
+    Elsewhere,
+}
+
+/// How full a pipe is, in bytes.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PipeFill {
+    /// Bytes it holds now (`FIONREAD`); null once our end is closed.
+    pub held_bytes: Option<u64>,
+    /// Its buffer (`F_GETPIPE_SZ`; 65536 by default).
+    pub size_bytes: Option<usize>,
 }
 
 /// Why a FIFO line is shown before its newline.
@@ -669,6 +750,30 @@ pub enum Error {
     NotAPipeWriteEnd {
         path: PathBuf,
     },
+    /// exec: the program could not be run: `execvp(3)` failed in the son with `errno`.
+    ProgramNotStarted {
+        program: Vec<String>,
+        errno: Errno,
+    },
+    /// exec: no byte moved for `--stall`; the watchdog killed the son to end the run.
+    Deadlock {
+        program: Vec<String>,
+        stall: Box<Stall>,
+        /// Bytes of the son's input the father had written.
+        written: u64,
+    },
+    /// exec: the son stopped reading early: a `write(2)` failed with `EPIPE` (`epipe`), or its
+    /// output ended before it answered every line.
+    SonStoppedReading {
+        son: i32,
+        program: Vec<String>,
+        /// Lines and bytes the father had written.
+        sent_lines: u64,
+        sent_bytes: u64,
+        /// Lines that came back; `None` with `--big`, where the father had not read yet.
+        answered: Option<u64>,
+        epipe: bool,
+    },
 }
 
 /// Options that only Linux can honour.
@@ -971,6 +1076,7 @@ pub enum Summary {
     Leak(LeakReport),
     /// fds --kill-son: one per mechanism.
     Crash(CrashReport),
+    Exec(ExecReport),
 }
 
 /// A descriptor in a process.
@@ -1021,6 +1127,36 @@ pub struct CrashReport {
     pub recovered: bool,
     /// What was left behind is gone now: removed with the scratch folder.
     pub removed: bool,
+}
+
+/// What went to exec's son and what came back.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExecReport {
+    /// The son's pid.
+    pub son: i32,
+    /// The program and its arguments.
+    pub program: Vec<String>,
+    /// `--big`: the father wrote one large input before reading (or, with `--fix`, while a
+    /// reader thread read).
+    pub big: bool,
+    pub lines_sent: u64,
+    pub bytes_sent: u64,
+    pub lines_received: u64,
+    pub bytes_received: u64,
+    /// `--big`: the output was exactly the input, byte for byte (null without `--big`, or
+    /// when the run ended before the output did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as_sent: Option<bool>,
+    /// `--big`: the offset of the first byte of output that differs from the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_difference_at: Option<u64>,
+    /// The son's exit status, when it exited.
+    pub exit_status: Option<i32>,
+    /// The signal that killed the son, when one did (`SIGKILL`: the watchdog, or a stop).
+    pub killed_by: Option<String>,
+    /// How the son ended, for the text (the two fields above, for JSON).
+    #[serde(skip)]
+    pub end: Option<ProcessEnd>,
 }
 
 /// How a lesson ended: what it has to say, and whether it stopped early or failed. The

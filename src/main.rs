@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, fds, mq, named, signal, socket};
+use lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -42,6 +42,9 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
     }
     let installed = match &command {
         Command::Completions(_) | Command::Man(_) => Ok(()),
+        // The echo child is a plain filter: its father ends it, and a stop signal from the
+        // terminal kills it by default.
+        Command::Exec(args) if args.echo_child => Ok(()),
         // The bench stays single-threaded: see signals::install_without_thread.
         Command::Bench(_) => signals::install_without_thread(),
         // The lesson's own signals are blocked before the signal thread exists, so that thread
@@ -63,6 +66,8 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Signal(args) => signal::run(&config::signal(&args), reporter),
         Command::Mq(args) => mq::run(&config::mq(&args), reporter),
         Command::Fds(args) => fds::run(&config::fds(&args), reporter),
+        Command::Exec(args) if args.echo_child => exec::echo_child(),
+        Command::Exec(args) => exec::run(&config::exec(&args), reporter),
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
         Command::Man(args) => match cli::man_page(args.command.as_deref()) {

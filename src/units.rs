@@ -42,6 +42,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A clap value parser for a duration of at least `min` (and at most [`LONGEST`]).
+pub fn duration_at_least(min: Duration) -> impl Fn(&str) -> Result<Duration, String> + Clone {
+    move |text| {
+        let duration = parse_duration(text)?;
+        if duration < min {
+            return Err(format!(
+                "`{text}` is too short; give at least {}ms",
+                min.as_millis()
+            ));
+        }
+        Ok(duration)
+    }
+}
+
 /// Parses `32`, `64K`, `64KiB`, `1M`, `4G` (binary multiples, as `pipe(7)` counts pages).
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let text = text.trim();

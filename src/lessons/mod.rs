@@ -7,6 +7,7 @@ pub mod anon;
 pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
+pub mod exec;
 pub mod fds;
 pub mod mq;
 pub mod named;

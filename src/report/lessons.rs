@@ -16,11 +16,12 @@ pub enum Lesson {
     Signal,
     Mq,
     Fds,
+    Exec,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 11] = [
+pub const MAP: [(Lesson, &str, &str); 12] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -31,6 +32,7 @@ pub const MAP: [(Lesson, &str, &str); 11] = [
     (Lesson::Signal, "ipcdemo signal --blocked", "signal"),
     (Lesson::Mq, "ipcdemo mq", "mq"),
     (Lesson::Fds, "ipcdemo fds --forget-close", "fds"),
+    (Lesson::Exec, "ipcdemo exec -- tr a-z A-Z", "exec"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
 

@@ -299,6 +299,7 @@ impl Reporter {
                     self.say_last(&words.crash_summary(report));
                     crashed = true;
                 }
+                Summary::Exec(report) => self.say_last(&words.exec_summary(report)),
                 Summary::Atomic(run) => atomic_rows.push(vec![
                     human_bytes(run.record_size as u64),
                     run.writers.to_string(),

@@ -15,6 +15,7 @@ pub mod rendezvous;
 pub mod signals;
 pub mod sigqueue;
 pub mod socket_setup;
+pub mod wchan;
 pub mod write_log;
 
 use std::path::{Path, PathBuf};

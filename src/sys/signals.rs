@@ -71,6 +71,9 @@ fn stop_set() -> SigSet {
     set
 }
 
+/// Set once the kick's handler is installed: before that, a kick would kill the process.
+static KICK_INSTALLED: AtomicBool = AtomicBool::new(false);
+
 /// Call once, from the main thread, before any other thread or child exists.
 pub fn install() -> Result<(), SysError> {
     install_blocking(&SigSet::empty())
@@ -91,6 +94,7 @@ pub fn install_blocking(extra: &SigSet) -> Result<(), SysError> {
     );
     // SAFETY: the handler does nothing, which is async-signal-safe.
     unsafe { sigaction(Signal::SIGUSR1, &kick) }.doing(Doing::InstallingSignals)?;
+    KICK_INSTALLED.store(true, Ordering::SeqCst);
     let set = stop_set();
     // Threads spawned later inherit this mask, so only the waiter below ever takes the signal.
     set.thread_block().doing(Doing::InstallingSignals)?;
@@ -136,6 +140,16 @@ pub fn kick_this_thread() -> KickGuard {
         threads.push(me);
     }
     KickGuard(me)
+}
+
+/// Interrupts whatever `thread` is blocked in (the call fails with `EINTR`), as the kick of a
+/// stop signal does, for a thread that must give up a wait for a reason of its own: exec's
+/// watchdog, having ended a deadlock, frees a father whose pipe a grandchild still holds. The
+/// caller must know `thread` is alive. Does nothing before [`install`].
+pub fn interrupt(thread: nix::sys::pthread::Pthread) {
+    if KICK_INSTALLED.load(Ordering::SeqCst) {
+        let _ = pthread_kill(thread, Signal::SIGUSR1);
+    }
 }
 
 /// See [`kick_this_thread`].

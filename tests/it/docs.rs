@@ -527,6 +527,27 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
             names_in(&line, &mut names);
         }
     }
+    // exec: the echo child, both deadlocks (status 1), and --big --fix.
+    for (args, status) in [
+        (&["--json", "exec", "--count", "2", "--tick", "0"][..], 0),
+        (&["--json", "exec", "--big", "--fix"][..], 0),
+        (
+            &[
+                "--json", "exec", "--stall", "300ms", "--", "tr", "a-z", "A-Z",
+            ][..],
+            1,
+        ),
+        (&["--json", "exec", "--big", "--stall", "300ms"][..], 1),
+        (
+            &["--json", "exec", "--big", "--fix", "--", "tr", "a-z", "A-Z"][..],
+            0,
+        ),
+    ] {
+        let out = ipcdemo(args).assert().code(status);
+        for line in json_lines(stdout_text(&out).lines()) {
+            names_in(&line, &mut names);
+        }
+    }
     // A socket father and a son with --ack: accepted, received from a son, answered, sent.
     let dir = temp_dir();
     let path = dir.path().join("socket");
@@ -679,6 +700,12 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
         "alarm_rang",
         "ping_pong",
         "signal_latency_only",
+        "started",
+        "stalled",
+        "full_pipes",
+        "input_written",
+        "output_read",
+        "first_difference_at",
     ] {
         assert!(
             names.contains(wanted),

@@ -10,6 +10,7 @@ mod bench;
 mod capacity;
 mod docs;
 mod endings;
+mod exec;
 mod fds;
 mod mq;
 mod named;

@@ -307,6 +307,7 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo signal",
         "ipcdemo mq",
         "ipcdemo fds",
+        "ipcdemo exec",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -329,6 +330,7 @@ fn every_subcommand_help_ends_with_examples() {
         "signal",
         "mq",
         "fds",
+        "exec",
         "bench",
         "completions",
         "man",
@@ -454,7 +456,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
         ("signal", "Lesson 8: "),
         ("mq", "Lesson 9: "),
         ("fds", "Lesson 10: "),
-        ("bench", "Lesson 11: "),
+        ("exec", "Lesson 11: "),
+        ("bench", "Lesson 12: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

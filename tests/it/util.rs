@@ -75,10 +75,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// Starts `cmd`, whose stdout must be piped; its stderr is collected too when piped (a
+    /// test may give it a pipe of its own instead).
     pub fn start(what: &str, mut cmd: Command) -> Running {
         let mut child = cmd.spawn().expect("ipcdemo starts");
         let stdout: ChildStdout = child.stdout.take().expect("stdout is piped");
-        let mut stderr: ChildStderr = child.stderr.take().expect("stderr is piped");
+        let stderr: Option<ChildStderr> = child.stderr.take();
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -88,17 +90,19 @@ impl Running {
                 }
             }
         });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
+        let stderr = stderr.map(|mut stderr| {
+            thread::spawn(move || {
+                let mut text = String::new();
+                let _ = stderr.read_to_string(&mut text);
+                text
+            })
         });
         Running {
             child,
             what: what.to_string(),
             stdout_lines: rx,
             stdout_seen: Vec::new(),
-            stderr: Some(stderr),
+            stderr,
         }
     }
 

@@ -5,14 +5,15 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes, limit,
-    mq_command, receive_command, signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
-    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -56,6 +57,107 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "the file".to_string(), |p| p.display().to_string())
+}
+
+/// A state letter of /proc/<pid>/stat, in words.
+fn state(letter: Option<char>) -> String {
+    match letter {
+        Some('R') => "R, running".into(),
+        Some('S') => "S, asleep".into(),
+        Some('D') => "D, in uninterruptible sleep".into(),
+        Some('T') => "T, stopped".into(),
+        Some('t') => "t, traced".into(),
+        Some('Z') => "Z, a zombie".into(),
+        Some('X') => "X, dead".into(),
+        Some('I') => "I, idle".into(),
+        Some(other) => other.to_string(),
+        None => "state unknown".into(),
+    }
+}
+
+/// Where a side sleeps: `anon_pipe_read (S, asleep)`.
+fn place(s: &Sleeper) -> String {
+    let wchan = s
+        .wchan
+        .as_deref()
+        .unwrap_or("a place the kernel does not name");
+    format!("{wchan} ({})", state(s.state))
+}
+
+/// How full a pipe is: `65536 of 65536 bytes`.
+fn fill(f: &PipeFill) -> String {
+    let size = f
+        .size_bytes
+        .map_or_else(|| "?".to_string(), |s| s.to_string());
+    match f.held_bytes {
+        Some(held) => format!("{held} of {size} bytes"),
+        None => format!("? of {size} bytes (our end is closed)"),
+    }
+}
+
+/// What the father waits for.
+fn father_waits(waits: Waits) -> &'static str {
+    match waits {
+        Waits::Reading => "for an answer, in read(2)",
+        Waits::Writing => "for room to write, in write(2)",
+        Waits::Elsewhere => "for the son to exit",
+    }
+}
+
+impl En {
+    /// How far a son got before it stopped reading.
+    fn son_progress(&self, sent_lines: u64, sent_bytes: u64, answered: Option<u64>) -> String {
+        match answered {
+            Some(_) if sent_lines == 0 => "before the first line reached it".into(),
+            Some(answered) => format!(
+                "after answering {answered} of {}",
+                count(sent_lines, "line", "lines")
+            ),
+            None => format!("after {} of its input", count(sent_bytes, "byte", "bytes")),
+        }
+    }
+
+    fn deadlock(&self, program: &[String], stall: &Stall, written: u64) -> String {
+        let cmd = command_line(program);
+        let son = stall.son_sleeps.pid;
+        let waited = self.duration(stall.stall);
+        match stall.deadlock {
+            Deadlock::Buffering => format!(
+                "deadlock: for {waited} no byte moved, and both sides sleep in read(2): the \
+                 father waits for son {son}'s answer, son {son} (`{cmd}`) waits for more input. \
+                 Its answer is most likely sitting in its output buffer: C stdio (and Python, \
+                 and tr) buffer a stdout that is not a terminal in blocks of several KiB, and \
+                 send a block only when it is full or at exit (setvbuf(3)). The son was killed \
+                 to end the run.\nfixes: the son flushes after each line (fflush(3), \
+                 sys.stdout.flush(), `python3 -u`), or is made line-buffered from outside \
+                 (`stdbuf -oL {cmd}`), or runs on a pseudo-terminal, where stdio buffers by line \
+                 (script(1), pty(7)); or the father closes the son's stdin once it has said \
+                 everything, and reads the answers then"
+            ),
+            Deadlock::FullPipes => format!(
+                "deadlock: for {waited} no byte moved, and both sides sleep in write(2): the \
+                 father, after writing {} of son {son}'s input, and son {son} (`{cmd}`), writing \
+                 output the father reads only once it has written everything. Both pipes are \
+                 full: the stdin pipe holds {}, the stdout pipe {} (sizes from F_GETPIPE_SZ; a pipe counts whole pages, and one partly read still takes its room), so neither \
+                 write(2) can finish until the other side reads, and neither will (pipe(7)). \
+                 The son was killed to end the run.\nfixes: read while writing: a second \
+                 thread (`ipcdemo exec --big --fix`) or poll(2) on both pipes, as Python's \
+                 subprocess communicate() does; or write the input to a file first",
+                count(written, "byte", "bytes"),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe)
+            ),
+            Deadlock::Neither => format!(
+                "no byte moved for {waited} while the father waited {}, but son {son} \
+                 (`{cmd}`) is in {}, not in a pipe: so not one of the two classic deadlocks \
+                 between the father and the son itself (a program the son started may be in \
+                 one), or the son is slow. It was killed, with its process group, to end the \
+                 run; if it only needs time, give it longer with --stall (like --stall 10s)",
+                father_waits(stall.father_sleeps.waits),
+                place(&stall.son_sleeps)
+            ),
+        }
+    }
 }
 
 fn queue(path: Option<&Path>) -> String {
@@ -167,6 +269,31 @@ impl Words for En {
                 self.num(rtt_us, 1)
             ),
             Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Started { son, program } => format!(
+                "{who} {pid} started son {son} (`{}`), its stdin and stdout on two pipes, at \
+                 {time}",
+                command_line(program)
+            ),
+            Event::InputWritten { son, total } => format!(
+                "{who} {pid} has written {} into son {son}'s stdin at {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::OutputRead { son, total } => format!(
+                "{who} {pid} has read {} from son {son}'s stdout at {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::Stalled(stall) => format!(
+                "{who} {pid} saw no byte move for {} at {time}: the father sleeps in {}, son {} \
+                 in {}; the son's stdin pipe holds {}, its stdout pipe {}; killing son {} \
+                 (SIGKILL)",
+                self.duration(stall.stall),
+                place(&stall.father_sleeps),
+                stall.son_sleeps.pid,
+                place(&stall.son_sleeps),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe),
+                stall.son_sleeps.pid
+            ),
             Event::Filled {
                 asked,
                 bytes,
@@ -717,6 +844,55 @@ impl Words for En {
                 "--zero-copy needs Linux (vmsplice and splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin needs Linux (sched_setaffinity)".into(),
+            Error::ProgramNotStarted { program, errno: e } => {
+                let name = program.first().map_or("", String::as_str);
+                let why = match e {
+                    Errno::ENOENT => {
+                        ": no program by that name on PATH; check the name, or give \
+                                     its path"
+                    }
+                    Errno::EACCES => {
+                        ": it is not executable (or a folder on its path cannot be \
+                                     searched)"
+                    }
+                    _ => "",
+                };
+                format!("cannot run `{name}`: {}{why}", errno(*e))
+            }
+            Error::Deadlock {
+                program,
+                stall,
+                written,
+            } => self.deadlock(program, stall, *written),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: true,
+            } => format!(
+                "write(2) failed with EPIPE: son {son} (`{}`) no longer reads its stdin (it has \
+                 exited) {}. A pipe with no reader refuses every write (pipe(7)); the kernel \
+                 first sends SIGPIPE, which would have killed a father that did not ignore it, \
+                 silently (every Rust program ignores it, so ipcdemo gets the error instead: \
+                 signal(7))",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: false,
+            } => format!(
+                "son {son} (`{}`) closed its stdout (it has exited) {}: read(2) returned 0, end \
+                 of file",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
             Error::NeedsLinux(LinuxOnly::MessageQueues) => {
                 "POSIX message queues need Linux here (macOS has none)".into()
             }
@@ -1262,6 +1438,34 @@ impl Words for En {
         )
     }
 
+    fn exec_summary(&self, r: &ExecReport) -> String {
+        let cmd = command_line(&r.program);
+        let son = r.son;
+        let end = r.end.map_or_else(String::new, |end| {
+            format!("; son {son} {}", self.process_end(end))
+        });
+        if r.big {
+            let check = match (r.same_as_sent, r.first_difference_at) {
+                (Some(true), _) => ", every byte as it was sent".to_string(),
+                (Some(false), Some(at)) => format!(", different from the input from byte {at} on"),
+                _ => String::new(),
+            };
+            format!(
+                "summary: wrote {} to son {son} (`{cmd}`) and read {} back{check}{end}",
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        } else {
+            format!(
+                "summary: sent {} ({}) to son {son} (`{cmd}`), received {} ({}){end}",
+                count(r.lines_sent, "line", "lines"),
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.lines_received, "line", "lines"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        }
+    }
+
     fn atomic_header(&self) -> [&'static str; 6] {
         [
             "record size",
@@ -1561,6 +1765,7 @@ impl Words for En {
             Lesson::Atomic => "which writes tear when many writers share a pipe",
             Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
             Lesson::Mq => "a message queue: whole messages, priorities that overtake",
+            Lesson::Exec => "a program on two pipes: the deadlocks everyone meets",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, signals, queues: how fast, here",
             Lesson::Fds => "who holds a pipe's ends: leaks, close-on-exec, passing, kill -9",
         }

@@ -5,14 +5,15 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes, limit,
-    mq_command, receive_command, signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
-    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -70,6 +71,110 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "el archivo".to_string(), |p| p.display().to_string())
+}
+
+/// Una letra de estado de /proc/<pid>/stat, en palabras.
+fn state(letter: Option<char>) -> String {
+    match letter {
+        Some('R') => "R, en ejecución".into(),
+        Some('S') => "S, dormido".into(),
+        Some('D') => "D, en espera ininterrumpible".into(),
+        Some('T') => "T, detenido".into(),
+        Some('t') => "t, rastreado".into(),
+        Some('Z') => "Z, un zombi".into(),
+        Some('X') => "X, muerto".into(),
+        Some('I') => "I, inactivo".into(),
+        Some(other) => other.to_string(),
+        None => "estado desconocido".into(),
+    }
+}
+
+/// Dónde duerme un lado: `anon_pipe_read (S, dormido)`.
+fn place(s: &Sleeper) -> String {
+    let wchan = s
+        .wchan
+        .as_deref()
+        .unwrap_or("un lugar que el kernel no dice");
+    format!("{wchan} ({})", state(s.state))
+}
+
+/// Cuán lleno está un pipe: `65536 de 65536 bytes`.
+fn fill(f: &PipeFill) -> String {
+    let size = f
+        .size_bytes
+        .map_or_else(|| "?".to_string(), |s| s.to_string());
+    match f.held_bytes {
+        Some(held) => format!("{held} de {size} bytes"),
+        None => format!("? de {size} bytes (nuestro extremo ya está cerrado)"),
+    }
+}
+
+/// Qué espera el padre.
+fn father_waits(waits: Waits) -> &'static str {
+    match waits {
+        Waits::Reading => "una respuesta, en read(2)",
+        Waits::Writing => "espacio para escribir, en write(2)",
+        Waits::Elsewhere => "el fin del hijo",
+    }
+}
+
+impl Es {
+    /// Hasta dónde llegó un hijo antes de dejar de leer.
+    fn son_progress(&self, sent_lines: u64, sent_bytes: u64, answered: Option<u64>) -> String {
+        match answered {
+            Some(_) if sent_lines == 0 => "antes de que le llegara la primera línea".into(),
+            Some(answered) => format!(
+                "tras responder {answered} de {}",
+                count(sent_lines, "línea", "líneas")
+            ),
+            None => format!("tras {} de su entrada", count(sent_bytes, "byte", "bytes")),
+        }
+    }
+
+    fn deadlock(&self, program: &[String], stall: &Stall, written: u64) -> String {
+        let cmd = command_line(program);
+        let son = stall.son_sleeps.pid;
+        let waited = self.duration(stall.stall);
+        match stall.deadlock {
+            Deadlock::Buffering => format!(
+                "interbloqueo (deadlock): en {waited} no pasó ningún byte, y ambos lados duermen \
+                 en read(2): el padre espera la respuesta del hijo {son}, el hijo {son} (`{cmd}`) \
+                 espera más entrada. La respuesta casi seguro está en su búfer de salida: el \
+                 stdio de C (y Python, y tr) guarda un stdout que no es una terminal en bloques \
+                 de varios KiB, y solo envía un bloque cuando se llena o cuando el programa \
+                 termina (setvbuf(3)). Se mató al hijo para terminar la ejecución.\ncorrecciones: \
+                 que el hijo vacíe su búfer tras cada línea (fflush(3), sys.stdout.flush(), \
+                 `python3 -u`), o usar búfer por línea desde fuera (`stdbuf -oL {cmd}`), o \
+                 ejecutarlo en una pseudoterminal, donde stdio usa búfer por línea (script(1), \
+                 pty(7)); o que el padre cierre el stdin del hijo cuando ya lo dijo todo, y lea \
+                 las respuestas después"
+            ),
+            Deadlock::FullPipes => format!(
+                "interbloqueo (deadlock): en {waited} no pasó ningún byte, y ambos lados duermen \
+                 en write(2): el padre, tras escribir {} de la entrada del hijo {son}, y el hijo \
+                 {son} (`{cmd}`), escribiendo una salida que el padre solo leerá cuando termine \
+                 de escribir. Ambos pipes están llenos: el del stdin contiene {}, el del stdout \
+                 {} (tamaños de F_GETPIPE_SZ; un pipe cuenta páginas enteras, y una leída en parte aún ocupa su lugar), así que ningún write(2) termina hasta que el otro lado lea, y \
+                 ninguno leerá (pipe(7)). Se mató al hijo para terminar la ejecución.\n\
+                 correcciones: leer mientras se escribe: un segundo hilo (`ipcdemo exec --big \
+                 --fix`) o poll(2) sobre ambos pipes, como hace communicate() de subprocess en \
+                 Python; o escribir antes la entrada en un archivo",
+                count(written, "byte", "bytes"),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe)
+            ),
+            Deadlock::Neither => format!(
+                "no pasó ningún byte en {waited} mientras el padre esperaba {}, pero el hijo \
+                 {son} (`{cmd}`) está en {}, fuera de todo pipe: así que no es ninguno de los \
+                 dos interbloqueos clásicos entre el padre y el propio hijo (un programa que el \
+                 hijo inició puede estar en uno), o el hijo es lento. Se le mató, con su grupo \
+                 de procesos, para terminar la ejecución; si solo necesita tiempo, dele más con \
+                 --stall (como --stall 10s)",
+                father_waits(stall.father_sleeps.waits),
+                place(&stall.son_sleeps)
+            ),
+        }
+    }
 }
 
 /// The article a measure takes: "el rendimiento", "la latencia".
@@ -189,6 +294,31 @@ impl Words for Es {
                 self.num(rtt_us, 1)
             ),
             Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Started { son, program } => format!(
+                "{who} {pid} inició al hijo {son} (`{}`), con stdin y stdout en dos pipes, a las \
+                 {time}",
+                command_line(program)
+            ),
+            Event::InputWritten { son, total } => format!(
+                "{who} {pid} ya escribió {} en el stdin del hijo {son} a las {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::OutputRead { son, total } => format!(
+                "{who} {pid} ya leyó {} del stdout del hijo {son} a las {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::Stalled(stall) => format!(
+                "{who} {pid} no vio pasar ningún byte en {}, a las {time}: el padre duerme en \
+                 {}, el hijo {} en {}; el pipe del stdin del hijo contiene {}, el del stdout {}; \
+                 se mata al hijo {} (SIGKILL)",
+                self.duration(stall.stall),
+                place(&stall.father_sleeps),
+                stall.son_sleeps.pid,
+                place(&stall.son_sleeps),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe),
+                stall.son_sleeps.pid
+            ),
             Event::Filled {
                 asked,
                 bytes,
@@ -757,6 +887,54 @@ impl Words for Es {
                 "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
             Error::NeedsLinux(LinuxOnly::Pin) => "--pin necesita Linux (sched_setaffinity)".into(),
+            Error::ProgramNotStarted { program, errno: e } => {
+                let name = program.first().map_or("", String::as_str);
+                let why = match e {
+                    Errno::ENOENT => {
+                        ": ningún programa con ese nombre en el PATH; revise el \
+                                     nombre, o indique su ruta"
+                    }
+                    Errno::EACCES => {
+                        ": el archivo no es ejecutable (o una carpeta de su ruta \
+                                     no se puede recorrer)"
+                    }
+                    _ => "",
+                };
+                format!("no se pudo ejecutar `{name}`: {}{why}", errno(*e))
+            }
+            Error::Deadlock {
+                program,
+                stall,
+                written,
+            } => self.deadlock(program, stall, *written),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: true,
+            } => format!(
+                "write(2) falló con EPIPE: el hijo {son} (`{}`) ya no lee su stdin (terminó) {}. \
+                 Un pipe sin lector rechaza toda escritura (pipe(7)); antes el kernel envía \
+                 SIGPIPE, que mataría en silencio a un padre que no lo ignorara (todo programa \
+                 Rust lo ignora, así que ipcdemo recibe el error: signal(7))",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: false,
+            } => format!(
+                "el hijo {son} (`{}`) cerró su stdout (terminó) {}: read(2) devolvió 0, fin de \
+                 archivo",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
             Error::NeedsLinux(LinuxOnly::MessageQueues) => {
                 "las colas de mensajes POSIX necesitan Linux aquí (macOS no las tiene)".into()
             }
@@ -1321,6 +1499,36 @@ impl Words for Es {
         )
     }
 
+    fn exec_summary(&self, r: &ExecReport) -> String {
+        let cmd = command_line(&r.program);
+        let son = r.son;
+        let end = r.end.map_or_else(String::new, |end| {
+            format!("; el hijo {son} {}", self.process_end(end))
+        });
+        if r.big {
+            let check = match (r.same_as_sent, r.first_difference_at) {
+                (Some(true), _) => ", cada byte tal como se envió".to_string(),
+                (Some(false), Some(at)) => {
+                    format!(", distinto de la entrada a partir del byte {at}")
+                }
+                _ => String::new(),
+            };
+            format!(
+                "resumen: escribió {} al hijo {son} (`{cmd}`) y leyó {} de vuelta{check}{end}",
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        } else {
+            format!(
+                "resumen: envió {} ({}) al hijo {son} (`{cmd}`), recibió {} ({}){end}",
+                count(r.lines_sent, "línea", "líneas"),
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.lines_received, "línea", "líneas"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        }
+    }
+
     fn atomic_header(&self) -> [&'static str; 6] {
         [
             "tamaño del registro",
@@ -1632,6 +1840,7 @@ impl Words for Es {
             Lesson::Atomic => "qué escrituras se rompen si muchos escritores comparten un pipe",
             Lesson::Signal => "las señales llevan un bit: 1000 enviadas bloqueadas, llega 1",
             Lesson::Mq => "una cola de mensajes: mensajes enteros, prioridades que se adelantan",
+            Lesson::Exec => "un programa en dos pipes: los interbloqueos que todos encuentran",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, señales, colas: qué tan rápidos son aquí",
             Lesson::Fds => "quién tiene los extremos de un pipe: fugas, exec, envío, kill -9",
         }

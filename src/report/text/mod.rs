@@ -15,8 +15,8 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, CrashReport, Error, Event, HeldFd, LeakReport, Note,
-    PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, CrashReport, Error, Event, ExecReport, HeldFd,
+    LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::sigqueue::SigNo;
@@ -97,6 +97,8 @@ pub trait Words: Sync {
     fn why(&self, why: Why) -> String;
     fn capacity_summary(&self, report: &CapacityReport) -> String;
     fn capacity_why(&self, report: &CapacityReport) -> String;
+    /// What went to exec's son and what came back, and how the son ended.
+    fn exec_summary(&self, report: &ExecReport) -> String;
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
@@ -255,6 +257,35 @@ pub fn son_command(path: &Path, seqpacket: bool, given_path: bool) -> String {
         ));
     }
     command
+}
+
+/// A command line as a shell would take it back: each word quoted where it needs to be, and
+/// a word with control characters (a newline, an escape sequence) as bash's `$'…'`, so none
+/// reaches the terminal raw.
+pub fn command_line(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if w.chars().any(char::is_control) {
+                let inner: String = w
+                    .chars()
+                    .map(|c| match c {
+                        '\'' => "\\'".to_string(),
+                        '\\' => "\\\\".to_string(),
+                        '\n' => "\\n".to_string(),
+                        '\t' => "\\t".to_string(),
+                        '\r' => "\\r".to_string(),
+                        c if c.is_control() => format!("\\u{:04x}", u32::from(c)),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                format!("$'{inner}'")
+            } else {
+                shell_quote(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The exact command a signal son needs to reach this father (a command line, not words).

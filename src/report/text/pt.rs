@@ -5,14 +5,15 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, count, fd_list, held_list, human_bytes, limit,
-    mq_command, receive_command, signal_kill_command, signal_son_command, son_command, son_name,
+    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
+    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
+    son_name,
 };
 use crate::bench::model::{BenchNote, Measure, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Error, Event, LeakReport,
-    LinuxOnly, Note, Partial, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
-    SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
+    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -70,6 +71,112 @@ fn errno(e: Errno) -> String {
 
 fn show(path: Option<&Path>) -> String {
     path.map_or_else(|| "o arquivo".to_string(), |p| p.display().to_string())
+}
+
+/// Uma letra de estado de /proc/<pid>/stat, em palavras.
+fn state(letter: Option<char>) -> String {
+    match letter {
+        Some('R') => "R, rodando".into(),
+        Some('S') => "S, dormindo".into(),
+        Some('D') => "D, em espera ininterruptível".into(),
+        Some('T') => "T, parado".into(),
+        Some('t') => "t, rastreado".into(),
+        Some('Z') => "Z, um zumbi".into(),
+        Some('X') => "X, morto".into(),
+        Some('I') => "I, ocioso".into(),
+        Some(other) => other.to_string(),
+        None => "estado desconhecido".into(),
+    }
+}
+
+/// Onde um lado dorme: `anon_pipe_read (S, dormindo)`.
+fn place(s: &Sleeper) -> String {
+    let wchan = s
+        .wchan
+        .as_deref()
+        .unwrap_or("um lugar que o kernel não diz");
+    format!("{wchan} ({})", state(s.state))
+}
+
+/// Quão cheio está um pipe: `65536 de 65536 bytes`.
+fn fill(f: &PipeFill) -> String {
+    let size = f
+        .size_bytes
+        .map_or_else(|| "?".to_string(), |s| s.to_string());
+    match f.held_bytes {
+        Some(held) => format!("{held} de {size} bytes"),
+        None => format!("? de {size} bytes (nossa ponta já está fechada)"),
+    }
+}
+
+/// O que o pai espera.
+fn father_waits(waits: Waits) -> &'static str {
+    match waits {
+        Waits::Reading => "uma resposta, em read(2)",
+        Waits::Writing => "espaço para escrever, em write(2)",
+        Waits::Elsewhere => "o fim do filho",
+    }
+}
+
+impl Pt {
+    /// Até onde um filho foi antes de parar de ler.
+    fn son_progress(&self, sent_lines: u64, sent_bytes: u64, answered: Option<u64>) -> String {
+        match answered {
+            Some(_) if sent_lines == 0 => "antes de a primeira linha chegar até ele".into(),
+            Some(answered) => format!(
+                "depois de responder {answered} de {}",
+                count(sent_lines, "linha", "linhas")
+            ),
+            None => format!(
+                "depois de {} da entrada",
+                count(sent_bytes, "byte", "bytes")
+            ),
+        }
+    }
+
+    fn deadlock(&self, program: &[String], stall: &Stall, written: u64) -> String {
+        let cmd = command_line(program);
+        let son = stall.son_sleeps.pid;
+        let waited = self.duration(stall.stall);
+        match stall.deadlock {
+            Deadlock::Buffering => format!(
+                "impasse (deadlock): em {waited} nenhum byte passou, e os dois lados dormem em \
+                 read(2): o pai espera a resposta do filho {son}, o filho {son} (`{cmd}`) espera \
+                 mais entrada. A resposta quase certamente está no buffer de saída dele: o stdio \
+                 do C (e o Python, e o tr) guarda um stdout que não é terminal em blocos de \
+                 alguns KiB, e só envia um bloco quando ele enche ou quando o programa termina \
+                 (setvbuf(3)). O filho foi morto para encerrar a execução.\ncorreções: o filho \
+                 esvazia o buffer a cada linha (fflush(3), sys.stdout.flush(), `python3 -u`), \
+                 ou recebe buffer por linha de fora (`stdbuf -oL {cmd}`), ou roda num \
+                 pseudoterminal, onde o stdio usa buffer por linha (script(1), pty(7)); ou o pai \
+                 fecha o stdin do filho quando já disse tudo, e só então lê as respostas"
+            ),
+            Deadlock::FullPipes => format!(
+                "impasse (deadlock): em {waited} nenhum byte passou, e os dois lados dormem em \
+                 write(2): o pai, depois de escrever {} da entrada do filho {son}, e o filho \
+                 {son} (`{cmd}`), escrevendo uma saída que o pai só vai ler quando terminar de \
+                 escrever. Os dois pipes estão cheios: o do stdin guarda {}, o do stdout {} \
+                 (tamanhos de F_GETPIPE_SZ; um pipe conta páginas inteiras, e uma lida em parte ainda ocupa o seu lugar), então nenhum write(2) termina até o outro lado ler, e nenhum vai \
+                 ler (pipe(7)). O filho foi morto para encerrar a execução.\ncorreções: ler \
+                 enquanto escreve: uma segunda thread (`ipcdemo exec --big --fix`) ou poll(2) \
+                 nos dois pipes, como faz o communicate() do subprocess do Python; ou escrever a \
+                 entrada num arquivo antes",
+                count(written, "byte", "bytes"),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe)
+            ),
+            Deadlock::Neither => format!(
+                "nenhum byte passou em {waited} enquanto o pai esperava {}, mas o filho {son} \
+                 (`{cmd}`) está em {}, fora de qualquer pipe: então não é nenhum dos dois \
+                 impasses clássicos entre o pai e o próprio filho (um programa que o filho \
+                 iniciou pode estar num deles), ou o filho é lento. Ele foi morto, com o seu \
+                 grupo de processos, para encerrar a execução; se só precisa de tempo, dê mais \
+                 com --stall (como --stall 10s)",
+                father_waits(stall.father_sleeps.waits),
+                place(&stall.son_sleeps)
+            ),
+        }
+    }
 }
 
 fn queue(path: Option<&Path>) -> String {
@@ -181,6 +288,31 @@ impl Words for Pt {
                 self.num(rtt_us, 1)
             ),
             Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Started { son, program } => format!(
+                "{who} {pid} iniciou o filho {son} (`{}`), com stdin e stdout em dois pipes, às \
+                 {time}",
+                command_line(program)
+            ),
+            Event::InputWritten { son, total } => format!(
+                "{who} {pid} já escreveu {} no stdin do filho {son} às {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::OutputRead { son, total } => format!(
+                "{who} {pid} já leu {} do stdout do filho {son} às {time}",
+                count(total, "byte", "bytes")
+            ),
+            Event::Stalled(stall) => format!(
+                "{who} {pid} não viu nenhum byte passar em {}, às {time}: o pai dorme em {}, o \
+                 filho {} em {}; o pipe do stdin do filho guarda {}, o do stdout {}; matando o \
+                 filho {} (SIGKILL)",
+                self.duration(stall.stall),
+                place(&stall.father_sleeps),
+                stall.son_sleeps.pid,
+                place(&stall.son_sleeps),
+                fill(&stall.input_pipe),
+                fill(&stall.output_pipe),
+                stall.son_sleeps.pid
+            ),
             Event::Filled {
                 asked,
                 bytes,
@@ -747,6 +879,54 @@ impl Words for Pt {
             Error::NeedsLinux(LinuxOnly::Pin) => {
                 "--pin precisa de Linux (sched_setaffinity)".into()
             }
+            Error::ProgramNotStarted { program, errno: e } => {
+                let name = program.first().map_or("", String::as_str);
+                let why = match e {
+                    Errno::ENOENT => {
+                        ": nenhum programa com esse nome no PATH; confira o nome, \
+                                     ou dê o caminho dele"
+                    }
+                    Errno::EACCES => {
+                        ": o arquivo não é executável (ou uma pasta do caminho \
+                                     não pode ser percorrida)"
+                    }
+                    _ => "",
+                };
+                format!("não foi possível executar `{name}`: {}{why}", errno(*e))
+            }
+            Error::Deadlock {
+                program,
+                stall,
+                written,
+            } => self.deadlock(program, stall, *written),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: true,
+            } => format!(
+                "write(2) falhou com EPIPE: o filho {son} (`{}`) não lê mais o stdin (terminou) \
+                 {}. Um pipe sem leitor recusa toda escrita (pipe(7)); antes o kernel envia \
+                 SIGPIPE, que mataria em silêncio um pai que não o ignorasse (todo programa Rust \
+                 o ignora, então o ipcdemo recebe o erro: signal(7))",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
+            Error::SonStoppedReading {
+                son,
+                program,
+                sent_lines,
+                sent_bytes,
+                answered,
+                epipe: false,
+            } => format!(
+                "o filho {son} (`{}`) fechou o stdout (terminou) {}: read(2) devolveu 0, fim de \
+                 arquivo",
+                command_line(program),
+                self.son_progress(*sent_lines, *sent_bytes, *answered)
+            ),
             Error::NeedsLinux(LinuxOnly::MessageQueues) => {
                 "filas de mensagens POSIX precisam de Linux aqui (o macOS não as tem)".into()
             }
@@ -1300,6 +1480,34 @@ impl Words for Pt {
         )
     }
 
+    fn exec_summary(&self, r: &ExecReport) -> String {
+        let cmd = command_line(&r.program);
+        let son = r.son;
+        let end = r.end.map_or_else(String::new, |end| {
+            format!("; o filho {son} {}", self.process_end(end))
+        });
+        if r.big {
+            let check = match (r.same_as_sent, r.first_difference_at) {
+                (Some(true), _) => ", cada byte como foi enviado".to_string(),
+                (Some(false), Some(at)) => format!(", diferente da entrada a partir do byte {at}"),
+                _ => String::new(),
+            };
+            format!(
+                "resumo: escreveu {} para o filho {son} (`{cmd}`) e leu {} de volta{check}{end}",
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        } else {
+            format!(
+                "resumo: enviou {} ({}) ao filho {son} (`{cmd}`), recebeu {} ({}){end}",
+                count(r.lines_sent, "linha", "linhas"),
+                count(r.bytes_sent, "byte", "bytes"),
+                count(r.lines_received, "linha", "linhas"),
+                count(r.bytes_received, "byte", "bytes")
+            )
+        }
+    }
+
     fn atomic_header(&self) -> [&'static str; 6] {
         [
             "tamanho do registro",
@@ -1609,6 +1817,7 @@ impl Words for Pt {
             Lesson::Atomic => "quais escritas rasgam quando muitos escritores dividem um pipe",
             Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
             Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
+            Lesson::Exec => "um programa em dois pipes: os impasses que todos encontram",
             Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais, filas: a velocidade, aqui",
             Lesson::Fds => "quem tem as extremidades de um pipe: vazamento, exec, envio, kill -9",
         }

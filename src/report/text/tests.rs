@@ -9,10 +9,46 @@ use nix::sys::signal::Signal;
 
 use super::*;
 use crate::bench::model::Pin;
-use crate::event::{Data, HeldFd, LinuxOnly, Partial, QueueReport, SonId};
+use crate::event::{
+    Data, Deadlock, ExecReport, HeldFd, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId,
+    Stall, Waits,
+};
 use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::procfd::PipeEnd;
 use crate::sys::sigqueue::SigNo;
+
+fn stall(deadlock: Deadlock, known: bool) -> Stall {
+    let sleeper = |pid, wchan: &str, waits| Sleeper {
+        pid,
+        wchan: known.then(|| wchan.to_string()),
+        state: known.then_some('S'),
+        waits,
+    };
+    let (father, son) = match deadlock {
+        Deadlock::Buffering => (Waits::Reading, Waits::Reading),
+        Deadlock::FullPipes => (Waits::Writing, Waits::Writing),
+        Deadlock::Neither => (Waits::Reading, Waits::Elsewhere),
+    };
+    Stall {
+        stall: std::time::Duration::from_millis(500),
+        waited: std::time::Duration::from_millis(512),
+        deadlock,
+        father_sleeps: sleeper(7, "anon_pipe_read", father),
+        son_sleeps: sleeper(8, "hrtimer_nanosleep", son),
+        input_pipe: PipeFill {
+            held_bytes: Some(65536),
+            size_bytes: Some(65536),
+        },
+        output_pipe: PipeFill {
+            held_bytes: known.then_some(61434),
+            size_bytes: Some(65536),
+        },
+    }
+}
+
+fn program() -> Vec<String> {
+    ["tr", "a-z", "A-Z"].map(String::from).into()
+}
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -120,6 +156,57 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::ENOENT,
+        },
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::EACCES,
+        },
+        Error::ProgramNotStarted {
+            program: program(),
+            errno: Errno::E2BIG,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::Buffering, true)),
+            written: 9,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::FullPipes, true)),
+            written: 135_168,
+        },
+        Error::Deadlock {
+            program: program(),
+            stall: Box::new(stall(Deadlock::Neither, false)),
+            written: 9,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 3,
+            sent_bytes: 27,
+            answered: Some(1),
+            epipe: true,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 0,
+            sent_bytes: 0,
+            answered: Some(0),
+            epipe: false,
+        },
+        Error::SonStoppedReading {
+            son: 8,
+            program: program(),
+            sent_lines: 455,
+            sent_bytes: 4096,
+            answered: None,
+            epipe: true,
+        },
         Error::NotAStream(Mechanism::Signal),
         Error::NoSuchProcess(4242),
         Error::NotASignalFather {
@@ -267,6 +354,9 @@ fn error_index(e: &Error) -> usize {
         Error::NoDescriptor { count: 0, .. } => 55,
         Error::NoDescriptor { .. } => 56,
         Error::NotAPipeWriteEnd { .. } => 57,
+        Error::ProgramNotStarted { .. } => 58,
+        Error::Deadlock { .. } => 59,
+        Error::SonStoppedReading { .. } => 60,
     }
 }
 
@@ -600,9 +690,9 @@ const KINDS: [FileKind; 8] = [
     FileKind::Unknown,
 ];
 
-fn events() -> Vec<Event<'static>> {
+fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
     let data = Data(b"Spam 000\n");
-    vec![
+    let mut events = vec![
         Event::Received {
             data,
             son: Some(SonId::Process { son: 9 }),
@@ -817,6 +907,21 @@ fn events() -> Vec<Event<'static>> {
         Event::Recovered {
             path: Path::new("/tmp/ipcdemo-0/fds-kill.x/socket"),
         },
+        Event::Started { son: 8, program },
+        Event::InputWritten {
+            son: 8,
+            total: 65536,
+        },
+        Event::OutputRead { son: 8, total: 1 },
+    ];
+    events.extend(stalls.iter().map(Event::Stalled));
+    events
+}
+
+fn stalls() -> Vec<Stall> {
+    vec![
+        stall(Deadlock::Buffering, true),
+        stall(Deadlock::Neither, false),
     ]
 }
 
@@ -879,6 +984,10 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::LeftBehind { .. } => 40,
         Event::Stale { .. } => 41,
         Event::Recovered { .. } => 42,
+        Event::Started { .. } => 43,
+        Event::InputWritten { .. } => 44,
+        Event::OutputRead { .. } => 45,
+        Event::Stalled(_) => 46,
     }
 }
 
@@ -960,7 +1069,8 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for r in refusals() {
         said.push((format!("{r:?}"), words.refusal(&p, r)));
     }
-    for e in events() {
+    let (program, stalls) = (program(), stalls());
+    for e in events(&program, &stalls) {
         if let Some(line) = words.event(words.role(Role::Father), 1, "1.000000", &e) {
             said.push((format!("{e:?}"), line));
         }
@@ -1120,6 +1230,34 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    for (big, same, end) in [
+        (false, None, Some(ProcessEnd::Exited(0))),
+        (
+            true,
+            Some(true),
+            Some(ProcessEnd::Signaled(Signal::SIGKILL)),
+        ),
+        (true, Some(false), None),
+    ] {
+        let report = ExecReport {
+            son: 8,
+            program: program.clone(),
+            big,
+            lines_sent: 3,
+            bytes_sent: 27,
+            lines_received: 1,
+            bytes_received: 9,
+            same_as_sent: same,
+            first_difference_at: same.and_then(|s| (!s).then_some(1)),
+            exit_status: None,
+            killed_by: None,
+            end,
+        };
+        said.push((
+            format!("exec summary {big} {same:?}"),
+            words.exec_summary(&report),
+        ));
+    }
     said.push((
         "waiting".into(),
         words.waiting(&crate::event::Waiting {
@@ -1234,7 +1372,8 @@ fn every_variant_is_listed_here() {
     let e = Error::OtherSideLeft;
     assert_all_listed(notes(&p, &e).iter().map(note_index), "notes");
     assert_all_listed(refusals().iter().map(refusal_index), "refusals");
-    assert_all_listed(events().iter().map(event_index), "events");
+    let (program, stalls) = (program(), stalls());
+    assert_all_listed(events(&program, &stalls).iter().map(event_index), "events");
     assert_all_listed(DOINGS.into_iter().map(doing_index), "doings");
 }
 
@@ -1357,6 +1496,24 @@ fn the_son_command_is_exact_and_quoted() {
     assert_eq!(
         son_command(Path::new("/tmp/it's here"), false, true),
         "ipcdemo socket --son --path '/tmp/it'\\''s here'"
+    );
+}
+
+#[test]
+fn command_lines_read_back_in_a_shell_and_keep_control_characters_out() {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(command_line(&words(&["tr", "a-z", "A-Z"])), "tr a-z A-Z");
+    assert_eq!(
+        command_line(&words(&["sh", "-c", "tr a-z A-Z | cat"])),
+        "sh -c 'tr a-z A-Z | cat'"
+    );
+    assert_eq!(
+        command_line(&words(&["python3", "-c", "import sys\nprint('x')"])),
+        "python3 -c $'import sys\\nprint(\\'x\\')'"
+    );
+    assert_eq!(
+        command_line(&words(&["printf", "\x1b[31m"])),
+        "printf $'\\u001b[31m'"
     );
 }
 

@@ -176,7 +176,7 @@ impl Reporter {
         };
         // The trace last: a big one takes a while, and a stop that comes meanwhile abandons it
         // (the summary is already said).
-        let saved = self.save_trace();
+        let saved = self.save_trace(matches!(end, Err(Error::Stopped(_))));
         // And a stop that came while we said it all counts too.
         let end = stopped(end);
         // A trace that could not be written is a failure of its own, after the summary.
@@ -194,14 +194,14 @@ impl Reporter {
     }
 
     /// Writes the trace, if one was asked for.
-    fn save_trace(&self) -> Result<()> {
+    fn save_trace(&self, run_stopped: bool) -> Result<()> {
         let Some((path, trace)) = &self.trace else {
             return Ok(());
         };
-        // Give up only on a stop that comes while we write (a run already stopped still gets
-        // its trace, of what happened up to the stop).
-        let stopped_before = crate::sys::signals::received();
-        let give_up = || crate::sys::signals::received() != stopped_before;
+        // A run that a stop signal ended still gets its trace, of what happened up to the
+        // stop (a second signal ends us at once, and the temporary file goes with us). A run
+        // that ended by itself gives its trace up for a stop that comes after its end.
+        let give_up = || !run_stopped && crate::sys::signals::received().is_some();
         let kept = trace
             .save(path, &give_up)
             .map_err(|e| Error::call_on(Doing::WritingTrace, path, crate::sys::errno_of(&e)))?;

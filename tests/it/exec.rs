@@ -550,7 +550,7 @@ fn bad_values_are_refused_at_parse_time() {
             &["exec", "--stall", "5ms"][..],
             "too short; give at least 10ms",
         ),
-        (&["exec", "--stall", "2h"][..], "unknown unit"),
+        (&["exec", "--stall", "2h"][..], "at most 1h"),
         (&["exec", "--count", "0"][..], "--count"),
         (&["exec", "--fix"][..], "--big"),
         (

@@ -175,6 +175,14 @@ pub enum Event<'a> {
     },
     /// A TCP father listens here (the port the kernel chose, for `:0`).
     Listening { address: std::net::SocketAddr },
+    /// One `read(2)` of a FIFO father, whole, as its timeline and trace draw it (its event
+    /// lines are whole lines, which a read may split or glue).
+    Read {
+        #[serde(flatten)]
+        data: Data<'a>,
+        #[serde(flatten)]
+        timing: ReadTiming,
+    },
     /// The father's answer came back to the son, `rtt_us` microseconds after the send began.
     Answered {
         #[serde(flatten)]

@@ -241,6 +241,14 @@ impl LineReader {
             // A son is writing: drop our write end so its leaving shows as end of file.
             drop(keep_open.take());
             self.counter.record(&buffer[..n]);
+            if let (true, Some(timing)) = (self.narrate, self.timing) {
+                // The read itself, for the timeline and the trace: glued lines show there.
+                let read = Event::Read {
+                    data: Data(&buffer[..n]),
+                    timing,
+                };
+                sink.narrated(sink.time_of(return_ns), Role::Father, pid, read, false)?;
+            }
             self.take_lines(&buffer[..n], pid, sink)?;
         }
         Ok(())

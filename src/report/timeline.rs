@@ -141,7 +141,10 @@ impl Timeline {
                 let son = format!("{label}{}{tail}", elide_data(data.0, room, g.more));
                 lines.push(format!("{at}  {}{pipe:>PIPE$}  {}", pad(&son, SON), g.lane));
             }
-            Event::Received { data, timing, .. } => {
+            // A FIFO father's lines: its reads are drawn instead (`Event::Read`).
+            Event::Received { .. } if state.channel == Some(Channel::Fifo) => {}
+            Event::Read { data, timing } | Event::Received { data, timing: Some(timing), .. } => {
+                let timing = Some(timing);
                 let n = data.0.len();
                 state.in_pipe -= n as i64;
                 let mut after = String::new();

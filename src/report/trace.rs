@@ -58,7 +58,8 @@ impl Trace {
                 from: t.from,
                 to: t.to,
             },
-            Event::Received {
+            Event::Read { data, timing: t }
+            | Event::Received {
                 data,
                 timing: Some(t),
                 ..
@@ -76,6 +77,13 @@ impl Trace {
             _ => return,
         };
         if let Ok(mut calls) = self.calls.lock() {
+            // A FIFO father's first line carries the timing of the read just recorded whole.
+            let same_read = |last: &Call| {
+                !last.write && !call.write && last.pid == call.pid && last.from == call.from
+            };
+            if calls.last().is_some_and(same_read) {
+                return;
+            }
             if calls.len() < MOST_CALLS {
                 calls.push(call);
             } else {

@@ -268,7 +268,9 @@ impl Words for En {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } | Event::Read { .. } => {
+                return None;
+            }
             Event::Started { son, program } => format!(
                 "{who} {pid} started son {son} (`{}`), its stdin and stdout on two pipes, at \
                  {time}",

@@ -293,7 +293,9 @@ impl Words for Es {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } | Event::Read { .. } => {
+                return None;
+            }
             Event::Started { son, program } => format!(
                 "{who} {pid} inició al hijo {son} (`{}`), con stdin y stdout en dos pipes, a las \
                  {time}",

@@ -287,7 +287,9 @@ impl Words for Pt {
                 data.escaped(),
                 self.num(rtt_us, 1)
             ),
-            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } => return None,
+            Event::Eof | Event::Listening { .. } | Event::Lanes { .. } | Event::Read { .. } => {
+                return None;
+            }
             Event::Started { son, program } => format!(
                 "{who} {pid} iniciou o filho {son} (`{}`), com stdin e stdout em dois pipes, às \
                  {time}",

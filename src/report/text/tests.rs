@@ -735,6 +735,17 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             father: 2,
             channel: crate::event::Channel::Pipe,
         },
+        Event::Read {
+            data,
+            timing: crate::event::ReadTiming {
+                call_at: 1.0,
+                waited_us: 5.0,
+                from: 0,
+                to: 9,
+                in_pipe: Some(9),
+                writes: None,
+            },
+        },
         Event::Accepted {
             son: SonId::Process { son: 9 },
             uid: Some(0),
@@ -988,6 +999,7 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::InputWritten { .. } => 44,
         Event::OutputRead { .. } => 45,
         Event::Stalled(_) => 46,
+        Event::Read { .. } => 47,
     }
 }
 

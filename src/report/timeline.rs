@@ -143,7 +143,12 @@ impl Timeline {
             }
             // A FIFO father's lines: its reads are drawn instead (`Event::Read`).
             Event::Received { .. } if state.channel == Some(Channel::Fifo) => {}
-            Event::Read { data, timing } | Event::Received { data, timing: Some(timing), .. } => {
+            Event::Read { data, timing }
+            | Event::Received {
+                data,
+                timing: Some(timing),
+                ..
+            } => {
                 let timing = Some(timing);
                 let n = data.0.len();
                 state.in_pipe -= n as i64;

@@ -256,7 +256,14 @@ fn fifo_and_socket_fathers_draw_their_own_lane() {
     let read_bytes: usize = done
         .stdout
         .iter()
-        .filter_map(|l| l.split("> ").nth(1)?.split(" [").next()?.parse::<usize>().ok())
+        .filter_map(|l| {
+            l.split("> ")
+                .nth(1)?
+                .split(" [")
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
         .sum();
     assert_eq!(read_bytes, 27, "{stdout}");
     assert!(

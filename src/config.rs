@@ -3,9 +3,10 @@
 
 use crate::bench;
 use crate::cli::{
-    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, SocketArgs,
+    AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, GlobalArgs, NamedArgs, RaceArgs, ShmArgs,
+    SocketArgs, SyncArg,
 };
-use crate::lessons::{anon, atomic, capacity, named, socket};
+use crate::lessons::{anon, atomic, capacity, named, race, shm, socket};
 use crate::report::Settings;
 use crate::report::text::Lang;
 
@@ -72,6 +73,31 @@ pub fn atomic(args: &AtomicArgs) -> atomic::Config {
         },
         records: args.records,
         slow_reader: args.slow_reader,
+    }
+}
+
+pub fn shm(args: &ShmArgs) -> shm::Config {
+    shm::Config {
+        son: args.son,
+        path: args.path.clone(),
+        count: args.count,
+        tick: args.tick,
+        wake: args.wake,
+    }
+}
+
+pub fn race(args: &RaceArgs) -> race::Config {
+    use race::SyncMode;
+    race::Config {
+        sons: usize::from(args.sons),
+        adds: args.adds,
+        syncs: match args.sync {
+            SyncArg::None => vec![SyncMode::None],
+            SyncArg::Atomic => vec![SyncMode::Atomic],
+            SyncArg::Lock => vec![SyncMode::Lock],
+            SyncArg::All => vec![SyncMode::None, SyncMode::Atomic, SyncMode::Lock],
+        },
+        die_holding_lock: args.die_holding_lock,
     }
 }
 

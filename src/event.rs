@@ -9,7 +9,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use serde::{Serialize, Serializer};
 
-use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
+use crate::bench::model::{Measure, Measurement, Mechanism, Pin, Wake};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::{Doing, Refusal, SysError};
 
@@ -78,6 +78,9 @@ pub enum Event<'a> {
         /// discarded).
         #[serde(skip_serializing_if = "Option::is_none")]
         record_bytes: Option<usize>,
+        /// shm: the record's number in the son's ring, counted from 0.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<u64>,
     },
     /// One message handed to one `write(2)`.
     Sent {
@@ -119,6 +122,23 @@ pub enum Event<'a> {
     },
     /// The kernel refused a write with `EAGAIN`: a blocking writer would sleep here.
     WouldBlock { asked: usize, held: u64 },
+    /// shm race: this son locked the robust mutex and got `EOWNERDEAD`: its owner died holding
+    /// it; the son made it consistent and went on.
+    OwnerDead,
+    /// shm: a second son connected while one is served; it was told so and let go.
+    TurnedAway {
+        #[serde(flatten)]
+        son: SonId,
+        /// The son being served.
+        connected: i32,
+    },
+    /// shm: the son left with record `record` begun and never committed (it died in the
+    /// middle of writing it); its bytes were never shown.
+    Uncommitted {
+        #[serde(flatten)]
+        son: SonId,
+        record: u64,
+    },
 }
 
 /// Why a FIFO line is shown before its newline.
@@ -180,6 +200,29 @@ pub enum Note<'a> {
     },
     /// `bench`'s child failed.
     BenchChildFailed(&'a Error),
+    /// The shm father listens; `given_path`: the user chose the path (so the son must be told).
+    ShmListening {
+        path: &'a Path,
+        given_path: bool,
+        wake: Wake,
+        /// The father's pid, for `/proc/<pid>/fd`.
+        pid: i32,
+    },
+    /// shm: a son wrote something that breaks the ring's protocol; the father hung up on it.
+    RingBroken {
+        son: i32,
+        record: u64,
+        len: Option<u32>,
+    },
+    /// shm race: this process may use only this many CPUs (one): little or nothing is lost.
+    OneCpu(usize),
+    /// shm race: a son was killed by a signal before it finished its adds.
+    RaceSonKilled {
+        pid: i32,
+        signal: Signal,
+        /// It was the one told to die holding the lock (`--die-holding-lock`).
+        on_purpose: bool,
+    },
 }
 
 /// How a child process ended, when it did not end well.
@@ -294,6 +337,40 @@ pub enum Error {
         cpus: usize,
         pin: Pin,
     },
+    /// shm son: another son is connected to the father (this pid): one son at a time.
+    ShmBusy {
+        path: PathBuf,
+        son: i32,
+    },
+    /// shm son: the father handed over something that is not an ipcdemo ring.
+    NotARing(PathBuf),
+    /// shm son: nothing came from the process listening there within `waited`.
+    NoHandOver {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
+    /// shm son: the father went away (its socket hung up) after `sent` records.
+    FatherLeftRing {
+        path: PathBuf,
+        sent: u64,
+    },
+    /// shm son: no father listens there (`stale`: a socket file is left, nobody behind it).
+    NoShmFather {
+        path: PathBuf,
+        stale: bool,
+    },
+    /// shm son: the father wrote a position into the ring that cannot be.
+    RingBrokenByFather(PathBuf),
+    /// shm race: adds were lost with a `sync` that must lose none: a bug, not a lesson.
+    AddsLost {
+        sync: SyncMode,
+        lost: i64,
+    },
+    /// bench: a mechanism that has no such measure (an eventfd carries a count, not bytes).
+    NoSuchMeasure {
+        mechanism: Mechanism,
+        measure: Measure,
+    },
     /// An option that needs Linux, elsewhere.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     NeedsLinux(LinuxOnly),
@@ -305,6 +382,8 @@ pub enum Error {
 pub enum LinuxOnly {
     ZeroCopy,
     Pin,
+    /// memfd_create, futexes, eventfds, robust mutexes.
+    SharedMemory,
 }
 
 impl Error {
@@ -393,6 +472,95 @@ pub enum Why {
     Seqpacket,
     /// TCP is a byte stream too, and carries no credentials.
     Tcp,
+    /// A ring in shared memory stores each record's length: records arrive whole and alone,
+    /// and no system call carried them.
+    Ring,
+}
+
+/// How the sons of `shm race` add to the shared counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// Load, add one, store: three steps another son can come between.
+    None,
+    /// One atomic read-modify-write (`fetch_add`, `lock xadd` on x86).
+    Atomic,
+    /// A process-shared robust mutex around the three steps.
+    Lock,
+}
+
+impl SyncMode {
+    /// The name on the command line (not translated: it is what one types).
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncMode::None => "none",
+            SyncMode::Atomic => "atomic",
+            SyncMode::Lock => "lock",
+        }
+    }
+}
+
+/// What one race found.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RaceRun {
+    pub sync: SyncMode,
+    /// Son processes that raced.
+    pub sons: usize,
+    /// Adds each son was to make.
+    pub adds: u64,
+    /// Adds the sons made, all together: what the counter should say.
+    pub expected: u64,
+    /// What the counter says.
+    pub got: u64,
+    /// expected − got (negative only if a son was killed between its add and its count).
+    pub lost: i64,
+    /// From the moment the last son passed the start barrier to the end of the last one, in
+    /// seconds.
+    #[serde(serialize_with = "micros")]
+    pub wall_s: f64,
+    /// CPU time the sons used, all together (`wait4(2)`), in seconds.
+    #[serde(serialize_with = "micros")]
+    pub cpu_user_s: f64,
+    #[serde(serialize_with = "micros")]
+    pub cpu_sys_s: f64,
+    /// CPUs this process may use.
+    pub cpus: usize,
+    /// Times a son (or the father, at the end) locked the mutex and got `EOWNERDEAD`.
+    pub owner_died: u64,
+    /// Sons that a signal killed before they finished.
+    pub sons_killed: usize,
+}
+
+/// What a side of `shm` cost in CPU while it ran.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CpuReport {
+    pub role: Role,
+    /// Whose CPU time this is (for a son's, as it last wrote it into the ring).
+    pub process: i32,
+    /// Records it sent (son) or received (father).
+    pub records: u64,
+    /// CPU seconds in user mode.
+    #[serde(serialize_with = "micros")]
+    pub user_s: f64,
+    /// CPU seconds in the kernel.
+    #[serde(serialize_with = "micros")]
+    pub sys_s: f64,
+    /// Seconds it ran (null for a son seen from the father).
+    #[serde(serialize_with = "micros_or_null")]
+    pub wall_s: Option<f64>,
+    /// How it waited.
+    pub wake: Wake,
+}
+
+fn micros<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+fn micros_or_null<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => micros(v, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// What the kernel held and how the writes went.
@@ -465,6 +633,8 @@ pub enum Summary {
     },
     Capacity(CapacityReport),
     Atomic(AtomicRun),
+    Race(RaceRun),
+    Cpu(CpuReport),
 }
 
 /// How a lesson ended: what it has to say, and whether it stopped early or failed. The

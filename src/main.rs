@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, named, socket};
+use lessons::{anon, atomic, capacity, named, race, shm, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -49,6 +49,10 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Socket(args) => socket::run(&config::socket(&args), reporter),
         Command::Capacity(args) => capacity::run(&config::capacity(&args), reporter),
         Command::Atomic(args) => atomic::run(&config::atomic(&args), reporter),
+        Command::Shm(args) => match &args.race {
+            Some(cli::ShmCommand::Race(race_args)) => race::run(&config::race(race_args), reporter),
+            None => shm::run(&config::shm(&args), reporter),
+        },
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
         Command::Man(args) => match cli::man_page(args.command.as_deref()) {

@@ -67,6 +67,12 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Chan
             place = Some(dir);
             (from_child, from_parent, to_child, to_parent)
         }
+        // Shared memory carries no bytes through descriptors: `bench::measure` never asks.
+        Mechanism::Shm | Mechanism::Eventfd => {
+            return Err(crate::event::Error::NeedsLinux(
+                crate::event::LinuxOnly::SharedMemory,
+            ));
+        }
         Mechanism::Socketpair
         | Mechanism::UnixStream
         | Mechanism::UnixSeqpacket

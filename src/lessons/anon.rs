@@ -214,6 +214,7 @@ fn father_reads(read_end: OwnedFd, read_size: usize, sink: &dyn Sink) -> Outcome
                     son: None,
                     partial: None,
                     record_bytes: None,
+                    record: None,
                 };
                 if let Err(e) = sink.event_now(Role::Father, pid, event) {
                     break Err(e);

@@ -8,5 +8,7 @@ pub mod atomic;
 pub mod boundaries;
 pub mod capacity;
 pub mod named;
+pub mod race;
+pub mod shm;
 pub mod socket;
 pub mod spam;

@@ -213,6 +213,7 @@ impl LineReader {
             son: None,
             partial,
             record_bytes: None,
+            record: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();
@@ -242,8 +243,12 @@ fn son(config: &Config, path: &Path, made: Option<RemoveOnExit>, sink: &dyn Sink
         Ok(fifo) => fifo,
         Err(e) => return spam::son_never_started(e),
     };
-    spam::run_son(config.count, config.tick, sink, |out| {
-        match write_message(&fifo, out.message) {
+    spam::run_son(
+        config.count,
+        config.tick,
+        true,
+        sink,
+        |out| match write_message(&fifo, out.message) {
             Ok(()) => {
                 out.written.set(true);
                 Ok(())
@@ -257,8 +262,8 @@ fn son(config: &Config, path: &Path, made: Option<RemoveOnExit>, sink: &dyn Sink
                 None => Err(Error::call_on(Doing::WritingTo, path, Errno::EINTR)),
             },
             Err(e) => Err(Error::call_on(Doing::WritingTo, path, e)),
-        }
-    })
+        },
+    )
 }
 
 fn open_as_son(

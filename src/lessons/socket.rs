@@ -158,7 +158,7 @@ fn new_socket(seqpacket: bool, nonblocking: bool) -> Result<OwnedFd> {
 
 /// The son's pid and uid as the kernel recorded them at `connect(2)`: a son cannot lie.
 #[cfg(target_os = "linux")]
-fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
+pub(super) fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let cred = nix::sys::socket::getsockopt(fd, nix::sys::socket::sockopt::PeerCredentials)
         .doing(Doing::AskingPeer)?;
     Ok((cred.pid(), cred.uid()))
@@ -166,7 +166,7 @@ fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
 
 /// Elsewhere only the uid is known (`getpeereid(3)`); the pid shows as -1.
 #[cfg(not(target_os = "linux"))]
-fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
+pub(super) fn peer_identity(fd: &OwnedFd) -> Result<(i32, u32)> {
     let (mut uid, mut gid) = (0, 0);
     // SAFETY: plain out-parameters.
     Errno::result(unsafe { nix::libc::getpeereid(fd.as_raw_fd(), &mut uid, &mut gid) })
@@ -218,8 +218,13 @@ struct Connection {
     line: Vec<u8>,
 }
 
-/// Binds, listens and publishes the socket; the guard removes the public name.
-fn listen_on(path: &Path, seqpacket: bool, sink: &dyn Sink) -> Result<(OwnedFd, RemoveOnExit)> {
+/// Binds, listens and publishes the socket; the guard removes the public name. (`shm` meets
+/// its sons the same way.)
+pub(super) fn listen_on(
+    path: &Path,
+    seqpacket: bool,
+    sink: &dyn Sink,
+) -> Result<(OwnedFd, RemoveOnExit)> {
     claim_path(path, seqpacket, sink)?;
     let listener = new_socket(seqpacket, true)?;
     // bind(2) makes the file before listen(2) is called, and a son that connects in between is
@@ -387,6 +392,7 @@ fn serve(
                 son: Some(son.son),
                 partial: None,
                 record_bytes: (n > kept).then_some(n),
+                record: None,
             };
             sink.event_now(Role::Father, pid, event)?;
             messages += completed;
@@ -495,11 +501,12 @@ fn connect_tcp(config: &Config, target: &HostPort) -> Result<OwnedFd> {
     Err(last)
 }
 
-fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
+/// Connects to the father on `path`, checking that it runs as us. (`shm`'s sons too.)
+pub(super) fn connect_to_father(seqpacket: bool, path: &Path) -> Result<OwnedFd> {
     if let (Existing::Nothing, _) = rendezvous::inspect(path, Object::Socket)? {
         return Err(Error::NoFatherAtPath(path.into()));
     }
-    let fd = new_socket(config.seqpacket, false)?;
+    let fd = new_socket(seqpacket, false)?;
     let address = socket_address(path, path)?;
     loop {
         match connect(fd.as_raw_fd(), &address) {
@@ -527,7 +534,7 @@ fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
 
 fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
     let (fd, path) = match place {
-        Place::Unix(path) => (connect_to_father(config, path), path.clone()),
+        Place::Unix(path) => (connect_to_father(config.seqpacket, path), path.clone()),
         // The errors below name a place; for TCP it is the address.
         Place::Tcp(target) => (
             connect_tcp(config, target),
@@ -540,7 +547,7 @@ fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
         Err(e) => return spam::son_never_started(e),
     };
     let mut answer = vec![0u8; 4096];
-    spam::run_son(config.count, config.tick, sink, |out| {
+    spam::run_son(config.count, config.tick, true, sink, |out| {
         let started = Instant::now();
         // With --nagle, each message goes in two writes before the son waits for the answer:
         // the second one waits in the kernel for the first's ACK, which the father delays.

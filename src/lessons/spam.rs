@@ -84,17 +84,18 @@ pub struct Outgoing<'a> {
     pub written: &'a std::cell::Cell<bool>,
 }
 
-/// The loop every son process runs: sleep the seed's pause, report the `sent` event, hand the
-/// message to `send` (which writes it, and reports whatever follows, such as an answer), until
+/// The loop every son process runs (`newline`: end each message with one, as the FIFO and
+/// socket sons do): sleep the seed's pause, report the `sent` event, hand the message to `send` (which writes it, and reports whatever follows, such as an answer), until
 /// `count` messages or a stop signal; then the son's summary.
 pub fn run_son(
     count: Option<u64>,
     tick: Duration,
+    newline: bool,
     sink: &dyn Sink,
     mut send: impl FnMut(Outgoing<'_>) -> Result<()>,
 ) -> Outcome {
     let pid = nix::unistd::getpid().as_raw();
-    let mut schedule = SpamSchedule::new(tick, true);
+    let mut schedule = SpamSchedule::new(tick, newline);
     let (mut sent, mut bytes) = (0u64, 0u64);
     let outcome = loop {
         if count.is_some_and(|n| sent >= n) {

@@ -74,6 +74,7 @@ mod tests {
                 son: Some(crate::event::SonId::Process { son: 9 }),
                 partial: None,
                 record_bytes: None,
+                record: None,
             },
             Role::Father,
             7,

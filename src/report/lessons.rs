@@ -13,11 +13,13 @@ pub enum Lesson {
     Seqpacket,
     Capacity,
     Atomic,
+    ShmRace,
+    Shm,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 8] = [
+pub const MAP: [(Lesson, &str, &str); 10] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -25,6 +27,8 @@ pub const MAP: [(Lesson, &str, &str); 8] = [
     (Lesson::Seqpacket, "ipcdemo socket --seqpacket", "socket"),
     (Lesson::Capacity, "ipcdemo capacity", "capacity"),
     (Lesson::Atomic, "ipcdemo atomic --sweep", "atomic"),
+    (Lesson::ShmRace, "ipcdemo shm race", "shm"),
+    (Lesson::Shm, "ipcdemo shm", "shm"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
 
@@ -35,10 +39,12 @@ pub fn map(words: &dyn Words) -> String {
         .map(|(_, command, _)| command.len())
         .max()
         .unwrap_or(0);
+    // The numbers line up on the right, so the commands do too past lesson 9.
+    let digits = MAP.len().to_string().len();
     let mut text = format!("{}\n", words.lessons_intro());
     for (number, (lesson, command, _)) in MAP.iter().enumerate() {
         text += &format!(
-            "  {}. {command:<width$}   {}\n",
+            "  {:>digits$}. {command:<width$}   {}\n",
             number + 1,
             words.lesson(*lesson)
         );

@@ -188,6 +188,7 @@ impl Reporter {
         let words = self.words;
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
+        let mut races = Vec::new();
         for summary in summaries {
             match summary {
                 Summary::Reads { counts, why } => {
@@ -215,7 +216,12 @@ impl Reporter {
                     run.bytes_lost.to_string(),
                     words.atomic_verdict(run),
                 ]),
+                Summary::Race(run) => races.push(*run),
+                Summary::Cpu(report) => self.say_last(&words.cpu_summary(report)),
             }
+        }
+        if !races.is_empty() {
+            self.race_table(&races)?;
         }
         if !atomic_rows.is_empty() {
             let mut rows = vec![words.atomic_header().map(String::from).to_vec()];
@@ -234,6 +240,49 @@ impl Reporter {
         Ok(())
     }
 
+    /// `shm race`: one row per race on stdout, then why each lost what it lost on stderr.
+    fn race_table(&self, races: &[crate::event::RaceRun]) -> Result<(), WriteError> {
+        let words = self.words;
+        let mut rows = vec![words.race_header().map(String::from).to_vec()];
+        for run in races {
+            let share = if run.expected > 0 {
+                100.0 * run.lost as f64 / run.expected as f64
+            } else {
+                0.0
+            };
+            rows.push(vec![
+                run.sync.name().to_string(),
+                run.sons.to_string(),
+                run.adds.to_string(),
+                run.expected.to_string(),
+                run.got.to_string(),
+                run.lost.to_string(),
+                words.num(share, 1),
+                words.num(run.wall_s, 3),
+                words.num(run.cpu_user_s + run.cpu_sys_s, 3),
+            ]);
+        }
+        let align = [Align::Left]
+            .into_iter()
+            .chain([Align::Right; 8])
+            .collect::<Vec<_>>();
+        for line in text::table(&rows, &align) {
+            self.last_stdout(&line)?;
+        }
+        let mut said = Vec::new();
+        for run in races {
+            if !said.contains(&run.sync) {
+                self.say_last(&words.race_why(run.sync));
+                said.push(run.sync);
+            }
+        }
+        let owner_died: u64 = races.iter().map(|r| r.owner_died).sum();
+        if owner_died > 0 {
+            self.say_last(&words.race_owner_died(owner_died));
+        }
+        Ok(())
+    }
+
     fn bench_table(&self, results: &[Measurement]) -> Result<(), WriteError> {
         let words = self.words;
         let or_dash = |value: Option<f64>, decimals: usize| {
@@ -248,6 +297,8 @@ impl Reporter {
                 or_dash(m.rtt_median_us, 1),
                 or_dash(m.rtt_p99_us, 1),
                 or_dash(m.round_trips_per_second, 0),
+                words.num(m.cpu_seconds().0, 3),
+                words.num(m.cpu_seconds().1, 3),
                 mode_parts(m)
                     .into_iter()
                     .map(|part| words.mode_part(part))
@@ -257,11 +308,19 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 4])
+            .chain([Align::Right; 6])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
             self.last_stdout(&line)?;
+        }
+        let gib = |b: f64| b / f64::from(1u32 << 30);
+        for m in results {
+            if let (Some(ceiling), Some(own)) =
+                (m.copy_ceiling_bytes_per_second, m.bytes_per_second)
+            {
+                self.last_stdout(&words.copy_ceiling(gib(ceiling), gib(own)))?;
+            }
         }
         // A note is said once per mechanism, however many rows carry it.
         let mut said: Vec<(Mechanism, String)> = Vec::new();
@@ -411,13 +470,21 @@ fn write_error(e: WriteError) -> Error {
 fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     use crate::bench::model::Pin;
     let mode = &m.mode;
-    let mut parts = vec![if mode.zero_copy {
+    let mut parts = vec![if m.mechanism == Mechanism::Shm {
+        ModePart::Memcpy
+    } else if mode.zero_copy {
         ModePart::ZeroCopy
     } else {
         ModePart::ReadWrite
     }];
     if let Some(size) = mode.pipe_size_bytes {
         parts.push(ModePart::PipeSize(size));
+    }
+    if let Some(bytes) = mode.ring_bytes {
+        parts.push(ModePart::Ring(bytes));
+    }
+    if m.mechanism == Mechanism::Shm && !mode.busy_poll {
+        parts.push(ModePart::Futex);
     }
     if mode.busy_poll {
         parts.push(ModePart::BusyPoll);

@@ -1,4 +1,4 @@
-//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets. They make the system calls
+//! System helpers: signals, pipe sizes, safe paths, FIFOs, sockets, shared memory, CPU time. They make the system calls
 //! and return data and typed errors, never text: what went wrong is a [`SysError`], and the
 //! words for it live in `report`.
 
@@ -8,8 +8,13 @@ pub mod lock;
 pub mod net;
 pub mod pipesize;
 pub mod rendezvous;
+#[cfg(target_os = "linux")]
+pub mod ring;
+#[cfg(target_os = "linux")]
+pub mod shm;
 pub mod signals;
 pub mod socket_setup;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +71,15 @@ pub enum Doing {
     PingPong,
     OpeningDevNull,
     Locking,
+    CreatingMemfd,
+    Sealing,
+    Mapping,
+    CreatingEventfd,
+    PassingDescriptors,
+    ReceivingDescriptors,
+    InitialisingMutex,
+    LockingMutex,
+    WaitingInRing,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

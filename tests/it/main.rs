@@ -14,6 +14,7 @@ mod named;
 mod papercuts;
 mod polish;
 mod safety;
+mod shm;
 mod socket;
 mod tcp;
 mod util;

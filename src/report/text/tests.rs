@@ -8,7 +8,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use super::*;
-use crate::bench::model::Pin;
+use crate::bench::model::{Pin, Wake};
 use crate::event::{Data, LinuxOnly, Partial, SonId};
 
 fn path() -> PathBuf {
@@ -88,6 +88,37 @@ fn errors() -> Vec<Error> {
         },
         Error::NeedsLinux(LinuxOnly::ZeroCopy),
         Error::NeedsLinux(LinuxOnly::Pin),
+        Error::ShmBusy {
+            path: p.clone(),
+            son: 42,
+        },
+        Error::NotARing(p.clone()),
+        Error::NoHandOver {
+            path: p.clone(),
+            waited: std::time::Duration::from_secs(5),
+        },
+        Error::FatherLeftRing {
+            path: p.clone(),
+            sent: 3,
+        },
+        Error::NoShmFather {
+            path: p.clone(),
+            stale: false,
+        },
+        Error::NoShmFather {
+            path: p.clone(),
+            stale: true,
+        },
+        Error::RingBrokenByFather(p.clone()),
+        Error::AddsLost {
+            sync: SyncMode::Atomic,
+            lost: 2,
+        },
+        Error::NoSuchMeasure {
+            mechanism: Mechanism::Eventfd,
+            measure: Measure::Throughput,
+        },
+        Error::NeedsLinux(LinuxOnly::SharedMemory),
     ]
 }
 
@@ -128,6 +159,16 @@ fn error_index(e: &Error) -> usize {
         Error::Unreachable(_) => 31,
         Error::BadAddress(_) => 32,
         Error::SonNeedsPort => 33,
+        Error::ShmBusy { .. } => 34,
+        Error::NotARing(_) => 35,
+        Error::NoHandOver { .. } => 36,
+        Error::FatherLeftRing { .. } => 37,
+        Error::NoShmFather { stale: false, .. } => 38,
+        Error::NoShmFather { stale: true, .. } => 39,
+        Error::RingBrokenByFather(_) => 40,
+        Error::AddsLost { .. } => 41,
+        Error::NoSuchMeasure { .. } => 42,
+        Error::NeedsLinux(LinuxOnly::SharedMemory) => 43,
     }
 }
 
@@ -169,6 +210,45 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::PipeSizeRefused(refused),
         Note::SonFailed { pid: 42, error },
         Note::BenchChildFailed(error),
+        Note::ShmListening {
+            path: p,
+            given_path: true,
+            wake: Wake::Futex,
+            pid: 7,
+        },
+        Note::ShmListening {
+            path: p,
+            given_path: false,
+            wake: Wake::Spin,
+            pid: 7,
+        },
+        Note::ShmListening {
+            path: p,
+            given_path: false,
+            wake: Wake::Eventfd,
+            pid: 7,
+        },
+        Note::RingBroken {
+            son: 9,
+            record: 3,
+            len: Some(70000),
+        },
+        Note::RingBroken {
+            son: 9,
+            record: 3,
+            len: None,
+        },
+        Note::OneCpu(1),
+        Note::RaceSonKilled {
+            pid: 9,
+            signal: Signal::SIGKILL,
+            on_purpose: true,
+        },
+        Note::RaceSonKilled {
+            pid: 9,
+            signal: Signal::SIGTERM,
+            on_purpose: false,
+        },
     ]
 }
 
@@ -191,10 +271,14 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::FolderRepaired { .. } => 14,
         Note::TcpListening { .. } => 15,
         Note::OpenToNetwork { .. } => 16,
+        Note::ShmListening { .. } => 17,
+        Note::RingBroken { .. } => 18,
+        Note::OneCpu(_) => 19,
+        Note::RaceSonKilled { .. } => 20,
     }
 }
 
-const DOINGS: [Doing; 44] = [
+const DOINGS: [Doing; 53] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -239,6 +323,15 @@ const DOINGS: [Doing; 44] = [
     Doing::PingPong,
     Doing::OpeningDevNull,
     Doing::Locking,
+    Doing::CreatingMemfd,
+    Doing::Sealing,
+    Doing::Mapping,
+    Doing::CreatingEventfd,
+    Doing::PassingDescriptors,
+    Doing::ReceivingDescriptors,
+    Doing::InitialisingMutex,
+    Doing::LockingMutex,
+    Doing::WaitingInRing,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -287,6 +380,15 @@ fn doing_index(d: Doing) -> usize {
         Doing::PingPong => 41,
         Doing::OpeningDevNull => 42,
         Doing::Locking => 43,
+        Doing::CreatingMemfd => 44,
+        Doing::Sealing => 45,
+        Doing::Mapping => 46,
+        Doing::CreatingEventfd => 47,
+        Doing::PassingDescriptors => 48,
+        Doing::ReceivingDescriptors => 49,
+        Doing::InitialisingMutex => 50,
+        Doing::LockingMutex => 51,
+        Doing::WaitingInRing => 52,
     }
 }
 
@@ -342,12 +444,14 @@ fn events() -> Vec<Event<'static>> {
             son: Some(SonId::Process { son: 9 }),
             partial: Some(Partial::WriterLeft),
             record_bytes: None,
+            record: None,
         },
         Event::Received {
             data,
             son: None,
             partial: Some(Partial::LongLine),
             record_bytes: Some(200_000),
+            record: Some(4),
         },
         Event::Sent { data },
         Event::Accepted {
@@ -384,6 +488,15 @@ fn events() -> Vec<Event<'static>> {
             asked: 1,
             held: 65536,
         },
+        Event::OwnerDead,
+        Event::TurnedAway {
+            son: SonId::Process { son: 9 },
+            connected: 8,
+        },
+        Event::Uncommitted {
+            son: SonId::Process { son: 9 },
+            record: 12,
+        },
     ]
 }
 
@@ -404,6 +517,9 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::Filled { partial: true, .. } => 9,
         Event::WouldBlock { .. } => 10,
         Event::Listening { .. } => 11,
+        Event::OwnerDead => 12,
+        Event::TurnedAway { .. } => 13,
+        Event::Uncommitted { .. } => 14,
     }
 }
 
@@ -447,7 +563,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     for (lesson, _, _) in crate::report::lessons::MAP {
         said.push((format!("{lesson:?}"), words.lesson(lesson).to_string()));
     }
-    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp] {
+    for why in [Why::ByteStream, Why::Seqpacket, Why::Tcp, Why::Ring] {
         said.push((format!("{why:?}"), words.why(why)));
     }
     let counts = ReadCounts {
@@ -518,6 +634,9 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::HugePages,
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
+        ModePart::Memcpy,
+        ModePart::Futex,
+        ModePart::Ring(1 << 20),
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -529,6 +648,35 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{end:?}"), words.process_end(end)));
     }
     said.push(("atomic progress".into(), words.atomic_progress(2, 4, 4096)));
+    said.push(("race header".into(), words.race_header().join(" ")));
+    for sync in [SyncMode::None, SyncMode::Atomic, SyncMode::Lock] {
+        said.push((format!("race why {sync:?}"), words.race_why(sync)));
+    }
+    said.push(("owner died".into(), words.race_owner_died(2)));
+    for (role, wall) in [
+        (Role::Father, Some(2.5)),
+        (Role::Son, Some(2.5)),
+        (Role::Son, None),
+        (Role::Father, None),
+    ] {
+        for wake in [Wake::Spin, Wake::Futex, Wake::Eventfd] {
+            let report = CpuReport {
+                role,
+                process: 9,
+                records: 12,
+                user_s: 1.25,
+                sys_s: 0.5,
+                wall_s: wall,
+                wake,
+            };
+            said.push((
+                format!("cpu {role:?} {wall:?} {wake:?}"),
+                words.cpu_summary(&report),
+            ));
+        }
+    }
+    said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
+    said.push(("bench header".into(), words.bench_header().join(" ")));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -588,7 +736,7 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str());
+                || ["BusyPoll", "ZeroCopy", "Memcpy", "Futex"].contains(&what.as_str());
             if theirs == ours && !same_by_nature {
                 // Names such as "vmsplice/splice" may read the same in every language.
                 assert!(

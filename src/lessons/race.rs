@@ -17,11 +17,11 @@
 //! consistent and goes on; here the dead son's work is safe to take over, since it dies
 //! before it touches the counter.
 //!
-//! How it blocks: the sons spin at the barrier (yielding the CPU) until all have arrived, and
-//! sleep in `futex(2)` inside `pthread_mutex_lock` while another son holds the lock. A
-//! non-robust mutex whose owner died would keep the others asleep for ever. The father waits
-//! in `wait4(2)`, which also gives each son's CPU time; a stop signal makes it raise a flag in
-//! the mapping that the sons look at every 1024 adds. A memfd is no file in any folder, so
+//! How it blocks: the sons spin at the barrier (yielding the CPU now and then) until all have
+//! arrived, and sleep in `futex(2)` inside `pthread_mutex_lock` while another son holds the
+//! lock. A non-robust mutex whose owner died would keep the others asleep for ever. The father
+//! waits in `wait4(2)`, which also gives each son's CPU time; a stop signal makes it raise a
+//! flag in the mapping that the sons look at every 1024 adds. A memfd is no file in any folder, so
 //! nothing is ever left in `/dev/shm`, however the run ends.
 
 use crate::event::Outcome;
@@ -57,6 +57,7 @@ pub fn run(config: &Config, sink: &dyn crate::event::Sink) -> Outcome {
 #[cfg(target_os = "linux")]
 mod linux {
     use std::cell::UnsafeCell;
+    use std::os::fd::OwnedFd;
     use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
     use nix::sys::signal::Signal;
@@ -73,6 +74,8 @@ mod linux {
 
     /// Sons look at the stop flag this often (in adds).
     const LOOK_EVERY: u64 = 1024;
+    /// Sons at the barrier yield the CPU once in this many turns.
+    const YIELD_EVERY: u32 = 4096;
     /// The first son's slot starts here, one cache line per son.
     const SLOTS_AT: usize = 4096;
     const SLOT: usize = 64;
@@ -105,6 +108,9 @@ mod linux {
     struct Counter {
         map: Mapping,
         sons: usize,
+        /// Kept open, so `/proc/<pid>/fd` shows `/memfd:ipcdemo-counter (deleted)` (and the
+        /// sons inherit it, close-on-exec).
+        _memfd: OwnedFd,
     }
 
     impl Counter {
@@ -112,9 +118,11 @@ mod linux {
             let len = SLOTS_AT + sons * SLOT;
             let fd = sealed_memfd(c"ipcdemo-counter", len)?;
             let map = Mapping::of(&fd, len).doing(Doing::Mapping)?;
-            // The descriptor closes here; the mapping keeps the memory alive, in the father
-            // and in every son it forks.
-            let counter = Counter { map, sons };
+            let counter = Counter {
+                map,
+                sons,
+                _memfd: fd,
+            };
             // SAFETY: the mutex lies in the mapping we own, aligned (a 64-byte line), and no
             // son exists yet to use it.
             unsafe { RobustMutex::init(counter.shared().mutex.0.get()) }
@@ -202,6 +210,9 @@ mod linux {
         // A son that died holding the lock with nobody after it to lock it: the father is.
         if sync == SyncMode::Lock && counter.mutex().try_lock() == Ok(Taken::OwnerDied) {
             owner_died += 1;
+            if let Err(e) = sink.event_now(Role::Father, father.as_raw(), Event::OwnerDead) {
+                end = end.and(Err(e));
+            }
         }
         let slots: Vec<&Slot> = (0..sons.len()).map(|i| counter.slot(i)).collect();
         let expected: u64 = slots.iter().map(|s| s.done.load(Ordering::SeqCst)).sum();
@@ -308,13 +319,21 @@ mod linux {
         }
         let shared = counter.shared();
         let slot = counter.slot(index);
-        // The barrier: nobody adds before every son is running.
+        // The barrier: nobody adds before every son is running. The sons that have arrived
+        // spin on the CPU, so that they are running, not waiting to be scheduled, when the
+        // last one arrives; now and then they yield, so that on one CPU the others can come.
         shared.arrived.0.fetch_add(1, Ordering::SeqCst);
+        let mut turns = 0u32;
         while (shared.arrived.0.load(Ordering::SeqCst) as usize) < config.sons {
-            if shared.stop.0.load(Ordering::SeqCst) != 0 {
+            if shared.stop.0.load(Ordering::Relaxed) != 0 {
                 return Ok(());
             }
-            std::thread::yield_now();
+            turns = turns.wrapping_add(1);
+            if turns.is_multiple_of(YIELD_EVERY) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
         }
         slot.start_ns.store(monotonic_ns(), Ordering::SeqCst);
         let count = &shared.counter.0;

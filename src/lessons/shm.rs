@@ -211,6 +211,8 @@ mod linux {
         fd: OwnedFd,
         pid: i32,
         ring: Ring,
+        /// Kept open so `/proc/<pid>/fd` shows the ring as `/memfd:ipcdemo-ring (deleted)`.
+        _memfd: OwnedFd,
         /// `--wake eventfd`: written by the son when it publishes, by us when we make room.
         data: Option<OwnedFd>,
         space: Option<OwnedFd>,
@@ -295,12 +297,11 @@ mod linux {
                 Err(Errno::EPIPE | Errno::ECONNRESET) => {}
                 Err(e) => return Err(Error::call(Doing::PassingDescriptors, e)),
             }
-            // Our memfd descriptor closes here; the mapping keeps the ring alive.
-            drop(memfd);
             Ok(Served {
                 fd,
                 pid,
                 ring,
+                _memfd: memfd,
                 data,
                 space,
             })
@@ -491,6 +492,8 @@ mod linux {
     struct Handed {
         socket: OwnedFd,
         ring: Ring,
+        /// Kept open, as the father does, so `/proc/<pid>/fd` shows the ring.
+        _memfd: OwnedFd,
         wake: Wake,
         data: Option<OwnedFd>,
         space: Option<OwnedFd>,
@@ -593,6 +596,7 @@ mod linux {
         Ok(Handed {
             socket,
             ring,
+            _memfd: memfd,
             wake,
             data,
             space,

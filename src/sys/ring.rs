@@ -136,8 +136,9 @@ impl Ring {
             return Ok(None);
         }
         let capacity = meta.capacity.load(Ordering::Relaxed);
-        let fits =
-            capacity >= 64 && capacity.is_multiple_of(ALIGN) && capacity <= (size - HEADER_BYTES) as u64;
+        let fits = capacity >= 64
+            && capacity.is_multiple_of(ALIGN)
+            && capacity <= (size - HEADER_BYTES) as u64;
         Ok(fits.then_some(Ring { capacity, ..ring }))
     }
 

@@ -445,7 +445,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
     for (sub, label) in [
         ("anon", "Lessons 1–2: "),
         ("named", "Lesson 3: "),
-        ("bench", "Lesson 8: "),
+        ("shm", "Lessons 8–9: "),
+        ("bench", "Lesson 10: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

@@ -92,7 +92,7 @@ impl Words for En {
             ),
             Event::OwnerDead => format!(
                 "{who} {pid} got EOWNERDEAD at {time}: the lock's owner died holding it; \
-                 pthread_mutex_consistent(3) made it usable again, and the race goes on"
+                 pthread_mutex_consistent(3) made it usable again, so nobody waits for ever"
             ),
             Event::TurnedAway { son, connected } => format!(
                 "{who} {pid} turned son {} away at {time}: son {connected} is connected, and a \
@@ -226,8 +226,8 @@ impl Words for En {
                 pid,
             } => format!(
                 "father: listening on {}; run `{}` in another terminal: each son gets a ring in \
-                 shared memory (a memfd named ipcdemo-ring: `ls -l /proc/{pid}/fd` shows it), \
-                 woken by {}",
+                 shared memory (a memfd named ipcdemo-ring: while a son is connected, `ls -l \
+                 /proc/{pid}/fd` shows it), woken by {}",
                 path.display(),
                 shm_son_command(path, given_path),
                 match wake {

@@ -102,8 +102,8 @@ impl Words for Es {
             ),
             Event::OwnerDead => format!(
                 "{who} {pid} recibió EOWNERDEAD a las {time}: el dueño del candado murió \
-                 sosteniéndolo; pthread_mutex_consistent(3) lo volvió utilizable, y la carrera \
-                 sigue"
+                 sosteniéndolo; pthread_mutex_consistent(3) lo volvió utilizable, y nadie espera \
+                 para siempre"
             ),
             Event::TurnedAway { son, connected } => format!(
                 "{who} {pid} rechazó al hijo {} a las {time}: el hijo {connected} está conectado, \
@@ -241,8 +241,8 @@ impl Words for Es {
                 pid,
             } => format!(
                 "padre: escuchando en {}; ejecute `{}` en otra terminal: cada hijo recibe un \
-                 anillo en memoria compartida (un memfd llamado ipcdemo-ring: `ls -l \
-                 /proc/{pid}/fd` lo muestra), despertado por {}",
+                 anillo en memoria compartida (un memfd llamado ipcdemo-ring: mientras un hijo \
+                 está conectado, `ls -l /proc/{pid}/fd` lo muestra), despertado por {}",
                 path.display(),
                 shm_son_command(path, given_path),
                 match wake {

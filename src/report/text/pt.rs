@@ -92,7 +92,7 @@ impl Words for Pt {
             ),
             Event::OwnerDead => format!(
                 "{who} {pid} recebeu EOWNERDEAD às {time}: o dono da trava morreu segurando-a; \
-                 pthread_mutex_consistent(3) a tornou utilizável de novo, e a corrida continua"
+                 pthread_mutex_consistent(3) a tornou utilizável de novo, e ninguém espera para sempre"
             ),
             Event::TurnedAway { son, connected } => format!(
                 "{who} {pid} recusou o filho {} às {time}: o filho {connected} está conectado, e \
@@ -230,8 +230,8 @@ impl Words for Pt {
                 pid,
             } => format!(
                 "pai: escutando em {}; rode `{}` em outro terminal: cada filho recebe um anel em \
-                 memória compartilhada (um memfd chamado ipcdemo-ring: `ls -l /proc/{pid}/fd` o \
-                 mostra), acordado por {}",
+                 memória compartilhada (um memfd chamado ipcdemo-ring: enquanto um filho está \
+                 conectado, `ls -l /proc/{pid}/fd` o mostra), acordado por {}",
                 path.display(),
                 shm_son_command(path, given_path),
                 match wake {

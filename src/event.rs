@@ -518,7 +518,8 @@ pub struct RaceRun {
     /// seconds.
     #[serde(serialize_with = "micros")]
     pub wall_s: f64,
-    /// CPU time the sons used, all together (`wait4(2)`), in seconds.
+    /// CPU time the sons used, all together, over their whole lives (`wait4(2)`, the barrier
+    /// included), in seconds.
     #[serde(serialize_with = "micros")]
     pub cpu_user_s: f64,
     #[serde(serialize_with = "micros")]

@@ -28,9 +28,11 @@ const SLICE: Duration = Duration::from_millis(50);
 const SPINS: u32 = 1 << 16;
 
 /// The ring for throughput: as big as the largest pipe the bench asks for (1 MiB), and room
-/// for at least four records.
+/// for at least four records; a power of two, so the table can say its size plainly.
 fn ring_size(record: usize) -> usize {
-    (1usize << 20).max(4 * Ring::footprint(record))
+    (1usize << 20)
+        .max(4 * Ring::footprint(record))
+        .next_power_of_two()
 }
 
 /// Who the waiter waits for, and how to tell it is gone.
@@ -289,7 +291,7 @@ fn copy_ceiling(total: u64, size: usize, capacity: usize) -> Result<f64> {
 
 pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let (size, spin) = (config.msg_size, config.busy_poll);
-    let capacity = 4 * Ring::footprint(size);
+    let capacity = (4 * Ring::footprint(size)).next_power_of_two();
     let (_ping_fd, ping) = new_ring(c"ipcdemo-bench-ping", capacity)?;
     let (_pong_fd, pong) = new_ring(c"ipcdemo-bench-pong", capacity)?;
     let mut result = empty_measurement(Measure::Latency, None, Vec::new());

@@ -590,3 +590,188 @@ fn the_father_speaks_portuguese_and_spanish() {
         assert!(done.stderr.contains(summary), "{lang}: {}", done.stderr);
     }
 }
+
+#[test]
+fn foreign_files_at_the_socket_path_are_refused_and_untouched() {
+    ForeignFiles::new().assert_refused_by(
+        &[&["shm"], &["shm", "--son", "--count", "1"]],
+        "refusing to use {path}: it is {kind}, not a socket; it was left untouched",
+    );
+}
+
+/// A process of ours listening where a father should, that hands the son `memfd` (or nothing).
+fn hostile_father(socket: &Path, memfd: Option<OwnedFd>) -> std::thread::JoinHandle<()> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let fds: Vec<i32> = memfd.iter().map(|fd| fd.as_raw_fd()).collect();
+        let rights = [ControlMessage::ScmRights(&fds)];
+        let iov = [std::io::IoSlice::new(b"R")];
+        sendmsg::<()>(stream.as_raw_fd(), &iov, &rights, MsgFlags::empty(), None).unwrap();
+        // Keep the connection until the son has made up its mind.
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut &stream, &mut rest);
+    })
+}
+
+#[test]
+fn a_son_refuses_a_memfd_that_is_not_a_sealed_ring() {
+    use nix::sys::memfd::{MFdFlags, memfd_create};
+    let dir = temp_dir();
+    // Unsealed: the father could shrink it under the son, whose next access would die of
+    // SIGBUS. Sealed but without the ring's header: not ours to interpret.
+    let unsealed = memfd_create(c"not-a-ring", MFdFlags::MFD_CLOEXEC).unwrap();
+    nix::unistd::ftruncate(&unsealed, 1 << 20).unwrap();
+    let sealed = memfd_create(
+        c"not-a-ring",
+        MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
+    )
+    .unwrap();
+    nix::unistd::ftruncate(&sealed, 1 << 20).unwrap();
+    nix::fcntl::fcntl(
+        std::os::fd::AsFd::as_fd(&sealed),
+        nix::fcntl::FcntlArg::F_ADD_SEALS(nix::fcntl::SealFlag::F_SEAL_SHRINK),
+    )
+    .unwrap();
+    for (what, memfd) in [("unsealed", unsealed), ("sealed, no header", sealed)] {
+        let socket = dir.path().join(what.replace([' ', ','], "-"));
+        let father = hostile_father(&socket, Some(memfd));
+        let out = ipcdemo(&["shm", "--son", "--tick", "0", "--path", path_str(&socket)])
+            .assert()
+            .code(1);
+        let stderr = stderr_text(&out);
+        assert!(
+            stderr.contains("handed over something that is not an ipcdemo ring"),
+            "{what}: {stderr}"
+        );
+        father.join().unwrap();
+    }
+}
+
+#[test]
+fn a_record_longer_than_the_ring_is_refused_and_the_father_goes_on() {
+    let place = Place::new();
+    let mut father = place.father(&[]);
+    {
+        use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+        use std::os::unix::fs::FileExt;
+        let stream = std::os::unix::net::UnixStream::connect(place.socket()).unwrap();
+        let mut byte = [0u8; 16];
+        let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 4]);
+        let message = recvmsg::<()>(
+            stream.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::empty(),
+        )
+        .unwrap();
+        let fd = message
+            .cmsgs()
+            .unwrap()
+            .find_map(|c| match c {
+                ControlMessageOwned::ScmRights(fds) => Some(fds[0]),
+                _ => None,
+            })
+            .unwrap();
+        // SAFETY: SCM_RIGHTS just gave us this descriptor.
+        let memfd = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        // Record 0, committed, claiming a million bytes in a 64 KiB ring.
+        memfd
+            .write_all_at(&1_000_000u32.to_ne_bytes(), 4096 + 8)
+            .unwrap();
+        memfd.write_all_at(&1u64.to_ne_bytes(), 4096).unwrap();
+        // Stay connected: the father must hang up on us by itself.
+        let seen = read_until(&mut father, |l| l["event"] == "left");
+        assert_eq!(seen.last().unwrap()["event"], "left");
+        assert!(!seen.iter().any(|l| l["event"] == "received"), "{seen:?}");
+    }
+    let son = place.son(&["--count", "2"]).finish();
+    assert_eq!(son.code, Some(0), "{son:?}");
+    father.signal(Signal::SIGTERM);
+    let done = father.finish();
+    assert!(
+        done.stderr.contains(
+            "broke the ring's protocol at record 0 (a length of 1000000 bytes cannot fit)"
+        ),
+        "{}",
+        done.stderr
+    );
+    place.assert_clean("a broken record");
+}
+
+/// The pids of `pid`'s children.
+fn children(pid: nix::unistd::Pid) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
+    for signal in STOP_SIGNALS {
+        let running = Running::start(
+            "race",
+            ipcdemo_std(&[
+                "--json",
+                "shm",
+                "race",
+                "--sync",
+                "lock",
+                "--sons",
+                "2",
+                "--adds",
+                "1000000000",
+            ]),
+        );
+        let father = running.pid();
+        let sons = wait_until(
+            || format!("{signal}: the sons never came"),
+            || Some(children(father)).filter(|c| c.len() == 2),
+        );
+        running.signal(signal);
+        let done = running.finish();
+        assert_eq!(done.signal, Some(signal as i32), "{signal}: {done:?}");
+        let lines = json_lines(&done.stdout);
+        let row = summaries(&lines, "race")[0];
+        let expected = row["expected"].as_u64().unwrap();
+        assert!(expected < 2_000_000_000, "{signal}: {row}");
+        assert_eq!(row["lost"], 0, "{signal}: {row}");
+        assert_eq!(
+            row["sons_killed"], 0,
+            "{signal}: told to stop, not killed: {row}"
+        );
+        for son in sons {
+            assert!(
+                !std::path::Path::new(&format!("/proc/{son}")).exists(),
+                "{signal}: son {son} outlived its father"
+            );
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_to_the_group_ends_the_race_quietly_by_ctrl_c() {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = ipcdemo_std(&["shm", "race", "--sync", "none", "--adds", "1000000000"]);
+    cmd.process_group(0);
+    let running = Running::start("race in its own group", cmd);
+    let father = running.pid();
+    wait_until(
+        || "the sons never came".into(),
+        || (children(father).len() == 4).then_some(()),
+    );
+    nix::sys::signal::killpg(father, Signal::SIGINT).unwrap();
+    let done = running.finish();
+    assert_eq!(done.signal, Some(2), "{done:?}");
+    assert!(
+        done.stdout[0].starts_with("sync"),
+        "the table, partial: {done:?}"
+    );
+    // The sons died of the same Ctrl-C: the user's stop, not news.
+    assert!(!done.stderr.contains("was killed by"), "{}", done.stderr);
+    assert!(!done.stderr.contains("error"), "{}", done.stderr);
+}

@@ -23,7 +23,8 @@ shell shows 128 + its number and stops its loop:
   131  SIGQUIT (Ctrl-\\)              143  SIGTERM
 A second signal while it cleans up ends it at once.";
 
-/// See Unix inter-process communication happen: pipes, FIFOs and sockets, byte by byte.
+/// See Unix inter-process communication happen: pipes, FIFOs, sockets and shared memory, byte by
+/// byte.
 #[derive(Debug, Parser)]
 #[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -69,7 +70,7 @@ pub enum Command {
     /// several writers, one pipe: which writes tear
     #[command(after_long_help = ATOMIC_EXAMPLES)]
     Atomic(AtomicArgs),
-    /// shared memory: a counter several processes race on, and a ring of records
+    /// shared memory: a counter raced on, then a ring of records
     #[command(after_long_help = SHM_EXAMPLES, args_conflicts_with_subcommands = true)]
     Shm(ShmArgs),
     /// how fast each mechanism is here: throughput and round trips

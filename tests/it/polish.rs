@@ -304,6 +304,8 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo socket ",
         "ipcdemo capacity",
         "ipcdemo atomic",
+        "ipcdemo shm race",
+        "ipcdemo shm ",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -323,11 +325,15 @@ fn every_subcommand_help_ends_with_examples() {
         "socket",
         "capacity",
         "atomic",
+        "shm",
+        "shm race",
         "bench",
         "completions",
         "man",
     ] {
-        let out = ipcdemo(&[sub, "--help"]).assert().success();
+        let mut args: Vec<&str> = sub.split(' ').collect();
+        args.push("--help");
+        let out = ipcdemo(&args).assert().success();
         let text = stdout_text(&out);
         let examples = text
             .rfind("Examples:")

@@ -67,14 +67,24 @@ fn none_loses_adds_when_sons_really_run_at_once() {
         skip("one CPU: the sons take turns and little or nothing is lost (the lesson says so)");
         return;
     }
-    let (lines, _) = race_rows(&["--sync", "none", "--sons", "4", "--adds", "300000"]);
-    let row = summaries(&lines, "race")[0];
-    assert_eq!(row["sync"], "none");
-    assert_eq!(row["expected"], 1_200_000, "{row}");
-    let lost = row["lost"].as_i64().unwrap();
-    let got = row["got"].as_u64().unwrap();
-    assert!(lost > 0, "nothing lost on {} CPUs: {row}", cpus());
-    assert_eq!(got as i64 + lost, 1_200_000, "{row}");
+    // On a machine busy with other work (this suite's own tests among it) the sons of one
+    // run may happen not to overlap; five runs in a row that all lose nothing would mean the
+    // race is not real.
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let (lines, _) = race_rows(&["--sync", "none", "--sons", "4", "--adds", "1000000"]);
+        let row = summaries(&lines, "race")[0].clone();
+        assert_eq!(row["sync"], "none");
+        assert_eq!(row["expected"], 4_000_000, "{row}");
+        let lost = row["lost"].as_i64().unwrap();
+        let got = row["got"].as_u64().unwrap();
+        assert_eq!(got as i64 + lost, 4_000_000, "{row}");
+        if lost > 0 {
+            return;
+        }
+        seen.push(row);
+    }
+    panic!("nothing lost in five runs on {} CPUs: {seen:?}", cpus());
 }
 
 #[test]

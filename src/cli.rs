@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::bench::model::{Mechanism, Pin};
+use crate::bench::model::{Mechanism, Pin, Wake};
 use crate::report::Clock;
 use crate::report::lessons;
 use crate::report::text::Lang;
@@ -24,8 +24,8 @@ shell shows 128 + its number and stops its loop:
   131  SIGQUIT (Ctrl-\\)              143  SIGTERM
 A second signal while it cleans up ends it at once.";
 
-/// See Unix inter-process communication happen: pipes, FIFOs, sockets, signals and message
-/// queues, byte by byte.
+/// See Unix inter-process communication happen: pipes, FIFOs, sockets, shared memory, signals
+/// and message queues, byte by byte.
 #[derive(Debug, Parser)]
 #[command(name = "ipcdemo", version, after_help = EXIT_STATUSES, after_long_help = EXIT_STATUSES)]
 pub struct Cli {
@@ -83,6 +83,9 @@ pub enum Command {
     /// another program on two pipes, as Lutz's pipes.py: the deadlocks everyone meets
     #[command(after_long_help = EXEC_EXAMPLES)]
     Exec(ExecArgs),
+    /// shared memory: a counter raced on, then a ring of records
+    #[command(after_long_help = SHM_EXAMPLES, args_conflicts_with_subcommands = true)]
+    Shm(ShmArgs),
     /// how fast each mechanism is here: throughput and round trips
     #[command(after_long_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -104,13 +107,13 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   ipcdemo man | man -l -                read it now
   ipcdemo man socket | man -l -         the page of one lesson, every option explained
-  for p in '' anon named socket capacity atomic signal mq fds exec bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
+  for p in '' anon named socket capacity atomic signal mq fds exec shm bench; do ipcdemo man $p > ~/.local/share/man/man1/ipcdemo${p:+-$p}.1; done";
 
 /// `ipcdemo man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (its page is ipcdemo-NAME(1)) [default: ipcdemo(1)]
-    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "bench", "completions"])]
+    #[arg(value_parser = ["anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "shm", "bench", "completions"])]
     pub command: Option<String>,
 }
 
@@ -550,6 +553,82 @@ pub struct FdsArgs {
     pub hold: bool,
 }
 
+const SHM_EXAMPLES: &str = "\
+Examples:
+  ipcdemo shm                           terminal 1: the father hands each son a ring
+  ipcdemo shm --son                     terminal 2: a son writes Spam records into it
+  ipcdemo shm --wake spin               the father spins while it waits: see its CPU time";
+
+/// `ipcdemo shm`: a father and its sons, one at a time, through a ring in shared memory.
+#[derive(Debug, Args)]
+pub struct ShmArgs {
+    #[command(subcommand)]
+    pub race: Option<ShmCommand>,
+    /// Be a son (the writer) instead of the father (the reader)
+    #[arg(long)]
+    pub son: bool,
+    /// The socket where father and son meet [default: $XDG_RUNTIME_DIR/ipcdemo/shm-socket, else
+    /// /tmp/ipcdemo-<uid>/shm-socket]
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Father: exit after this many records from all sons; son: send this many, then exit (1 to
+    /// 1000000000) [default: run until Ctrl-C]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// The unit of the son's sleeps: 0, 1, 2, 3, 4, 0 … ticks before each record (0 to 1h)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub tick: Duration,
+    /// Father: how the side that waits is woken (the son learns it from the ring)
+    #[arg(long, value_enum, default_value_t = Wake::Futex, conflicts_with = "son")]
+    pub wake: Wake,
+}
+
+/// What `ipcdemo shm` can do besides carry messages.
+#[derive(Debug, Subcommand)]
+pub enum ShmCommand {
+    /// several son processes add 1 to one counter in shared memory: watch adds get lost
+    #[command(after_long_help = RACE_EXAMPLES)]
+    Race(RaceArgs),
+}
+
+const RACE_EXAMPLES: &str = "\
+Examples:
+  ipcdemo shm race                      4 sons, a million adds each, the three ways side by side
+  ipcdemo shm race --sync none --sons 8 --adds 100000    only the race that loses
+  ipcdemo shm race --sync lock --die-holding-lock        a son dies holding the lock";
+
+/// `ipcdemo shm race`: lost updates.
+#[derive(Debug, Args)]
+pub struct RaceArgs {
+    /// How many son processes add to the counter (1 to 64)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), allow_hyphen_values = true)]
+    pub sons: u16,
+    /// How many times each son adds 1 (1 to 1000000000)
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub adds: u64,
+    /// How each son adds: load then store (none), fetch_add (atomic), under a robust
+    /// process-shared mutex (lock), or all three, one race after the other
+    #[arg(long, value_enum, default_value_t = SyncArg::All)]
+    pub sync: SyncArg,
+    /// In the lock race, the first son dies by SIGKILL holding the lock, halfway through its
+    /// adds: the next son to lock it is told EOWNERDEAD
+    #[arg(long)]
+    pub die_holding_lock: bool,
+}
+
+/// `--sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncArg {
+    /// count.load, then count.store(seen + 1): three steps, and adds get lost
+    None,
+    /// count.fetch_add(1): one instruction the CPU does whole
+    Atomic,
+    /// a pthread mutex in the mapping, process-shared and robust, around the three steps
+    Lock,
+    /// none, atomic and lock, one after the other, in one table
+    All,
+}
+
 const BENCH_EXAMPLES: &str = "\
 Examples:
   ipcdemo bench --quick                 every mechanism in a few seconds
@@ -658,17 +737,33 @@ pub fn command() -> clap::Command {
 
 /// Parses the command line (clap prints usage errors and exits with status 2).
 pub fn parse() -> Cli {
-    let matches = command().get_matches();
+    let mut command = command();
+    let matches = command.get_matches_mut();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some(Command::Bench(bench)) = &cli.command
         && bench.throughput_only
         && bench.mechanism.contains(&Mechanism::Signal)
     {
-        command()
+        command
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
                 "--mechanism signal has no throughput to measure (a signal carries one number, \
                  not a stream of bytes); drop --throughput-only, or measure it with --latency-only",
+            )
+            .exit();
+    }
+    if let Some(Command::Shm(ShmArgs {
+        race: Some(ShmCommand::Race(race)),
+        ..
+    })) = &cli.command
+        && race.die_holding_lock
+        && matches!(race.sync, SyncArg::None | SyncArg::Atomic)
+    {
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--die-holding-lock needs --sync lock or all: only a lock has an owner to die \
+                 holding it",
             )
             .exit();
     }

@@ -4,9 +4,9 @@
 use crate::bench;
 use crate::cli::{
     AnonArgs, AtomicArgs, BenchArgs, CapacityArgs, Cli, Command, ExecArgs, FdsArgs, GlobalArgs,
-    MqArgs, NamedArgs, ShowArgs, SignalArgs, SocketArgs,
+    MqArgs, NamedArgs, RaceArgs, ShmArgs, ShowArgs, SignalArgs, SocketArgs, SyncArg,
 };
-use crate::lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
+use crate::lessons::{anon, atomic, capacity, exec, fds, mq, named, race, shm, signal, socket};
 use crate::report::text::Lang;
 use crate::report::{Settings, TimelineStyle};
 
@@ -168,6 +168,31 @@ pub fn exec(args: &ExecArgs) -> exec::Config {
         big: args.big,
         fix: args.fix,
         program: (!args.program.is_empty()).then(|| args.program.clone()),
+    }
+}
+
+pub fn shm(args: &ShmArgs) -> shm::Config {
+    shm::Config {
+        son: args.son,
+        path: args.path.clone(),
+        count: args.count,
+        tick: args.tick,
+        wake: args.wake,
+    }
+}
+
+pub fn race(args: &RaceArgs) -> race::Config {
+    use race::SyncMode;
+    race::Config {
+        sons: usize::from(args.sons),
+        adds: args.adds,
+        syncs: match args.sync {
+            SyncArg::None => vec![SyncMode::None],
+            SyncArg::Atomic => vec![SyncMode::Atomic],
+            SyncArg::Lock => vec![SyncMode::Lock],
+            SyncArg::All => vec![SyncMode::None, SyncMode::Atomic, SyncMode::Lock],
+        },
+        die_holding_lock: args.die_holding_lock,
     }
 }
 

@@ -9,7 +9,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use serde::{Serialize, Serializer};
 
-use crate::bench::model::{Measure, Measurement, Mechanism, Pin};
+use crate::bench::model::{Measure, Measurement, Mechanism, Pin, Wake};
 use crate::sys::mqueue::{Attributes, Limits, Size};
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::procfd::PipeEnd;
@@ -140,6 +140,9 @@ pub enum Event<'a> {
         /// When the read was called, how long it waited, which bytes.
         #[serde(flatten)]
         timing: Option<ReadTiming>,
+        /// shm: the record's number in the son's ring, counted from 0.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<u64>,
     },
     /// One message handed to one `write(2)` (or one `mq_send(3)`).
     Sent {
@@ -314,6 +317,23 @@ pub enum Event<'a> {
     OutputRead { son: i32, total: u64 },
     /// exec: no byte moved for `--stall` while the father waited: where both sides sleep.
     Stalled(&'a Stall),
+    /// shm race: this son locked the robust mutex and got `EOWNERDEAD`: its owner died holding
+    /// it; the son made it consistent and went on.
+    OwnerDead,
+    /// shm: a second son connected while one is served; it was told so and let go.
+    TurnedAway {
+        #[serde(flatten)]
+        son: SonId,
+        /// The son being served.
+        connected: i32,
+    },
+    /// shm: the son left with record `record` begun and never committed (it died in the
+    /// middle of writing it); its bytes were never shown.
+    Uncommitted {
+        #[serde(flatten)]
+        son: SonId,
+        record: u64,
+    },
 }
 
 /// What exec's watchdog saw when no byte had moved for `--stall`.
@@ -532,6 +552,29 @@ pub enum Note<'a> {
     Stalling(std::time::Duration),
     /// fds --kill-son: everything is made in this folder, which goes at the end.
     ScratchFolder(&'a Path),
+    /// The shm father listens; `given_path`: the user chose the path (so the son must be told).
+    ShmListening {
+        path: &'a Path,
+        given_path: bool,
+        wake: Wake,
+        /// The father's pid, for `/proc/<pid>/fd`.
+        pid: i32,
+    },
+    /// shm: a son wrote something that breaks the ring's protocol; the father hung up on it.
+    RingBroken {
+        son: i32,
+        record: u64,
+        len: Option<u32>,
+    },
+    /// shm race: this process may use only this many CPUs (one): little or nothing is lost.
+    OneCpu(usize),
+    /// shm race: a son was killed by a signal before it finished its adds.
+    RaceSonKilled {
+        pid: i32,
+        signal: Signal,
+        /// It was the one told to die holding the lock (`--die-holding-lock`).
+        on_purpose: bool,
+    },
 }
 
 /// How a child process ended. JSON: `exit_code`, or `signal` (its name, like `"SIGKILL"`).
@@ -740,6 +783,40 @@ pub enum Error {
         asked: u64,
         hard: u64,
     },
+    /// shm son: another son is connected to the father (this pid): one son at a time.
+    ShmBusy {
+        path: PathBuf,
+        son: i32,
+    },
+    /// shm son: the father handed over something that is not an ipcdemo ring.
+    NotARing(PathBuf),
+    /// shm son: nothing came from the process listening there within `waited`.
+    NoHandOver {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
+    /// shm son: the father went away (its socket hung up) after `sent` records.
+    FatherLeftRing {
+        path: PathBuf,
+        sent: u64,
+    },
+    /// shm son: no father listens there (`stale`: a socket file is left, nobody behind it).
+    NoShmFather {
+        path: PathBuf,
+        stale: bool,
+    },
+    /// shm son: the father wrote a position into the ring that cannot be.
+    RingBrokenByFather(PathBuf),
+    /// shm race: adds were lost with a `sync` that must lose none: a bug, not a lesson.
+    AddsLost {
+        sync: SyncMode,
+        lost: i64,
+    },
+    /// bench: a mechanism that has no such measure (an eventfd carries a count, not bytes).
+    NoSuchMeasure {
+        mechanism: Mechanism,
+        measure: Measure,
+    },
     /// An option that needs Linux, elsewhere.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     NeedsLinux(LinuxOnly),
@@ -791,6 +868,8 @@ pub enum LinuxOnly {
     ZeroCopy,
     Pin,
     MessageQueues,
+    /// memfd_create, futexes, eventfds, robust mutexes.
+    SharedMemory,
 }
 
 impl Error {
@@ -900,6 +979,92 @@ pub enum Why {
     QueueLimit(u64),
     /// A signal round trip is two `sigqueue(3)` calls and two wake-ups.
     SignalPingPong,
+    /// A ring in shared memory stores each record's length: records arrive whole and alone,
+    /// and no system call carried them.
+    Ring,
+}
+
+/// How the sons of `shm race` add to the shared counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// Load, add one, store: three steps another son can come between.
+    None,
+    /// One atomic read-modify-write (`fetch_add`, `lock xadd` on x86).
+    Atomic,
+    /// A process-shared robust mutex around the three steps.
+    Lock,
+}
+
+impl SyncMode {
+    /// The name on the command line (not translated: it is what one types).
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncMode::None => "none",
+            SyncMode::Atomic => "atomic",
+            SyncMode::Lock => "lock",
+        }
+    }
+}
+
+/// What one race found.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RaceRun {
+    pub sync: SyncMode,
+    /// Son processes that raced.
+    pub sons: usize,
+    /// Adds each son was to make.
+    pub adds: u64,
+    /// Adds the sons made, all together: what the counter should say.
+    pub expected: u64,
+    /// What the counter says.
+    pub got: u64,
+    /// expected − got (negative only if a son was killed between its add and its count).
+    pub lost: i64,
+    /// From the moment the last son passed the start barrier to the end of the last one, in
+    /// seconds.
+    #[serde(serialize_with = "micros")]
+    pub wall_s: f64,
+    /// CPU time the sons used, all together, over their whole lives (`wait4(2)`, the barrier
+    /// included), in seconds.
+    #[serde(serialize_with = "micros")]
+    pub cpu_user_s: f64,
+    #[serde(serialize_with = "micros")]
+    pub cpu_sys_s: f64,
+    /// CPUs this process may use.
+    pub cpus: usize,
+    /// Times a son (or the father, at the end) locked the mutex and got `EOWNERDEAD`.
+    pub owner_died: u64,
+    /// Sons that a signal killed before they finished.
+    pub sons_killed: usize,
+}
+
+/// What a side of `shm` cost in CPU while it ran.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CpuReport {
+    pub role: Role,
+    /// Whose CPU time this is (for a son's, as it last wrote it into the ring).
+    pub process: i32,
+    /// Records it sent (son) or received (father).
+    pub records: u64,
+    /// CPU seconds in user mode.
+    #[serde(serialize_with = "micros")]
+    pub user_s: f64,
+    /// CPU seconds in the kernel.
+    #[serde(serialize_with = "micros")]
+    pub sys_s: f64,
+    /// Seconds it ran (null for a son seen from the father).
+    #[serde(serialize_with = "micros_or_null")]
+    pub wall_s: Option<f64>,
+    /// How it waited.
+    pub wake: Wake,
+}
+
+fn micros_or_null<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => micros(v, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// What the kernel held and how the writes went.
@@ -1085,6 +1250,8 @@ pub enum Summary {
     /// fds --kill-son: one per mechanism.
     Crash(CrashReport),
     Exec(ExecReport),
+    Race(RaceRun),
+    Cpu(CpuReport),
 }
 
 /// A descriptor in a process.

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use event::Outcome;
-use lessons::{anon, atomic, capacity, exec, fds, mq, named, signal, socket};
+use lessons::{anon, atomic, capacity, exec, fds, mq, named, race, shm, signal, socket};
 use report::{Ending, Reporter};
 use sys::signals;
 
@@ -68,6 +68,10 @@ fn run(command: Command, reporter: &Reporter) -> Ending {
         Command::Fds(args) => fds::run(&config::fds(&args), reporter),
         Command::Exec(args) if args.echo_child => exec::echo_child(),
         Command::Exec(args) => exec::run(&config::exec(&args), reporter),
+        Command::Shm(args) => match &args.race {
+            Some(cli::ShmCommand::Race(race_args)) => race::run(&config::race(race_args), reporter),
+            None => shm::run(&config::shm(&args), reporter),
+        },
         Command::Bench(args) => bench::run(&config::bench(&args), reporter),
         Command::Completions(args) => return reporter.raw(&cli::completions(args.shell)),
         Command::Man(args) => match cli::man_page(args.command.as_deref()) {

@@ -75,6 +75,12 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Chan
         }
         // A signal moves no bytes: `measure` never asks for its channel.
         Mechanism::Signal => return Err(Error::NotAStream(mechanism)),
+        // Shared memory carries no bytes through descriptors: `bench::measure` never asks.
+        Mechanism::Shm | Mechanism::Eventfd => {
+            return Err(crate::event::Error::NeedsLinux(
+                crate::event::LinuxOnly::SharedMemory,
+            ));
+        }
         Mechanism::Socketpair
         | Mechanism::UnixStream
         | Mechanism::UnixSeqpacket

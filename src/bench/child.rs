@@ -2,27 +2,28 @@
 //! reaped; and the parent's own CPU pinning.
 
 use nix::errno::Errno;
-use nix::sys::wait::{WaitStatus, waitpid};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{ForkResult, Pid, fork};
 
 use super::model::Pin;
 use crate::event::{Error, Note, ProcessEnd, Result, Sink};
+use crate::sys::usage::{self, Usage};
 use crate::sys::{Context, Doing, signals};
 
-/// Runs `job` in a child process pinned to `cpu`; returns its pid and the parent's ends
-/// (`parent_ends`: whatever the child must not keep; `()` for the signal ping-pong).
+/// Runs `job` in a child process pinned to `cpu`; returns its pid and the parent's ends (the
+/// descriptors the child must not keep; nothing, for shared memory).
 ///
 /// `job` owns the child's ends: in the parent it is dropped unrun, which closes the parent's
 /// copies, so the child's exit is seen as end of file or EPIPE. The child closes the parent's
 /// ends in turn: a child still holding the read end of the pipe it writes into would be its
 /// own reader, and when the parent left it would fill the pipe and block for ever instead of
 /// failing with EPIPE.
-pub(super) fn spawn_child<P>(
-    parent_ends: P,
+pub(super) fn spawn_child<Ends>(
+    parent_ends: Ends,
     cpu: Option<usize>,
     sink: &dyn Sink,
     job: impl FnOnce() -> Result<()>,
-) -> Result<(Pid, P)> {
+) -> Result<(Pid, Ends)> {
     // SAFETY: bench runs single-threaded (see signals::install_without_thread); the child
     // only makes system calls on memory allocated before the fork and then calls _exit(2).
     match unsafe { fork() }.doing(Doing::ForkingBenchChild)? {
@@ -65,10 +66,11 @@ fn child_setup(cpu: Option<usize>) -> Result<()> {
     pin_to(cpu)
 }
 
-pub(super) fn reap(child: Pid) -> Result<()> {
-    let status = signals::restarting(|| waitpid(child, None)).doing(Doing::WaitingForBenchChild)?;
+/// Waits for the child; returns the CPU time it used over its whole life (`wait4(2)`).
+pub(super) fn reap(child: Pid) -> Result<Usage> {
+    let (status, used) = usage::wait4(child).doing(Doing::WaitingForBenchChild)?;
     match status {
-        WaitStatus::Exited(_, 0) => Ok(()),
+        WaitStatus::Exited(_, 0) => Ok(used),
         WaitStatus::Exited(_, code) => Err(Error::BenchChild(ProcessEnd::Exited(code))),
         WaitStatus::Signaled(_, signal, _) => Err(Error::BenchChild(ProcessEnd::Signaled(signal))),
         _ => Err(Error::BenchChild(ProcessEnd::Other)),

@@ -8,12 +8,12 @@ use nix::unistd::{read, write};
 
 use super::channel::{Channel, set_nonblocking};
 use super::child::{Affinity, cpus, reap, spawn_child};
-use super::{Config, Measure, Measurement, empty_measurement};
+use super::{Config, Measure, Measurement, empty_measurement, with_cpu};
 use crate::event::{Error, Result, Sink};
 use crate::sys::{Doing, signals};
 
 pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Result<Measurement> {
-    let mut result = empty_measurement(Measure::Latency, &channel);
+    let mut result = empty_measurement(Measure::Latency, channel.pipe_size, channel.notes.clone());
     if config.busy_poll {
         set_nonblocking(&[
             &channel.parent_read,
@@ -34,6 +34,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     let (size, busy) = (config.msg_size, config.busy_poll);
     let all_rounds = config.warmup.saturating_add(config.rounds);
     let mut echo = vec![0u8; size];
+    let before = crate::sys::usage::own();
     let (child, (parent_read, parent_write)) =
         spawn_child((parent_read, parent_write), child_cpu, sink, move || {
             for _ in 0..all_rounds {
@@ -76,7 +77,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     drop(parent_write);
     let reaped = reap(child);
     let seconds = outcome?;
-    reaped?;
+    result = with_cpu(result, before, reaped?);
     // At most 2 × 10^7 rounds × 64 KiB: far inside a u64, but say so with checked arithmetic.
     result.bytes = config.rounds.saturating_mul(2).saturating_mul(size as u64);
     result.seconds = seconds;

@@ -18,12 +18,15 @@ mod child;
 mod latency;
 pub mod model;
 mod mq;
+#[cfg(target_os = "linux")]
+mod shared;
 mod signal;
 mod stats;
 mod throughput;
 
 use crate::event::{Error, Outcome, Progress, Result, Sink};
 use crate::sys::signals;
+use crate::sys::usage::Usage;
 
 use channel::open_channel;
 pub use model::{BenchNote, Measure, Measurement, Mechanism, Mode, Pin};
@@ -107,6 +110,7 @@ impl Config {
             cpus,
             max_messages: None,
             message_size_bytes: None,
+            ring_bytes: None,
         }
     }
 }
@@ -118,34 +122,39 @@ pub fn measure(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<Measurement> {
+    if !mechanism.measures(measure) {
+        return Err(Error::NoSuchMeasure { mechanism, measure });
+    }
     let cpus = match child::cpus(config.pin)? {
         (Some(parent), Some(child)) => Some((parent, child)),
         _ => None,
     };
-    let mut result = if mechanism == Mechanism::Mq {
-        // Queues are no byte channel: bench::mq makes its own, and says their shape.
-        let mut result = mq::measure(measure, config, sink)?;
-        result.mode = Mode {
-            max_messages: result.mode.max_messages,
-            message_size_bytes: result.mode.message_size_bytes,
-            ..config.mode(mechanism, measure, None, cpus)
-        };
-        result
-    } else if mechanism.streams() {
-        let channel = open_channel(mechanism, config)?;
-        let pipe_size = channel.pipe_size;
-        let mut result = match measure {
-            Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
-            Measure::Latency => latency::measure(channel, config, sink)?,
-        };
-        result.mode = config.mode(mechanism, measure, pipe_size, cpus);
-        result
-    } else {
-        let mut result = signal::measure(config, sink)?;
-        result.mode = config.mode(mechanism, measure, None, cpus);
-        result
+    let mut result = match mechanism {
+        Mechanism::Mq => mq::measure(measure, config, sink)?,
+        Mechanism::Signal => signal::measure(config, sink)?,
+        Mechanism::Shm | Mechanism::Eventfd => shared_memory(mechanism, measure, config, sink)?,
+        Mechanism::Pipe
+        | Mechanism::Fifo
+        | Mechanism::UnixStream
+        | Mechanism::UnixSeqpacket
+        | Mechanism::Socketpair
+        | Mechanism::Tcp => {
+            let channel = open_channel(mechanism, config)?;
+            match measure {
+                Measure::Throughput => throughput::measure(mechanism, channel, config, sink)?,
+                Measure::Latency => latency::measure(channel, config, sink)?,
+            }
+        }
     };
+    let ring_bytes = result.mode.ring_bytes;
     result.mechanism = mechanism;
+    // What only the measuring knows (a ring's size, a queue's shape), kept over the mode.
+    let (max_messages, message_size_bytes) =
+        (result.mode.max_messages, result.mode.message_size_bytes);
+    result.mode = config.mode(mechanism, measure, result.pipe_size_bytes, cpus);
+    result.mode.ring_bytes = ring_bytes;
+    result.mode.max_messages = max_messages;
+    result.mode.message_size_bytes = message_size_bytes;
     if config
         .histogram
         .is_some_and(|only| only.is_some_and(|m| m != mechanism))
@@ -155,14 +164,46 @@ pub fn measure(
     Ok(result)
 }
 
-fn empty_measurement(measure: Measure, channel: &channel::Channel) -> Measurement {
-    let mut result = blank_measurement(measure);
-    result.pipe_size_bytes = channel.pipe_size;
-    result.notes = channel.notes.clone();
+#[cfg(target_os = "linux")]
+fn shared_memory(
+    mechanism: Mechanism,
+    measure: Measure,
+    config: &Config,
+    sink: &dyn Sink,
+) -> Result<Measurement> {
+    match (mechanism, measure) {
+        (Mechanism::Eventfd, _) => shared::eventfd_latency(config, sink),
+        (_, Measure::Throughput) => shared::throughput(config, sink),
+        (_, Measure::Latency) => shared::latency(config, sink),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn shared_memory(_: Mechanism, _: Measure, _: &Config, _: &dyn Sink) -> Result<Measurement> {
+    Err(Error::NeedsLinux(crate::event::LinuxOnly::SharedMemory))
+}
+
+/// Puts the CPU time of both sides into a row: the parent's own since `before`, the child's
+/// from `wait4(2)`.
+fn with_cpu(mut result: Measurement, before: Usage, child: Usage) -> Measurement {
+    let parent = crate::sys::usage::own().since(before);
+    result.cpu_parent_user_s = parent.user.as_secs_f64();
+    result.cpu_parent_sys_s = parent.system.as_secs_f64();
+    result.cpu_child_user_s = child.user.as_secs_f64();
+    result.cpu_child_sys_s = child.system.as_secs_f64();
     result
 }
 
+/// A row with nothing measured yet, for a mechanism without a byte channel (signals, queues).
 fn blank_measurement(measure: Measure) -> Measurement {
+    empty_measurement(measure, None, Vec::new())
+}
+
+fn empty_measurement(
+    measure: Measure,
+    pipe_size: Option<usize>,
+    notes: Vec<BenchNote>,
+) -> Measurement {
     Measurement {
         mechanism: Mechanism::Pipe,
         measure,
@@ -175,6 +216,7 @@ fn blank_measurement(measure: Measure) -> Measurement {
             cpus: None,
             max_messages: None,
             message_size_bytes: None,
+            ring_bytes: None,
         },
         bytes: 0,
         seconds: 0.0,
@@ -189,21 +231,44 @@ fn blank_measurement(measure: Measure) -> Measurement {
         rtt_max_us: None,
         histogram: None,
         round_trips_per_second: None,
-        pipe_size_bytes: None,
-        notes: Vec::new(),
+        pipe_size_bytes: pipe_size,
+        notes,
+        cpu_parent_user_s: 0.0,
+        cpu_parent_sys_s: 0.0,
+        cpu_child_user_s: 0.0,
+        cpu_child_sys_s: 0.0,
+        copy_ceiling_bytes_per_second: None,
     }
 }
 
 /// `ipcdemo bench`: every chosen mechanism and measure, one after the other.
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
+    // A mechanism without a measure (eventfd has no throughput) is left out of a run that asks
+    // for both; asked for that measure alone, it is an error.
     let steps: Vec<(Mechanism, Measure)> = config
         .mechanisms
         .iter()
         .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
-        // A signal has no stream to measure: no throughput row rather than a made-up one (its
-        // latency row carries a note that says so).
-        .filter(|(m, x)| m.streams() || *x == Measure::Latency)
+        .filter(|(m, x)| m.measures(*x))
         .collect();
+    if steps.is_empty() {
+        let mechanism = config
+            .mechanisms
+            .first()
+            .copied()
+            .unwrap_or(Mechanism::Eventfd);
+        let measure = config
+            .measures
+            .first()
+            .copied()
+            .unwrap_or(Measure::Throughput);
+        return Outcome::from(Err(Error::NoSuchMeasure { mechanism, measure }));
+    }
+    // A child that dies makes a blocked read(2) or futex wait return EINTR, so a waiter that
+    // cannot see end of file (an eventfd) notices.
+    if let Err(e) = signals::interrupt_on_child_exit() {
+        return Outcome::from(Err(e.into()));
+    }
     let mut measurements = Vec::with_capacity(steps.len());
     let mut end = Ok(());
     for (i, &(mechanism, measure)) in steps.iter().enumerate() {

@@ -26,11 +26,16 @@ pub enum Mechanism {
     Signal,
     /// A POSIX message queue (mq_open(3)): whole messages of at most mq_msgsize bytes
     Mq,
+    /// A ring of records in a shared memfd: no system call per record (futex, or spin with
+    /// --busy-poll)
+    Shm,
+    /// Two eventfds: a count, not bytes (latency only)
+    Eventfd,
 }
 
 impl Mechanism {
     /// Every mechanism, in the order the table lists them.
-    pub const ALL: [Mechanism; 8] = [
+    pub const ALL: [Mechanism; 10] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::UnixStream,
@@ -39,6 +44,8 @@ impl Mechanism {
         Mechanism::Tcp,
         Mechanism::Signal,
         Mechanism::Mq,
+        Mechanism::Shm,
+        Mechanism::Eventfd,
     ];
 
     /// The name on the command line, in the table and in JSON (not translated: it is a name).
@@ -52,17 +59,19 @@ impl Mechanism {
             Mechanism::Tcp => "tcp",
             Mechanism::Signal => "signal",
             Mechanism::Mq => "mq",
+            Mechanism::Shm => "shm",
+            Mechanism::Eventfd => "eventfd",
         }
+    }
+
+    /// Whether it has this measure: an eventfd carries a count, not a stream of bytes.
+    pub fn measures(self, measure: Measure) -> bool {
+        // Signals and eventfds carry a number, not bytes: no throughput row.
+        !(matches!(self, Mechanism::Eventfd | Mechanism::Signal) && measure == Measure::Throughput)
     }
 
     pub fn is_pipe(self) -> bool {
         matches!(self, Mechanism::Pipe | Mechanism::Fifo)
-    }
-
-    /// Whether it moves a stream of bytes: a signal carries one number, so it has a latency
-    /// row and no throughput row.
-    pub fn streams(self) -> bool {
-        self != Mechanism::Signal
     }
 }
 
@@ -74,6 +83,18 @@ pub enum Measure {
     Throughput,
     /// Round trips of a ping-pong.
     Latency,
+}
+
+/// How a process waiting on shared memory is woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Wake {
+    /// Spin on the shared word: the quickest hand-over, and a whole CPU burnt while it waits
+    Spin,
+    /// Sleep in futex(2) on the shared word; the other side wakes it with FUTEX_WAKE
+    Futex,
+    /// Sleep in poll(2) on an eventfd (handed over with SCM_RIGHTS); the other side writes to it
+    Eventfd,
 }
 
 /// Where the two benchmark processes run.
@@ -118,6 +139,8 @@ pub struct Mode {
     pub max_messages: Option<u64>,
     /// mq: the size of each message sent, in bytes (at most `mq_msgsize`).
     pub message_size_bytes: Option<usize>,
+    /// shm: the bytes of the ring's data area.
+    pub ring_bytes: Option<usize>,
 }
 
 /// Something the reader of a row should know.
@@ -255,4 +278,31 @@ pub struct Measurement {
     pub pipe_size_bytes: Option<usize>,
     /// What the reader should know about this row (a refused pipe size, what zero-copy checks).
     pub notes: Vec<BenchNote>,
+    /// CPU seconds the parent spent in user mode, from forking the child to reaping it
+    /// (`getrusage(2)`; to the microsecond).
+    #[serde(serialize_with = "micro")]
+    pub cpu_parent_user_s: f64,
+    /// CPU seconds the parent spent in the kernel, over the same span.
+    #[serde(serialize_with = "micro")]
+    pub cpu_parent_sys_s: f64,
+    /// CPU seconds the child spent in user mode over its whole life (`wait4(2)`).
+    #[serde(serialize_with = "micro")]
+    pub cpu_child_user_s: f64,
+    /// CPU seconds the child spent in the kernel over its whole life.
+    #[serde(serialize_with = "micro")]
+    pub cpu_child_sys_s: f64,
+    /// shm throughput: one process copying and checking the same records through a buffer
+    /// the size of the ring, in bytes per second: the ceiling of a transport that copies.
+    #[serde(serialize_with = "whole")]
+    pub copy_ceiling_bytes_per_second: Option<f64>,
+}
+
+impl Measurement {
+    /// CPU seconds of the parent and of the child (user and system together).
+    pub fn cpu_seconds(&self) -> (f64, f64) {
+        (
+            self.cpu_parent_user_s + self.cpu_parent_sys_s,
+            self.cpu_child_user_s + self.cpu_child_sys_s,
+        )
+    }
 }

@@ -34,9 +34,11 @@ mod linux {
 
     use super::super::child::{Affinity, cpus, reap, spawn_child};
     use super::super::throughput::{PERIOD, pattern};
+    use super::super::with_cpu;
     use super::super::{BenchNote, Config, Measure, Measurement, blank_measurement};
     use crate::event::{Error, Result, Sink};
     use crate::sys::mqueue::{self, Access, Deadline, Queue, Size, Unlink};
+    use crate::sys::usage::Usage;
     use crate::sys::{Context, Doing, signals};
 
     /// How long the parent waits for a message before asking whether the child still lives.
@@ -153,6 +155,7 @@ mod linux {
         } = queues;
         let (total, busy) = (config.total, config.busy_poll);
         let source = pattern(message_size);
+        let before = crate::sys::usage::own();
         let (child, (parent_in, parent_out)) = spawn_child(
             (parent_in.into(), parent_out.into()),
             child_cpu,
@@ -200,7 +203,7 @@ mod linux {
         let seconds = started.elapsed().as_secs_f64();
         let reaped = finish(child, outcome.is_err(), [parent_in, parent_out]);
         let (received, messages) = outcome?;
-        reaped?;
+        let mut result = with_cpu(result, before, reaped?);
         result.bytes = received;
         result.seconds = seconds;
         result.bytes_per_second = Some(received as f64 / seconds);
@@ -225,6 +228,7 @@ mod linux {
         let size = config.msg_size.min(message_size);
         let busy = config.busy_poll;
         let all_rounds = config.warmup.saturating_add(config.rounds);
+        let before = crate::sys::usage::own();
         let (child, (parent_in, parent_out)) = spawn_child(
             (parent_in.into(), parent_out.into()),
             child_cpu,
@@ -270,7 +274,7 @@ mod linux {
         })();
         let reaped = finish(child, outcome.is_err(), [parent_in, parent_out]);
         let seconds = outcome?;
-        reaped?;
+        let mut result = with_cpu(result, before, reaped?);
         result.bytes = config.rounds.saturating_mul(2).saturating_mul(size as u64);
         result.seconds = seconds;
         result.rounds = Some(config.rounds);
@@ -284,7 +288,7 @@ mod linux {
     /// it still has our stop handler (before `restore_defaults_in_child`) would catch SIGTERM,
     /// then stream into a full queue for ever while we wait for it. It holds nothing to clean
     /// up: the queues' names are gone already.
-    fn finish(child: Pid, failed: bool, ours: [Queue; 2]) -> Result<()> {
+    fn finish(child: Pid, failed: bool, ours: [Queue; 2]) -> Result<Usage> {
         drop(ours);
         if failed {
             let _ = kill(child, Signal::SIGKILL);

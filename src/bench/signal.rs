@@ -14,7 +14,7 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::{Pid, getpid, getppid};
 
 use super::child::{Affinity, cpus, reap, spawn_child};
-use super::{BenchNote, Config, Measure, Measurement, blank_measurement};
+use super::{BenchNote, Config, Measure, Measurement, blank_measurement, with_cpu};
 use crate::event::{Error, Result, Sink};
 use crate::sys::sigqueue::{Blocked, SigNo, has_exited, queue, set_of, take};
 use crate::sys::{Doing, signals};
@@ -34,6 +34,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let all_rounds = config.warmup.saturating_add(config.rounds);
     let busy = config.busy_poll;
     let pings = set_of(&[signal]);
+    let before = crate::sys::usage::own();
     let (child, ()) = spawn_child((), child_cpu, sink, move || {
         echo(parent, signal, &pings, all_rounds, busy)
     })?;
@@ -69,8 +70,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     }
     let reaped = reap(child);
     let seconds = outcome?;
-    reaped?;
-    let mut result = blank_measurement(Measure::Latency);
+    let mut result = with_cpu(blank_measurement(Measure::Latency), before, reaped?);
     result.seconds = seconds;
     result.rounds = Some(config.rounds);
     nanos.fill(&mut result, config.histogram.is_some());

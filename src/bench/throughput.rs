@@ -9,7 +9,7 @@ use nix::unistd::{read, write};
 
 use super::channel::{Channel, set_nonblocking};
 use super::child::{Affinity, cpus, reap, spawn_child};
-use super::{BenchNote, Config, Measure, Measurement, Mechanism, empty_measurement};
+use super::{BenchNote, Config, Measure, Measurement, Mechanism, empty_measurement, with_cpu};
 use crate::event::{Error, Result, Sink};
 use crate::sys::{Context, Doing, signals};
 
@@ -29,7 +29,11 @@ pub(super) fn measure(
     sink: &dyn Sink,
 ) -> Result<Measurement> {
     let zero_copy = config.zero_copy && mechanism.is_pipe();
-    let mut result = empty_measurement(Measure::Throughput, &channel);
+    let mut result = empty_measurement(
+        Measure::Throughput,
+        channel.pipe_size,
+        channel.notes.clone(),
+    );
     if zero_copy {
         result.notes.push(BenchNote::ZeroCopyCountsOnly);
     }
@@ -52,6 +56,7 @@ pub(super) fn measure(
         config.huge_pages,
     );
     let source = WriterBuffer::new(size + PERIOD, huge)?;
+    let before = crate::sys::usage::own();
     let (child, (parent_read, parent_write)) =
         spawn_child((parent_read, parent_write), child_cpu, sink, move || {
             wait_for_go(&child_read)?;
@@ -80,7 +85,7 @@ pub(super) fn measure(
     drop(parent_write);
     let reaped = reap(child);
     let received = received?;
-    reaped?;
+    result = with_cpu(result, before, reaped?);
     if received != total {
         return Err(Error::BytesMissing { received, total });
     }

@@ -374,6 +374,7 @@ fn father_reads(
                     priority: None,
                     queued: None,
                     timing: Some(timing),
+                    record: None,
                 };
                 if let Err(e) = sink.event(sink.time_of(return_ns), Role::Father, pid, event) {
                     break Err(e);

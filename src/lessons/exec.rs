@@ -1194,6 +1194,7 @@ impl Answers {
 
     fn emit(&mut self, pid: i32, partial: Option<Partial>, sink: &dyn Sink) -> Result<()> {
         let event = Event::Received {
+            record: None,
             data: Data(&self.pending),
             son: Some(SonId::Process { son: self.son }),
             partial,

@@ -340,6 +340,7 @@ fn forgotten_end(config: &Config, sink: &dyn Sink, report: &mut LeakReport) -> R
                 }
                 Ok(n) => {
                     let event = Event::Received {
+                        record: None,
                         data: Data(&buffer[..n]),
                         son: None,
                         partial: None,
@@ -702,6 +703,7 @@ fn pass_and_read(listener: &OwnedFd, counter: &mut BoundaryCounter, sink: &dyn S
         };
         counter.record(&buffer[..n]);
         let event = Event::Received {
+            record: None,
             data: Data(&buffer[..n]),
             son: Some(who),
             partial: None,

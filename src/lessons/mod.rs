@@ -11,6 +11,8 @@ pub mod exec;
 pub mod fds;
 pub mod mq;
 pub mod named;
+pub mod race;
+pub mod shm;
 pub mod signal;
 pub mod socket;
 pub mod spam;

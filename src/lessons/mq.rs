@@ -317,6 +317,7 @@ mod linux {
             report.priority_messages += u64::from(priority > 0);
             let queued = queue.attributes().ok().map(|a| a.queued);
             let event = Event::Received {
+                record: None,
                 data: Data(&buffer[..n]),
                 son: None,
                 partial: None,

@@ -287,6 +287,7 @@ impl LineReader {
             priority: None,
             queued: None,
             timing: self.timing.take(),
+            record: None,
         };
         let result = sink.event_now(Role::Father, pid, event);
         self.pending.clear();

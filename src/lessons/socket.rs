@@ -249,8 +249,8 @@ struct Connection {
     offset: u64,
 }
 
-/// Binds, listens and publishes the socket; the guard removes the public name. `fds --send`
-/// and `fds --kill-son` use it too: the same safety, the same stale-socket handling.
+/// Binds, listens and publishes the socket; the guard removes the public name. `fds --send`,
+/// `fds --kill-son` and `shm` use it too: the same safety, the same stale-socket handling.
 pub(super) fn listen_on(
     path: &Path,
     seqpacket: bool,
@@ -480,6 +480,7 @@ fn serve(
                 priority: None,
                 queued: None,
                 timing: Some(timing),
+                record: None,
             };
             sink.event(sink.time_of(return_ns), Role::Father, pid, event)?;
             messages += completed;
@@ -589,11 +590,12 @@ fn connect_tcp(config: &Config, target: &HostPort) -> Result<OwnedFd> {
     Err(last)
 }
 
-fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
+/// Connects to the father on `path`, checking that it runs as us. (`shm`'s sons too.)
+pub(super) fn connect_to_father(seqpacket: bool, path: &Path) -> Result<OwnedFd> {
     if let (Existing::Nothing, _) = rendezvous::inspect(path, Object::Socket)? {
         return Err(Error::NoFatherAtPath(path.into()));
     }
-    let fd = new_socket(config.seqpacket, false)?;
+    let fd = new_socket(seqpacket, false)?;
     let address = socket_address(path, path)?;
     loop {
         match connect(fd.as_raw_fd(), &address) {
@@ -621,7 +623,7 @@ fn connect_to_father(config: &Config, path: &Path) -> Result<OwnedFd> {
 
 fn spam_son(config: &Config, place: &Place, sink: &dyn Sink) -> Outcome {
     let (fd, path) = match place {
-        Place::Unix(path) => (connect_to_father(config, path), path.clone()),
+        Place::Unix(path) => (connect_to_father(config.seqpacket, path), path.clone()),
         // The errors below name a place; for TCP it is the address.
         Place::Tcp(target) => (
             connect_tcp(config, target),

@@ -77,6 +77,7 @@ mod tests {
                 priority: None,
                 queued: None,
                 timing: None,
+                record: None,
             },
             Role::Father,
             7,

@@ -17,11 +17,13 @@ pub enum Lesson {
     Mq,
     Fds,
     Exec,
+    ShmRace,
+    Shm,
     Bench,
 }
 
 /// The lessons in order, each with the command that runs it and the subcommand it belongs to.
-pub const MAP: [(Lesson, &str, &str); 12] = [
+pub const MAP: [(Lesson, &str, &str); 14] = [
     (Lesson::Anon, "ipcdemo anon", "anon"),
     (Lesson::AnonFork, "ipcdemo anon --fork", "anon"),
     (Lesson::Named, "ipcdemo named", "named"),
@@ -33,6 +35,8 @@ pub const MAP: [(Lesson, &str, &str); 12] = [
     (Lesson::Mq, "ipcdemo mq", "mq"),
     (Lesson::Fds, "ipcdemo fds --forget-close", "fds"),
     (Lesson::Exec, "ipcdemo exec -- tr a-z A-Z", "exec"),
+    (Lesson::ShmRace, "ipcdemo shm race", "shm"),
+    (Lesson::Shm, "ipcdemo shm", "shm"),
     (Lesson::Bench, "ipcdemo bench --quick", "bench"),
 ];
 

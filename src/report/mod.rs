@@ -245,6 +245,7 @@ impl Reporter {
         let pid = std::process::id() as i32;
         let mut atomic_rows = Vec::new();
         let mut crashed = false;
+        let mut races = Vec::new();
         for summary in summaries {
             match summary {
                 Summary::Reads {
@@ -308,10 +309,15 @@ impl Reporter {
                     run.bytes_lost.to_string(),
                     words.atomic_verdict(run),
                 ]),
+                Summary::Race(run) => races.push(*run),
+                Summary::Cpu(report) => self.say_last(&words.cpu_summary(report)),
             }
         }
         if crashed {
             self.say_last(&words.crash_why());
+        }
+        if !races.is_empty() {
+            self.race_table(&races)?;
         }
         if !atomic_rows.is_empty() {
             let mut rows = vec![words.atomic_header().map(String::from).to_vec()];
@@ -326,6 +332,49 @@ impl Reporter {
         }
         if !measurements.is_empty() {
             self.bench_table(measurements)?;
+        }
+        Ok(())
+    }
+
+    /// `shm race`: one row per race on stdout, then why each lost what it lost on stderr.
+    fn race_table(&self, races: &[crate::event::RaceRun]) -> Result<(), WriteError> {
+        let words = self.words;
+        let mut rows = vec![words.race_header().map(String::from).to_vec()];
+        for run in races {
+            let share = if run.expected > 0 {
+                100.0 * run.lost as f64 / run.expected as f64
+            } else {
+                0.0
+            };
+            rows.push(vec![
+                run.sync.name().to_string(),
+                run.sons.to_string(),
+                run.adds.to_string(),
+                run.expected.to_string(),
+                run.got.to_string(),
+                run.lost.to_string(),
+                words.num(share, 1),
+                words.num(run.wall_s, 3),
+                words.num(run.cpu_user_s + run.cpu_sys_s, 3),
+            ]);
+        }
+        let align = [Align::Left]
+            .into_iter()
+            .chain([Align::Right; 8])
+            .collect::<Vec<_>>();
+        for line in text::table(&rows, &align) {
+            self.last_stdout(&line)?;
+        }
+        let mut said = Vec::new();
+        for run in races {
+            if !said.contains(&run.sync) {
+                self.say_last(&words.race_why(run.sync));
+                said.push(run.sync);
+            }
+        }
+        let owner_died: u64 = races.iter().map(|r| r.owner_died).sum();
+        if owner_died > 0 {
+            self.say_last(&words.race_owner_died(owner_died));
         }
         Ok(())
     }
@@ -348,6 +397,8 @@ impl Reporter {
                 or_dash(m.rtt_p999_us, 1),
                 or_dash(m.rtt_max_us, 1),
                 or_dash(m.round_trips_per_second, 0),
+                words.num(m.cpu_seconds().0, 3),
+                words.num(m.cpu_seconds().1, 3),
                 mode_parts(m)
                     .into_iter()
                     .map(|part| words.mode_part(part))
@@ -357,11 +408,19 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 8])
+            .chain([Align::Right; 10])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
             self.last_stdout(&line)?;
+        }
+        let gib = |b: f64| b / f64::from(1u32 << 30);
+        for m in results {
+            if let (Some(ceiling), Some(own)) =
+                (m.copy_ceiling_bytes_per_second, m.bytes_per_second)
+            {
+                self.last_stdout(&words.copy_ceiling(gib(ceiling), gib(own)))?;
+            }
         }
         for m in results {
             if let Some(buckets) = &m.histogram {
@@ -571,6 +630,8 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     let mode = &m.mode;
     let mut parts = vec![if m.mechanism == Mechanism::Signal {
         ModePart::Sigqueue
+    } else if m.mechanism == Mechanism::Shm {
+        ModePart::Memcpy
     } else if mode.zero_copy {
         ModePart::ZeroCopy
     } else if m.mechanism == Mechanism::Mq {
@@ -586,6 +647,12 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     }
     if let Some(size) = mode.pipe_size_bytes {
         parts.push(ModePart::PipeSize(size));
+    }
+    if let Some(bytes) = mode.ring_bytes {
+        parts.push(ModePart::Ring(bytes));
+    }
+    if m.mechanism == Mechanism::Shm && !mode.busy_poll {
+        parts.push(ModePart::Futex);
     }
     if mode.busy_poll {
         parts.push(ModePart::BusyPoll);

@@ -1,7 +1,7 @@
 //! System helpers: signals (as a stop and as a channel), pipe sizes, safe paths, FIFOs, sockets,
-//! message queues, who holds a pipe (`/proc`). They make the system calls and return data and
-//! typed errors, never text: what went wrong is a [`SysError`], and the words for it live in
-//! `report`.
+//! message queues, shared memory, CPU time, who holds a pipe (`/proc`). They make the system
+//! calls and return data and typed errors, never text: what went wrong is a [`SysError`], and
+//! the words for it live in `report`.
 
 pub mod cleanup;
 pub mod clock;
@@ -12,9 +12,14 @@ pub mod net;
 pub mod pipesize;
 pub mod procfd;
 pub mod rendezvous;
+#[cfg(target_os = "linux")]
+pub mod ring;
+#[cfg(target_os = "linux")]
+pub mod shm;
 pub mod signals;
 pub mod sigqueue;
 pub mod socket_setup;
+pub mod usage;
 pub mod wchan;
 pub mod write_log;
 
@@ -94,6 +99,15 @@ pub enum Doing {
     SettingPassCred,
     Executing,
     KillingSon,
+    CreatingMemfd,
+    Sealing,
+    Mapping,
+    CreatingEventfd,
+    PassingDescriptors,
+    ReceivingDescriptors,
+    InitialisingMutex,
+    LockingMutex,
+    WaitingInRing,
 }
 
 /// A failed system call, or a path we refused, or a stop signal that cut a call short.

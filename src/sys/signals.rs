@@ -251,6 +251,23 @@ pub fn install_without_thread() -> Result<(), SysError> {
     Ok(())
 }
 
+extern "C" fn child_exited(_: nix::libc::c_int) {}
+
+/// A no-op SIGCHLD handler without `SA_RESTART`: a child's death then interrupts a blocked
+/// call with `EINTR` (SIGCHLD is ignored by default, which interrupts nothing), so a parent
+/// waiting where no end of file can come (an eventfd, a futex) looks whether its child is
+/// still there.
+pub fn interrupt_on_child_exit() -> Result<(), SysError> {
+    let action = SigAction::new(
+        SigHandler::Handler(child_exited),
+        SaFlags::SA_NOCLDSTOP,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing, which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGCHLD, &action) }.doing(Doing::InstallingSignals)?;
+    Ok(())
+}
+
 /// The stop signal received so far, if any (any thread may ask).
 pub fn received() -> Option<Signal> {
     Signal::try_from(RECEIVED.load(Ordering::SeqCst)).ok()

@@ -5,14 +5,18 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const ALL: [&str; 7] = [
+/// Every mechanism; all but signal and eventfd (a number, not bytes) have a throughput row.
+const ALL: [&str; 10] = [
     "pipe",
     "fifo",
     "unix-stream",
     "unix-seqpacket",
     "socketpair",
     "tcp",
+    "signal",
     "mq",
+    "shm",
+    "eventfd",
 ];
 
 fn bench_json(extra: &[&str]) -> Vec<Value> {
@@ -27,45 +31,69 @@ fn bench_json(extra: &[&str]) -> Vec<Value> {
     json_lines(stdout_text(&out).lines())
 }
 
+/// Each side's CPU time is on every row, a number of seconds, and something was spent.
+fn assert_cpu_fields(row: &Value) {
+    let mut total = 0.0;
+    for field in [
+        "cpu_parent_user_s",
+        "cpu_parent_sys_s",
+        "cpu_child_user_s",
+        "cpu_child_sys_s",
+    ] {
+        let seconds = row[field]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{field} missing: {row}"));
+        assert!(seconds >= 0.0, "{field}: {row}");
+        total += seconds;
+    }
+    assert!(total > 0.0, "no CPU time at all: {row}");
+}
+
 #[test]
 fn every_mechanism_measures_throughput_and_latency() {
     let rows = bench_json(&[]);
     assert_eq!(
         rows.len(),
-        15,
-        "six mechanisms, two measures each, the signal's latency, and mq's two"
+        18,
+        "ten mechanisms, two measures each but signal's and eventfd's one"
     );
-    let signal = &rows[12];
-    assert_eq!(
-        (signal["mechanism"].as_str(), signal["measure"].as_str()),
-        (Some("signal"), Some("latency"))
-    );
-    assert_eq!(signal["rounds"], 1000);
-    // The mechanisms that stream: two rows each, in the table's order (signal's one aside).
-    let streams: Vec<&Value> = rows.iter().filter(|r| r["mechanism"] != "signal").collect();
-    for (i, mechanism) in ALL.iter().enumerate() {
-        let throughput = streams[2 * i];
-        let latency = streams[2 * i + 1];
-        assert_eq!(
-            (
-                throughput["mechanism"].as_str(),
-                throughput["measure"].as_str()
-            ),
-            (Some(*mechanism), Some("throughput"))
-        );
-        assert_eq!(
-            throughput["bytes"],
-            1 << 20,
-            "{mechanism}: every byte arrived"
-        );
-        assert!(throughput["bytes_per_second"].as_f64().unwrap() > 0.0);
-        assert!(throughput["seconds"].as_f64().unwrap() > 0.0);
-        assert!(throughput["rounds"].is_null() && throughput["rtt_p50_us"].is_null());
+    let mut at = 0;
+    for mechanism in ALL {
+        if !["signal", "eventfd"].contains(&mechanism) {
+            let throughput = &rows[at];
+            at += 1;
+            assert_eq!(
+                (
+                    throughput["mechanism"].as_str(),
+                    throughput["measure"].as_str()
+                ),
+                (Some(mechanism), Some("throughput"))
+            );
+            assert_eq!(
+                throughput["bytes"],
+                1 << 20,
+                "{mechanism}: every byte arrived"
+            );
+            assert!(throughput["bytes_per_second"].as_f64().unwrap() > 0.0);
+            assert!(throughput["seconds"].as_f64().unwrap() > 0.0);
+            assert!(throughput["rounds"].is_null() && throughput["rtt_p50_us"].is_null());
+            assert_cpu_fields(throughput);
+        }
+        let latency = &rows[at];
+        at += 1;
+        assert_eq!(latency["mechanism"], mechanism);
         assert_eq!(latency["measure"], "latency");
         assert_eq!(latency["rounds"], 1000, "{mechanism}");
+        // A signal carries its number, no bytes.
+        let message = match mechanism {
+            "eventfd" => 8,
+            "signal" => 0,
+            _ => 1,
+        };
         assert_eq!(
-            latency["bytes"], 2000,
-            "1000 pings and 1000 pongs of 1 byte"
+            latency["bytes"],
+            2000 * message,
+            "1000 pings and 1000 pongs of {message} bytes"
         );
         let median = latency["rtt_p50_us"].as_f64().unwrap();
         let p99 = latency["rtt_p99_us"].as_f64().unwrap();
@@ -74,12 +102,71 @@ fn every_mechanism_measures_throughput_and_latency() {
         for field in ["mode", "round_trips_per_second", "pipe_size_bytes"] {
             assert!(latency.get(field).is_some(), "{field}");
         }
+        assert_cpu_fields(latency);
     }
     assert_eq!(rows[0]["pipe_size_bytes"].as_u64().unwrap() % 4096, 0);
     assert!(
         rows[4]["pipe_size_bytes"].is_null(),
         "sockets have no pipe size"
     );
+    let shm = &rows[15];
+    assert_eq!(
+        (shm["mechanism"].as_str(), shm["measure"].as_str()),
+        (Some("shm"), Some("throughput"))
+    );
+    assert_eq!(shm["mode"]["ring_bytes"], 1 << 20, "{shm}");
+    assert!(
+        shm["copy_ceiling_bytes_per_second"].as_f64().unwrap() > 0.0,
+        "{shm}"
+    );
+    assert!(rows[0]["copy_ceiling_bytes_per_second"].is_null());
+}
+
+#[test]
+fn shm_spins_with_busy_poll_and_eventfd_has_no_throughput() {
+    let rows = bench_json(&[
+        "--mechanism",
+        "shm,eventfd",
+        "--busy-poll",
+        "--rounds",
+        "300",
+    ]);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row["mode"]["busy_poll"], true, "{row}");
+        assert_cpu_fields(row);
+    }
+    assert_eq!(rows[1]["rounds"], 300);
+    let out = ipcdemo(&["bench", "--mechanism", "eventfd", "--throughput-only"])
+        .assert()
+        .code(1);
+    assert!(
+        stderr_text(&out).contains("eventfd has no throughput measure"),
+        "{}",
+        stderr_text(&out)
+    );
+    let table = ipcdemo(&[
+        "bench",
+        "--mechanism",
+        "shm",
+        "--total",
+        "1M",
+        "--rounds",
+        "100",
+    ])
+    .assert()
+    .success();
+    let stdout = stdout_text(&table);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].contains("CPU parent s") && lines[0].contains("CPU child s"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("shm") && lines[1].ends_with("memcpy, 1 MiB ring, futex"),
+        "{stdout}"
+    );
+    assert!(lines[3].starts_with("ceiling (shm): "), "{stdout}");
 }
 
 #[test]
@@ -91,12 +178,12 @@ fn odd_sizes_still_arrive_exactly() {
         "--size",
         "1000",
         "--mechanism",
-        "pipe,unix-stream,tcp",
+        "pipe,unix-stream,tcp,shm",
         "--throughput-only",
         "--msg-size",
         "3",
     ]);
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r["bytes"] == 1_048_583));
 }
 

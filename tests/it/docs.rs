@@ -474,7 +474,7 @@ fn names_in(value: &serde_json::Value, names: &mut std::collections::BTreeSet<St
 fn every_json_field_the_lessons_print_is_in_json_md() {
     let page = read_page("docs/json.md");
     let mut names = std::collections::BTreeSet::new();
-    let runs: [&[&str]; 9] = [
+    let runs: [&[&str]; 11] = [
         // signal: sends, a refusal (a limit of 1 with 3 held), received values, the summary.
         &[
             "--json",
@@ -520,6 +520,26 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
             "--total",
             "1M",
         ],
+        &[
+            "--json",
+            "bench",
+            "--total",
+            "1M",
+            "--rounds",
+            "100",
+            "--mechanism",
+            "shm,eventfd",
+        ],
+        &[
+            "--json",
+            "shm",
+            "race",
+            "--sons",
+            "2",
+            "--adds",
+            "1000",
+            "--die-holding-lock",
+        ],
     ];
     for args in runs {
         let out = ipcdemo(args).assert().success();
@@ -553,6 +573,13 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
     let path = dir.path().join("socket");
     let father = start_father("socket", &path, &["--json", "--count", "1", "--ack"]);
     let son = start_son("socket", &path, &["--json", "--ack", "--count", "1"]).finish();
+    for line in json_lines(son.stdout.iter().chain(&father.finish().stdout)) {
+        names_in(&line, &mut names);
+    }
+    // A shm father and son: records with their numbers, both sides' CPU time.
+    let ring = dir.path().join("shm-socket");
+    let father = start_father("shm", &ring, &["--json", "--count", "2"]);
+    let son = start_son("shm", &ring, &["--json", "--count", "2"]).finish();
     for line in json_lines(son.stdout.iter().chain(&father.finish().stdout)) {
         names_in(&line, &mut names);
     }
@@ -706,6 +733,13 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
         "input_written",
         "output_read",
         "first_difference_at",
+        "owner_dead",
+        "race",
+        "cpu",
+        "record",
+        "ring_bytes",
+        "copy_ceiling_bytes_per_second",
+        "cpu_child_sys_s",
     ] {
         assert!(
             names.contains(wanted),

@@ -17,6 +17,7 @@ mod named;
 mod papercuts;
 mod polish;
 mod safety;
+mod shm;
 mod signal;
 mod socket;
 mod tcp;

@@ -51,7 +51,8 @@ fn named_help_shows_the_real_default_path() {
 #[test]
 fn each_lesson_has_its_own_man_page() {
     for sub in [
-        "anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "bench",
+        "anon", "named", "socket", "capacity", "atomic", "signal", "mq", "fds", "exec", "shm",
+        "bench",
     ] {
         let out = ipcdemo(&["man", sub]).assert().success();
         let roff = stdout_text(&out);

@@ -308,6 +308,8 @@ fn ipcdemo_alone_prints_the_map_of_lessons() {
         "ipcdemo mq",
         "ipcdemo fds",
         "ipcdemo exec",
+        "ipcdemo shm race",
+        "ipcdemo shm ",
         "ipcdemo bench",
     ];
     let mut at = 0;
@@ -331,11 +333,15 @@ fn every_subcommand_help_ends_with_examples() {
         "mq",
         "fds",
         "exec",
+        "shm",
+        "shm race",
         "bench",
         "completions",
         "man",
     ] {
-        let out = ipcdemo(&[sub, "--help"]).assert().success();
+        let mut args: Vec<&str> = sub.split(' ').collect();
+        args.push("--help");
+        let out = ipcdemo(&args).assert().success();
         let text = stdout_text(&out);
         let examples = text
             .rfind("Examples:")
@@ -457,7 +463,8 @@ fn the_lesson_map_is_the_same_in_its_three_places() {
         ("mq", "Lesson 9: "),
         ("fds", "Lesson 10: "),
         ("exec", "Lesson 11: "),
-        ("bench", "Lesson 12: "),
+        ("shm", "Lessons 12–13: "),
+        ("bench", "Lesson 14: "),
     ] {
         assert!(map.contains(&format!(". ipcdemo {sub}")), "{sub}");
         assert!(

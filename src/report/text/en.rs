@@ -6,14 +6,14 @@ use nix::errno::Errno;
 
 use super::{
     ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
-    son_name,
+    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
+    son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
-    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
-    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
+    Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, SyncMode, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -43,6 +43,8 @@ fn the(mechanism: Mechanism) -> &'static str {
         Mechanism::Tcp => "the TCP connection",
         Mechanism::Signal => "the signal",
         Mechanism::Mq => "the message queue",
+        Mechanism::Shm => "the shared memory",
+        Mechanism::Eventfd => "the eventfd",
     }
 }
 
@@ -208,6 +210,7 @@ impl Words for En {
                 priority,
                 queued,
                 timing: _,
+                record: _,
             } => {
                 let data = data.escaped();
                 let mut line = format!("{who} {pid} received [{data}]");
@@ -295,6 +298,20 @@ impl Words for En {
                 fill(&stall.input_pipe),
                 fill(&stall.output_pipe),
                 stall.son_sleeps.pid
+            ),
+            Event::OwnerDead => format!(
+                "{who} {pid} got EOWNERDEAD at {time}: the lock's owner died holding it; \
+                 pthread_mutex_consistent(3) made it usable again, so nobody waits for ever"
+            ),
+            Event::TurnedAway { son, connected } => format!(
+                "{who} {pid} turned son {} away at {time}: son {connected} is connected, and a \
+                 ring has one writer",
+                son_name(son)
+            ),
+            Event::Uncommitted { son, record } => format!(
+                "{who} {pid} dropped record {record} of son {} at {time}: begun but never \
+                 committed (the son died writing it), so never shown torn",
+                son_name(son)
             ),
             Event::Filled {
                 asked,
@@ -603,6 +620,53 @@ impl Words for En {
             Note::SonFailed { pid, error } => {
                 format!("{}: son {pid}: {}", self.error_prefix(), self.error(error))
             }
+            Note::ShmListening {
+                path,
+                given_path,
+                wake,
+                pid,
+            } => format!(
+                "father: listening on {}; run `{}` in another terminal: each son gets a ring in \
+                 shared memory (a memfd named ipcdemo-ring: while a son is connected, `ls -l \
+                 /proc/{pid}/fd` shows it), woken by {}",
+                path.display(),
+                shm_son_command(path, given_path),
+                match wake {
+                    Wake::Spin => "spinning (a whole CPU while it waits)",
+                    Wake::Futex => "a futex",
+                    Wake::Eventfd => "an eventfd",
+                }
+            ),
+            Note::RingBroken { son, record, len } => format!(
+                "father: son {son} broke the ring's protocol at record {record} ({}); hung up on \
+                 it",
+                match len {
+                    Some(len) => format!("a length of {len} bytes cannot fit"),
+                    None => "a position that cannot be".into(),
+                }
+            ),
+            Note::OneCpu(cpus) => format!(
+                "this process may use {}: the sons take turns on it, and one is rarely \
+                 interrupted between its load and its store, so little or nothing is lost; on two \
+                 CPUs or more the sons really run at once (`taskset` shows the difference)",
+                count(cpus as u64, "CPU", "CPUs")
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: true,
+            } => format!(
+                "son {pid} died by {signal} holding the lock, as --die-holding-lock asked; its \
+                 adds so far are counted"
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: false,
+            } => format!(
+                "son {pid} was killed by {signal} before it finished; the adds it counted are in \
+                 the total"
+            ),
             Note::BenchChildFailed(error) => format!(
                 "{}: the benchmark's child: {}",
                 self.error_prefix(),
@@ -842,6 +906,55 @@ impl Words for En {
                 pin.name(),
                 count(*cpus as u64, "CPU", "CPUs")
             ),
+            Error::ShmBusy { path, son } => format!(
+                "a son (pid {son}) is already connected to the father on {}: a ring has one \
+                 writer, so one son at a time; try again when it is done",
+                path.display()
+            ),
+            Error::NotARing(p) => format!(
+                "the process listening on {} handed over something that is not an ipcdemo ring \
+                 (a sealed memfd with the ring's header); refusing to map it",
+                p.display()
+            ),
+            Error::NoHandOver { path, waited } => format!(
+                "nothing came from the process listening on {} within {}: is it `ipcdemo shm`? \
+                 (an `ipcdemo socket` father listens on another file)",
+                path.display(),
+                self.duration(*waited)
+            ),
+            Error::FatherLeftRing { path, sent } => format!(
+                "the father on {} went away after {} (its socket hung up); records it had not \
+                 read yet are lost with the ring",
+                path.display(),
+                count(*sent, "record", "records")
+            ),
+            Error::NoShmFather { path, stale: false } => format!(
+                "no father is listening on {} (nothing is there); start `ipcdemo shm` first",
+                path.display()
+            ),
+            Error::NoShmFather { path, stale: true } => format!(
+                "no father is listening on {} (connection refused): the file was left by a \
+                 father that died; start `ipcdemo shm` first",
+                path.display()
+            ),
+            Error::RingBrokenByFather(p) => format!(
+                "the ring handed over on {} broke: the father wrote a position that cannot be",
+                p.display()
+            ),
+            Error::AddsLost { sync, lost } => format!(
+                "{lost} adds were lost with --sync {}: that is a bug, not a lesson",
+                sync.name()
+            ),
+            Error::NoSuchMeasure { mechanism, measure } => format!(
+                "{} has no {} measure (an eventfd carries a count, not bytes): drop \
+                 --throughput-only or pick another mechanism",
+                mechanism.name(),
+                self.measure(*measure)
+            ),
+            Error::NeedsLinux(LinuxOnly::SharedMemory) => "shared memory here needs Linux \
+                                                           (memfd_create, futex, eventfd, robust \
+                                                           mutexes)"
+                .into(),
             Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
                 "--zero-copy needs Linux (vmsplice and splice)".into()
             }
@@ -1129,6 +1242,15 @@ impl Words for En {
             Doing::SettingPassCred => "asking for credentials (SO_PASSCRED)".into(),
             Doing::Executing => format!("running {} (execve)", show_or(path, "the program")),
             Doing::KillingSon => "killing the son (SIGKILL)".into(),
+            Doing::CreatingMemfd => "creating a memfd (memfd_create)".into(),
+            Doing::Sealing => "sealing the memfd against shrinking (F_ADD_SEALS)".into(),
+            Doing::Mapping => "mapping the shared memory (mmap)".into(),
+            Doing::CreatingEventfd => "creating an eventfd".into(),
+            Doing::PassingDescriptors => "handing descriptors over (SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptors => "receiving the ring (SCM_RIGHTS)".into(),
+            Doing::InitialisingMutex => "setting up the process-shared mutex".into(),
+            Doing::LockingMutex => "locking the shared mutex".into(),
+            Doing::WaitingInRing => "waiting on the ring".into(),
         }
     }
 
@@ -1382,6 +1504,11 @@ impl Words for En {
                          father knows each son by its address and port, not by who runs it \
                          (tcp(7))"
                 .into(),
+            Why::Ring => "why: the ring stores each record's length before its bytes, so \
+                          every record arrives whole and alone, never glued like a pipe's \
+                          reads; and no system call carried them: both processes map the same \
+                          memfd (memfd_create(2), mmap(2)), and a commit word published each one"
+                .into(),
             Why::Seqpacket => "why: SOCK_SEQPACKET keeps boundaries: every read(2) returns \
                                exactly one message (unix(7))"
                 .into(),
@@ -1489,6 +1616,92 @@ impl Words for En {
         .into()
     }
 
+    fn race_header(&self) -> [&'static str; 9] {
+        [
+            "sync",
+            "sons",
+            "adds each",
+            "expected",
+            "got",
+            "lost",
+            "lost %",
+            "wall s",
+            "CPU s",
+        ]
+    }
+
+    fn race_why(&self, sync: SyncMode) -> String {
+        match sync {
+            SyncMode::None => "why (none): count += 1 is three steps, a load, an add and a \
+                               store; when two sons load the same value, both store that value \
+                               + 1 and one add is lost"
+                .into(),
+            SyncMode::Atomic => "why (atomic): fetch_add is one read-modify-write the CPU does \
+                                 whole (lock xadd): nothing is lost, but every add fights for \
+                                 the same cache line"
+                .into(),
+            SyncMode::Lock => "why (lock): a process-shared mutex lets one son at a time do the \
+                               three steps: nothing is lost, and the sons wait for each other in \
+                               futex(2)"
+                .into(),
+        }
+    }
+
+    fn race_owner_died(&self, times: u64) -> String {
+        format!(
+            "EOWNERDEAD {}: a son died holding the lock, and the robust mutex \
+             (PTHREAD_MUTEX_ROBUST) told the next locker so instead of leaving everyone waiting \
+             for ever (pthread_mutex_lock(3))",
+            count(times, "time", "times")
+        )
+    }
+
+    fn cpu_summary(&self, r: &CpuReport) -> String {
+        let cpu = format!(
+            "CPU {} s ({} user, {} system)",
+            self.num(r.user_s + r.sys_s, 3),
+            self.num(r.user_s, 3),
+            self.num(r.sys_s, 3)
+        );
+        let waited = match r.wake {
+            Wake::Spin => "it spun while it waited",
+            Wake::Futex => "it slept in futex(2) while it waited",
+            Wake::Eventfd => "it slept in poll(2) on an eventfd while it waited",
+        };
+        let records = count(r.records, "record", "records");
+        match (r.role, r.wall_s) {
+            (Role::Son, None) => format!(
+                "son {}, as it last wrote into the ring: {records} sent; {cpu}",
+                r.process
+            ),
+            (role, Some(wall)) => format!(
+                "{} {}: {records} {}; {cpu} in {} s of wall time ({} % of one CPU): {waited}",
+                match role {
+                    Role::Father => "father",
+                    Role::Son => "son",
+                },
+                r.process,
+                match role {
+                    Role::Father => "received",
+                    Role::Son => "sent",
+                },
+                self.num(wall, 3),
+                self.num(super::percent_of_a_cpu(r.user_s + r.sys_s, wall), 0)
+            ),
+            (Role::Father, None) => format!("father {}: {records}; {cpu}", r.process),
+        }
+    }
+
+    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+        format!(
+            "ceiling (shm): copying and checking the same records in one process, through a \
+             buffer the size of the ring, runs at {} GiB/s: a transport that copies them twice \
+             on one CPU; the shm row, with two processes, moved {}× that",
+            self.num(ceiling_gib, 2),
+            self.num(shm_gib / ceiling_gib.max(f64::MIN_POSITIVE), 2)
+        )
+    }
+
     fn measure(&self, measure: Measure) -> &'static str {
         match measure {
             Measure::Throughput => "throughput",
@@ -1496,7 +1709,7 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 11] {
+    fn bench_header(&self) -> [&'static str; 13] {
         [
             "mechanism",
             "measure",
@@ -1508,6 +1721,8 @@ impl Words for En {
             "p99.9 µs",
             "max µs",
             "round trips/s",
+            "CPU parent s",
+            "CPU child s",
             "mode",
         ]
     }
@@ -1530,6 +1745,9 @@ impl Words for En {
             ModePart::SameCpu(cpu) => format!("same CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("split CPUs ({parent}, {child})"),
             ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
+            ModePart::Memcpy => "memcpy".into(),
+            ModePart::Futex => "futex".into(),
+            ModePart::Ring(bytes) => format!("{} ring", human_bytes(bytes as u64)),
         }
     }
 
@@ -1768,8 +1986,10 @@ impl Words for En {
             Lesson::Signal => "signals carry one bit: 1000 sent while blocked, 1 arrives",
             Lesson::Mq => "a message queue: whole messages, priorities that overtake",
             Lesson::Exec => "a program on two pipes: the deadlocks everyone meets",
-            Lesson::Bench => "pipe, FIFO, sockets, TCP, signals, queues: how fast, here",
             Lesson::Fds => "who holds a pipe's ends: leaks, close-on-exec, passing, kill -9",
+            Lesson::ShmRace => "processes add to one counter in shared memory: adds get lost",
+            Lesson::Shm => "shared memory: the father here, `ipcdemo shm --son` elsewhere",
+            Lesson::Bench => "pipes, sockets, TCP, shm, signals, queues: how fast, here",
         }
     }
 

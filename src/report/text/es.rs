@@ -6,14 +6,14 @@ use nix::errno::Errno;
 
 use super::{
     ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
-    son_name,
+    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
+    son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
-    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
-    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
+    Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, SyncMode, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -43,6 +43,8 @@ fn into(mechanism: Mechanism) -> &'static str {
         Mechanism::Tcp => "en la conexión TCP",
         Mechanism::Signal => "en la señal",
         Mechanism::Mq => "en la cola de mensajes",
+        Mechanism::Shm => "en la memoria compartida",
+        Mechanism::Eventfd => "en el eventfd",
     }
 }
 
@@ -57,6 +59,8 @@ fn from(mechanism: Mechanism) -> &'static str {
         Mechanism::Tcp => "de la conexión TCP",
         Mechanism::Signal => "de la señal",
         Mechanism::Mq => "de la cola de mensajes",
+        Mechanism::Shm => "de la memoria compartida",
+        Mechanism::Eventfd => "del eventfd",
     }
 }
 
@@ -233,6 +237,7 @@ impl Words for Es {
                 priority,
                 queued,
                 timing: _,
+                record: _,
             } => {
                 let data = data.escaped();
                 let mut line = format!("{who} {pid} recibió [{data}]");
@@ -320,6 +325,21 @@ impl Words for Es {
                 fill(&stall.input_pipe),
                 fill(&stall.output_pipe),
                 stall.son_sleeps.pid
+            ),
+            Event::OwnerDead => format!(
+                "{who} {pid} recibió EOWNERDEAD a las {time}: el dueño del candado murió \
+                 sosteniéndolo; pthread_mutex_consistent(3) lo volvió utilizable, y nadie espera \
+                 para siempre"
+            ),
+            Event::TurnedAway { son, connected } => format!(
+                "{who} {pid} rechazó al hijo {} a las {time}: el hijo {connected} está conectado, \
+                 y un anillo tiene un solo escritor",
+                son_name(son)
+            ),
+            Event::Uncommitted { son, record } => format!(
+                "{who} {pid} descartó el registro {record} del hijo {} a las {time}: empezado \
+                 pero nunca confirmado (el hijo murió al escribirlo), así que nunca se mostró roto",
+                son_name(son)
             ),
             Event::Filled {
                 asked,
@@ -634,6 +654,54 @@ impl Words for Es {
             Note::SonFailed { pid, error } => {
                 format!("{}: hijo {pid}: {}", self.error_prefix(), self.error(error))
             }
+            Note::ShmListening {
+                path,
+                given_path,
+                wake,
+                pid,
+            } => format!(
+                "padre: escuchando en {}; ejecute `{}` en otra terminal: cada hijo recibe un \
+                 anillo en memoria compartida (un memfd llamado ipcdemo-ring: mientras un hijo \
+                 está conectado, `ls -l /proc/{pid}/fd` lo muestra), despertado por {}",
+                path.display(),
+                shm_son_command(path, given_path),
+                match wake {
+                    Wake::Spin => "espera activa (una CPU entera mientras espera)",
+                    Wake::Futex => "un futex",
+                    Wake::Eventfd => "un eventfd",
+                }
+            ),
+            Note::RingBroken { son, record, len } => format!(
+                "padre: el hijo {son} rompió el protocolo del anillo en el registro {record} \
+                 ({}); se cortó la conexión con él",
+                match len {
+                    Some(len) => format!("una longitud de {len} bytes no cabe"),
+                    None => "una posición imposible".into(),
+                }
+            ),
+            Note::OneCpu(cpus) => format!(
+                "este proceso puede usar {}: los hijos se turnan en ella, y rara vez uno es \
+                 interrumpido entre su lectura y su escritura, así que poco o nada se pierde; con \
+                 dos CPU o más los hijos corren de verdad a la vez (`taskset` muestra la \
+                 diferencia)",
+                count(cpus as u64, "CPU", "CPU")
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: true,
+            } => format!(
+                "el hijo {pid} murió por {signal} sosteniendo el candado, como pidió \
+                 --die-holding-lock; sus sumas hasta ese momento están contadas"
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: false,
+            } => format!(
+                "el hijo {pid} murió por {signal} antes de terminar; las sumas que contó están \
+                 en el total"
+            ),
             Note::BenchChildFailed(error) => format!(
                 "{}: el proceso hijo de la medición: {}",
                 self.error_prefix(),
@@ -885,6 +953,56 @@ impl Words for Es {
                 pin.name(),
                 count(*cpus as u64, "CPU", "CPUs")
             ),
+            Error::ShmBusy { path, son } => format!(
+                "un hijo (pid {son}) ya está conectado al padre en {}: un anillo tiene un solo \
+                 escritor, así que un hijo a la vez; inténtelo de nuevo cuando termine",
+                path.display()
+            ),
+            Error::NotARing(p) => format!(
+                "el proceso que escucha en {} entregó algo que no es un anillo de ipcdemo (un \
+                 memfd sellado con la cabecera del anillo); se rechaza mapearlo",
+                p.display()
+            ),
+            Error::NoHandOver { path, waited } => format!(
+                "nada llegó del proceso que escucha en {} en {}: ¿es `ipcdemo shm`? (un padre \
+                 `ipcdemo socket` escucha en otro archivo)",
+                path.display(),
+                self.duration(*waited)
+            ),
+            Error::FatherLeftRing { path, sent } => format!(
+                "el padre en {} se fue después de {} (su socket colgó); los registros que aún no \
+                 había leído se pierden con el anillo",
+                path.display(),
+                count(*sent, "registro", "registros")
+            ),
+            Error::NoShmFather { path, stale: false } => format!(
+                "ningún padre escucha en {} (no hay nada ahí); inicie `ipcdemo shm` primero",
+                path.display()
+            ),
+            Error::NoShmFather { path, stale: true } => format!(
+                "ningún padre escucha en {} (conexión rechazada): el archivo lo dejó un padre \
+                 que murió; inicie `ipcdemo shm` primero",
+                path.display()
+            ),
+            Error::RingBrokenByFather(p) => format!(
+                "el anillo entregado en {} se rompió: el padre escribió una posición imposible",
+                p.display()
+            ),
+            Error::AddsLost { sync, lost } => format!(
+                "se perdieron {lost} sumas con --sync {}: eso es un defecto del programa, no una \
+                 lección",
+                sync.name()
+            ),
+            Error::NoSuchMeasure { mechanism, measure } => format!(
+                "{} no tiene medida de {} (un eventfd lleva una cuenta, no bytes): quite \
+                 --throughput-only o elija otro mecanismo",
+                mechanism.name(),
+                self.measure(*measure)
+            ),
+            Error::NeedsLinux(LinuxOnly::SharedMemory) => "la memoria compartida aquí necesita \
+                                                           Linux (memfd_create, futex, eventfd, \
+                                                           mutex robustos)"
+                .into(),
             Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
                 "--zero-copy necesita Linux (vmsplice y splice)".into()
             }
@@ -1176,6 +1294,15 @@ impl Words for Es {
             Doing::SettingPassCred => "pidiendo credenciales (SO_PASSCRED)".into(),
             Doing::Executing => format!("ejecutando {} (execve)", show_or(path, "el programa")),
             Doing::KillingSon => "matando al hijo (SIGKILL)".into(),
+            Doing::CreatingMemfd => "creando un memfd (memfd_create)".into(),
+            Doing::Sealing => "sellando el memfd contra encogimiento (F_ADD_SEALS)".into(),
+            Doing::Mapping => "mapeando la memoria compartida (mmap)".into(),
+            Doing::CreatingEventfd => "creando un eventfd".into(),
+            Doing::PassingDescriptors => "entregando descriptores (SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptors => "recibiendo el anillo (SCM_RIGHTS)".into(),
+            Doing::InitialisingMutex => "preparando el mutex compartido entre procesos".into(),
+            Doing::LockingMutex => "bloqueando el mutex compartido".into(),
+            Doing::WaitingInRing => "esperando en el anillo".into(),
         }
     }
 
@@ -1437,6 +1564,12 @@ impl Words for Es {
                          credenciales: el padre conoce a cada hijo por su dirección y puerto, no \
                          por quién lo ejecuta (tcp(7))"
                 .into(),
+            Why::Ring => "por qué: el anillo guarda la longitud de cada registro antes de sus \
+                          bytes, así que cada registro llega entero y solo, nunca pegado como en \
+                          las lecturas de un pipe; y ninguna llamada al sistema los llevó: los \
+                          dos procesos mapean el mismo memfd (memfd_create(2), mmap(2)), y una \
+                          palabra de confirmación publicó cada uno"
+                .into(),
             Why::Seqpacket => "por qué: SOCK_SEQPACKET conserva los límites: cada read(2) \
                                devuelve exactamente un mensaje (unix(7))"
                 .into(),
@@ -1555,6 +1688,94 @@ impl Words for Es {
         .into()
     }
 
+    fn race_header(&self) -> [&'static str; 9] {
+        [
+            "sync",
+            "hijos",
+            "sumas c/u",
+            "esperado",
+            "obtenido",
+            "perdido",
+            "% perdido",
+            "tiempo s",
+            "CPU s",
+        ]
+    }
+
+    fn race_why(&self, sync: SyncMode) -> String {
+        match sync {
+            SyncMode::None => "por qué (none): count += 1 son tres pasos, leer, sumar y \
+                               escribir; cuando dos hijos leen el mismo valor, ambos escriben \
+                               ese valor + 1 y se pierde una suma"
+                .into(),
+            SyncMode::Atomic => {
+                "por qué (atomic): fetch_add es una lectura-modificación-escritura \
+                                 que la CPU hace entera (lock xadd): nada se pierde, pero cada \
+                                 suma disputa la misma línea de caché"
+                    .into()
+            }
+            SyncMode::Lock => "por qué (lock): un mutex compartido entre procesos deja que un \
+                               hijo a la vez haga los tres pasos: nada se pierde, y los hijos se \
+                               esperan unos a otros en futex(2)"
+                .into(),
+        }
+    }
+
+    fn race_owner_died(&self, times: u64) -> String {
+        format!(
+            "EOWNERDEAD {}: un hijo murió sosteniendo el candado, y el mutex robusto \
+             (PTHREAD_MUTEX_ROBUST) se lo dijo al siguiente en bloquearlo en vez de dejar a todos \
+             esperando para siempre (pthread_mutex_lock(3))",
+            count(times, "vez", "veces")
+        )
+    }
+
+    fn cpu_summary(&self, r: &CpuReport) -> String {
+        let cpu = format!(
+            "CPU {} s ({} usuario, {} sistema)",
+            self.num(r.user_s + r.sys_s, 3),
+            self.num(r.user_s, 3),
+            self.num(r.sys_s, 3)
+        );
+        let waited = match r.wake {
+            Wake::Spin => "giró (spin) mientras esperaba",
+            Wake::Futex => "durmió en futex(2) mientras esperaba",
+            Wake::Eventfd => "durmió en poll(2) sobre un eventfd mientras esperaba",
+        };
+        let records = count(r.records, "registro", "registros");
+        match (r.role, r.wall_s) {
+            (Role::Son, None) => format!(
+                "hijo {}, según lo último que escribió en el anillo: {records} enviados; {cpu}",
+                r.process
+            ),
+            (role, Some(wall)) => format!(
+                "{} {}: {records} {}; {cpu} en {} s de reloj ({} % de una CPU): {waited}",
+                match role {
+                    Role::Father => "padre",
+                    Role::Son => "hijo",
+                },
+                r.process,
+                match role {
+                    Role::Father => "recibidos",
+                    Role::Son => "enviados",
+                },
+                self.num(wall, 3),
+                self.num(super::percent_of_a_cpu(r.user_s + r.sys_s, wall), 0)
+            ),
+            (Role::Father, None) => format!("padre {}: {records}; {cpu}", r.process),
+        }
+    }
+
+    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+        format!(
+            "techo (shm): copiar y verificar los mismos registros en un solo proceso, por un \
+             búfer del tamaño del anillo, va a {} GiB/s: un transporte que los copia dos veces \
+             en una CPU; la fila shm, con dos procesos, movió {}× eso",
+            self.num(ceiling_gib, 2),
+            self.num(shm_gib / ceiling_gib.max(f64::MIN_POSITIVE), 2)
+        )
+    }
+
     fn measure(&self, measure: Measure) -> &'static str {
         match measure {
             Measure::Throughput => "rendimiento",
@@ -1562,7 +1783,7 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 11] {
+    fn bench_header(&self) -> [&'static str; 13] {
         [
             "mecanismo",
             "medida",
@@ -1574,6 +1795,8 @@ impl Words for Es {
             "p99.9 µs",
             "max µs",
             "idas y vueltas/s",
+            "CPU padre s",
+            "CPU hijo s",
             "modo",
         ]
     }
@@ -1596,6 +1819,9 @@ impl Words for Es {
             ModePart::SameCpu(cpu) => format!("misma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
             ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
+            ModePart::Memcpy => "memcpy".into(),
+            ModePart::Futex => "futex".into(),
+            ModePart::Ring(bytes) => format!("anillo de {}", human_bytes(bytes as u64)),
         }
     }
 
@@ -1843,8 +2069,14 @@ impl Words for Es {
             Lesson::Signal => "las señales llevan un bit: 1000 enviadas bloqueadas, llega 1",
             Lesson::Mq => "una cola de mensajes: mensajes enteros, prioridades que se adelantan",
             Lesson::Exec => "un programa en dos pipes: los interbloqueos que todos encuentran",
-            Lesson::Bench => "pipe, FIFO, sockets, TCP, señales, colas: qué tan rápidos son aquí",
             Lesson::Fds => "quién tiene los extremos de un pipe: fugas, exec, envío, kill -9",
+            Lesson::ShmRace => {
+                "procesos suman en un contador en memoria compartida: se pierden sumas"
+            }
+            Lesson::Shm => {
+                "memoria compartida: el padre aquí, `ipcdemo shm --son` en otra terminal"
+            }
+            Lesson::Bench => "pipes, sockets, TCP, shm, señales, colas: qué tan rápidos son aquí",
         }
     }
 

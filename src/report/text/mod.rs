@@ -15,8 +15,9 @@ use std::path::Path;
 
 use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, CrashReport, Error, Event, ExecReport, HeldFd,
-    LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role, SignalReport, Why,
+    AlarmReport, AtomicRun, CapacityReport, CpuReport, CrashReport, Error, Event, ExecReport,
+    HeldFd, LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
+    SignalReport, SyncMode, Why,
 };
 use crate::sys::pipesize::PipeSizeError;
 use crate::sys::sigqueue::SigNo;
@@ -101,8 +102,19 @@ pub trait Words: Sync {
     fn exec_summary(&self, report: &ExecReport) -> String;
     fn atomic_header(&self) -> [&'static str; 6];
     fn atomic_verdict(&self, run: &AtomicRun) -> String;
+    /// The columns of `shm race`'s table.
+    fn race_header(&self) -> [&'static str; 9];
+    /// Why a race with this `sync` lost what it lost.
+    fn race_why(&self, sync: SyncMode) -> String;
+    /// The robust mutex told a locker `times` times that its owner had died.
+    fn race_owner_died(&self, times: u64) -> String;
+    /// What one side of `shm` cost in CPU, and how it waited.
+    fn cpu_summary(&self, report: &CpuReport) -> String;
+    /// The single-process copy-and-verify ceiling beside the shm throughput, in GiB/s, and
+    /// the shm row's own figure.
+    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 11];
+    fn bench_header(&self) -> [&'static str; 13];
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
@@ -186,6 +198,17 @@ pub enum ModePart {
     SplitCpus(usize, usize),
     /// A signal each way: sigqueue(3) and sigtimedwait(2).
     Sigqueue,
+    /// shm: both sides copy with memcpy, no system call per record.
+    Memcpy,
+    /// shm: the waiting side sleeps in futex(2).
+    Futex,
+    /// shm: the ring's data area, in bytes.
+    Ring(usize),
+}
+
+/// A share of one CPU, in per cent: CPU time over wall time.
+pub fn percent_of_a_cpu(cpu: f64, wall: f64) -> f64 {
+    if wall > 0.0 { 100.0 * cpu / wall } else { 0.0 }
 }
 
 /// What the bench table's closing line says.
@@ -324,6 +347,18 @@ pub fn limit(value: Option<u64>) -> String {
 /// The exact command that receives from this sender (not words: a command line).
 pub fn receive_command(path: &Path, given_path: bool) -> String {
     let mut command = String::from("ipcdemo fds --receive");
+    if given_path {
+        command.push_str(&format!(
+            " --path {}",
+            shell_quote(&path.display().to_string())
+        ));
+    }
+    command
+}
+
+/// The exact command a shm son needs to reach this father.
+pub fn shm_son_command(path: &Path, given_path: bool) -> String {
+    let mut command = String::from("ipcdemo shm --son");
     if given_path {
         command.push_str(&format!(
             " --path {}",

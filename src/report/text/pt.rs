@@ -6,14 +6,14 @@ use nix::errno::Errno;
 
 use super::{
     ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, signal_kill_command, signal_son_command, son_command,
-    son_name,
+    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
+    son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
 use crate::event::{
-    AlarmReport, AtomicRun, CapacityReport, Channel, CrashReport, Deadlock, Error, Event,
-    ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
-    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, Waits, Why,
+    AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
+    Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
+    QueueReport, ReadCounts, Role, SignalReport, Sleeper, Stall, SyncMode, Waits, Why,
 };
 use crate::report::lessons::Lesson;
 use crate::sys::mqueue::{Limits, Size};
@@ -43,6 +43,8 @@ fn into(mechanism: Mechanism) -> &'static str {
         Mechanism::Tcp => "na conexão TCP",
         Mechanism::Signal => "no sinal",
         Mechanism::Mq => "na fila de mensagens",
+        Mechanism::Shm => "na memória compartilhada",
+        Mechanism::Eventfd => "no eventfd",
     }
 }
 
@@ -57,6 +59,8 @@ fn from(mechanism: Mechanism) -> &'static str {
         Mechanism::Tcp => "da conexão TCP",
         Mechanism::Signal => "do sinal",
         Mechanism::Mq => "da fila de mensagens",
+        Mechanism::Shm => "da memória compartilhada",
+        Mechanism::Eventfd => "do eventfd",
     }
 }
 
@@ -227,6 +231,7 @@ impl Words for Pt {
                 priority,
                 queued,
                 timing: _,
+                record: _,
             } => {
                 let data = data.escaped();
                 let mut line = format!("{who} {pid} recebeu [{data}]");
@@ -314,6 +319,20 @@ impl Words for Pt {
                 fill(&stall.input_pipe),
                 fill(&stall.output_pipe),
                 stall.son_sleeps.pid
+            ),
+            Event::OwnerDead => format!(
+                "{who} {pid} recebeu EOWNERDEAD às {time}: o dono da trava morreu segurando-a; \
+                 pthread_mutex_consistent(3) a tornou utilizável de novo, e ninguém espera para sempre"
+            ),
+            Event::TurnedAway { son, connected } => format!(
+                "{who} {pid} recusou o filho {} às {time}: o filho {connected} está conectado, e \
+                 um anel tem um só escritor",
+                son_name(son)
+            ),
+            Event::Uncommitted { son, record } => format!(
+                "{who} {pid} descartou o registro {record} do filho {} às {time}: começado mas \
+                 nunca confirmado (o filho morreu ao escrevê-lo), por isso nunca mostrado rasgado",
+                son_name(son)
             ),
             Event::Filled {
                 asked,
@@ -626,6 +645,54 @@ impl Words for Pt {
                     self.error(error)
                 )
             }
+            Note::ShmListening {
+                path,
+                given_path,
+                wake,
+                pid,
+            } => format!(
+                "pai: escutando em {}; rode `{}` em outro terminal: cada filho recebe um anel em \
+                 memória compartilhada (um memfd chamado ipcdemo-ring: enquanto um filho está \
+                 conectado, `ls -l /proc/{pid}/fd` o mostra), acordado por {}",
+                path.display(),
+                shm_son_command(path, given_path),
+                match wake {
+                    Wake::Spin => "espera ativa (uma CPU inteira enquanto espera)",
+                    Wake::Futex => "um futex",
+                    Wake::Eventfd => "um eventfd",
+                }
+            ),
+            Note::RingBroken { son, record, len } => format!(
+                "pai: o filho {son} quebrou o protocolo do anel no registro {record} ({}); a \
+                 conexão com ele foi encerrada",
+                match len {
+                    Some(len) => format!("um comprimento de {len} bytes não cabe"),
+                    None => "uma posição impossível".into(),
+                }
+            ),
+            Note::OneCpu(cpus) => format!(
+                "este processo pode usar {}: os filhos se revezam nela, e um raramente é \
+                 interrompido entre sua leitura e sua escrita, então pouco ou nada se perde; com \
+                 duas CPUs ou mais os filhos rodam de fato ao mesmo tempo (`taskset` mostra a \
+                 diferença)",
+                count(cpus as u64, "CPU", "CPUs")
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: true,
+            } => format!(
+                "o filho {pid} morreu por {signal} segurando a trava, como --die-holding-lock \
+                 pediu; as somas que fez até ali estão contadas"
+            ),
+            Note::RaceSonKilled {
+                pid,
+                signal,
+                on_purpose: false,
+            } => format!(
+                "o filho {pid} foi morto por {signal} antes de terminar; as somas que contou \
+                 estão no total"
+            ),
             Note::BenchChildFailed(error) => format!(
                 "{}: o processo filho da medição: {}",
                 self.error_prefix(),
@@ -875,6 +942,55 @@ impl Words for Pt {
                 pin.name(),
                 count(*cpus as u64, "CPU", "CPUs")
             ),
+            Error::ShmBusy { path, son } => format!(
+                "um filho (pid {son}) já está conectado ao pai em {}: um anel tem um só \
+                 escritor, então um filho por vez; tente de novo quando ele terminar",
+                path.display()
+            ),
+            Error::NotARing(p) => format!(
+                "o processo que escuta em {} entregou algo que não é um anel do ipcdemo (um \
+                 memfd selado com o cabeçalho do anel); recusando mapeá-lo",
+                p.display()
+            ),
+            Error::NoHandOver { path, waited } => format!(
+                "nada veio do processo que escuta em {} em {}: é o `ipcdemo shm`? (um pai \
+                 `ipcdemo socket` escuta em outro arquivo)",
+                path.display(),
+                self.duration(*waited)
+            ),
+            Error::FatherLeftRing { path, sent } => format!(
+                "o pai em {} foi embora depois de {} (o socket dele desligou); os registros que \
+                 ele ainda não tinha lido se perdem com o anel",
+                path.display(),
+                count(*sent, "registro", "registros")
+            ),
+            Error::NoShmFather { path, stale: false } => format!(
+                "nenhum pai escuta em {} (não há nada lá); inicie `ipcdemo shm` primeiro",
+                path.display()
+            ),
+            Error::NoShmFather { path, stale: true } => format!(
+                "nenhum pai escuta em {} (conexão recusada): o arquivo foi deixado por um pai \
+                 que morreu; inicie `ipcdemo shm` primeiro",
+                path.display()
+            ),
+            Error::RingBrokenByFather(p) => format!(
+                "o anel entregue em {} quebrou: o pai escreveu uma posição impossível",
+                p.display()
+            ),
+            Error::AddsLost { sync, lost } => format!(
+                "{lost} somas se perderam com --sync {}: isso é um defeito, não uma lição",
+                sync.name()
+            ),
+            Error::NoSuchMeasure { mechanism, measure } => format!(
+                "{} não tem medida de {} (um eventfd carrega uma contagem, não bytes): tire \
+                 --throughput-only ou escolha outro mecanismo",
+                mechanism.name(),
+                self.measure(*measure)
+            ),
+            Error::NeedsLinux(LinuxOnly::SharedMemory) => "a memória compartilhada aqui precisa \
+                                                           do Linux (memfd_create, futex, \
+                                                           eventfd, mutexes robustos)"
+                .into(),
             Error::NeedsLinux(LinuxOnly::ZeroCopy) => {
                 "--zero-copy precisa de Linux (vmsplice e splice)".into()
             }
@@ -1168,6 +1284,15 @@ impl Words for Pt {
             Doing::SettingPassCred => "pedindo credenciais (SO_PASSCRED)".into(),
             Doing::Executing => format!("executando {} (execve)", show_or(path, "o programa")),
             Doing::KillingSon => "matando o filho (SIGKILL)".into(),
+            Doing::CreatingMemfd => "criando um memfd (memfd_create)".into(),
+            Doing::Sealing => "selando o memfd contra encolhimento (F_ADD_SEALS)".into(),
+            Doing::Mapping => "mapeando a memória compartilhada (mmap)".into(),
+            Doing::CreatingEventfd => "criando um eventfd".into(),
+            Doing::PassingDescriptors => "entregando descritores (SCM_RIGHTS)".into(),
+            Doing::ReceivingDescriptors => "recebendo o anel (SCM_RIGHTS)".into(),
+            Doing::InitialisingMutex => "preparando o mutex compartilhado entre processos".into(),
+            Doing::LockingMutex => "travando o mutex compartilhado".into(),
+            Doing::WaitingInRing => "esperando no anel".into(),
         }
     }
 
@@ -1419,6 +1544,12 @@ impl Words for Pt {
                          o pai conhece cada filho pelo endereço e porta, não por quem o roda \
                          (tcp(7))"
                 .into(),
+            Why::Ring => "por quê: o anel guarda o comprimento de cada registro antes dos \
+                          seus bytes, então cada registro chega inteiro e sozinho, nunca colado \
+                          como nas leituras de um pipe; e nenhuma chamada de sistema os \
+                          carregou: os dois processos mapeiam o mesmo memfd (memfd_create(2), \
+                          mmap(2)), e uma palavra de confirmação publicou cada um"
+                .into(),
             Why::Seqpacket => "por quê: SOCK_SEQPACKET preserva as fronteiras: cada read(2) \
                                devolve exatamente uma mensagem (unix(7))"
                 .into(),
@@ -1533,6 +1664,92 @@ impl Words for Pt {
         .into()
     }
 
+    fn race_header(&self) -> [&'static str; 9] {
+        [
+            "sync",
+            "filhos",
+            "somas cada",
+            "esperado",
+            "obtido",
+            "perdido",
+            "% perdido",
+            "tempo s",
+            "CPU s",
+        ]
+    }
+
+    fn race_why(&self, sync: SyncMode) -> String {
+        match sync {
+            SyncMode::None => "por quê (none): count += 1 são três passos, ler, somar e gravar; \
+                               quando dois filhos leem o mesmo valor, ambos gravam esse valor + \
+                               1 e uma soma se perde"
+                .into(),
+            SyncMode::Atomic => "por quê (atomic): fetch_add é uma leitura-modificação-escrita \
+                                 que a CPU faz inteira (lock xadd): nada se perde, mas cada soma \
+                                 disputa a mesma linha de cache"
+                .into(),
+            SyncMode::Lock => "por quê (lock): um mutex compartilhado entre processos deixa um \
+                               filho por vez fazer os três passos: nada se perde, e os filhos \
+                               esperam uns pelos outros em futex(2)"
+                .into(),
+        }
+    }
+
+    fn race_owner_died(&self, times: u64) -> String {
+        format!(
+            "EOWNERDEAD {}: um filho morreu segurando a trava, e o mutex robusto \
+             (PTHREAD_MUTEX_ROBUST) avisou o próximo a travá-lo em vez de deixar todos esperando \
+             para sempre (pthread_mutex_lock(3))",
+            count(times, "vez", "vezes")
+        )
+    }
+
+    fn cpu_summary(&self, r: &CpuReport) -> String {
+        let cpu = format!(
+            "CPU {} s ({} usuário, {} sistema)",
+            self.num(r.user_s + r.sys_s, 3),
+            self.num(r.user_s, 3),
+            self.num(r.sys_s, 3)
+        );
+        let waited = match r.wake {
+            Wake::Spin => "girou (spin) enquanto esperava",
+            Wake::Futex => "dormiu em futex(2) enquanto esperava",
+            Wake::Eventfd => "dormiu em poll(2) num eventfd enquanto esperava",
+        };
+        let records = count(r.records, "registro", "registros");
+        match (r.role, r.wall_s) {
+            (Role::Son, None) => format!(
+                "filho {}, pelo que escreveu por último no anel: {records} enviados; {cpu}",
+                r.process
+            ),
+            (role, Some(wall)) => format!(
+                "{} {}: {records} {}; {cpu} em {} s de relógio ({} % de uma CPU): {waited}",
+                match role {
+                    Role::Father => "pai",
+                    Role::Son => "filho",
+                },
+                r.process,
+                match role {
+                    Role::Father => "recebidos",
+                    Role::Son => "enviados",
+                },
+                self.num(wall, 3),
+                self.num(super::percent_of_a_cpu(r.user_s + r.sys_s, wall), 0)
+            ),
+            (Role::Father, None) => format!("pai {}: {records}; {cpu}", r.process),
+        }
+    }
+
+    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+        format!(
+            "teto (shm): copiar e conferir os mesmos registros num só processo, por um buffer \
+             do tamanho do anel, anda a {} GiB/s: um transporte que os copia duas vezes numa \
+             CPU; a linha shm, com dois processos, moveu {}× isso",
+            self.num(ceiling_gib, 2),
+            self.num(shm_gib / ceiling_gib.max(f64::MIN_POSITIVE), 2)
+        )
+    }
+
     fn measure(&self, measure: Measure) -> &'static str {
         match measure {
             Measure::Throughput => "vazão",
@@ -1540,7 +1757,7 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 11] {
+    fn bench_header(&self) -> [&'static str; 13] {
         [
             "mecanismo",
             "medida",
@@ -1552,6 +1769,8 @@ impl Words for Pt {
             "p99.9 µs",
             "max µs",
             "idas e voltas/s",
+            "CPU pai s",
+            "CPU filho s",
             "modo",
         ]
     }
@@ -1574,6 +1793,9 @@ impl Words for Pt {
             ModePart::SameCpu(cpu) => format!("mesma CPU ({cpu})"),
             ModePart::SplitCpus(parent, child) => format!("CPUs separadas ({parent}, {child})"),
             ModePart::Sigqueue => "sigqueue/sigtimedwait".into(),
+            ModePart::Memcpy => "memcpy".into(),
+            ModePart::Futex => "futex".into(),
+            ModePart::Ring(bytes) => format!("anel de {}", human_bytes(bytes as u64)),
         }
     }
 
@@ -1820,8 +2042,14 @@ impl Words for Pt {
             Lesson::Signal => "sinais carregam um bit: 1000 enviados bloqueados, 1 chega",
             Lesson::Mq => "uma fila de mensagens: mensagens inteiras, prioridades que furam a fila",
             Lesson::Exec => "um programa em dois pipes: os impasses que todos encontram",
-            Lesson::Bench => "pipe, FIFO, sockets, TCP, sinais, filas: a velocidade, aqui",
             Lesson::Fds => "quem tem as extremidades de um pipe: vazamento, exec, envio, kill -9",
+            Lesson::ShmRace => {
+                "processos somam num contador em memória compartilhada: somas se perdem"
+            }
+            Lesson::Shm => {
+                "memória compartilhada: o pai aqui, `ipcdemo shm --son` em outro terminal"
+            }
+            Lesson::Bench => "pipes, sockets, TCP, shm, sinais, filas: a velocidade, aqui",
         }
     }
 

@@ -49,6 +49,7 @@ fn stall(deadlock: Deadlock, known: bool) -> Stall {
 fn program() -> Vec<String> {
     ["tr", "a-z", "A-Z"].map(String::from).into()
 }
+use crate::bench::model::Wake;
 
 fn path() -> PathBuf {
     PathBuf::from("/tmp/ipcdemo-0/pipefifo")
@@ -290,6 +291,37 @@ fn errors() -> Vec<Error> {
             count: 2,
         },
         Error::NotAPipeWriteEnd { path: p.clone() },
+        Error::ShmBusy {
+            path: p.clone(),
+            son: 42,
+        },
+        Error::NotARing(p.clone()),
+        Error::NoHandOver {
+            path: p.clone(),
+            waited: std::time::Duration::from_secs(5),
+        },
+        Error::FatherLeftRing {
+            path: p.clone(),
+            sent: 3,
+        },
+        Error::NoShmFather {
+            path: p.clone(),
+            stale: false,
+        },
+        Error::NoShmFather {
+            path: p.clone(),
+            stale: true,
+        },
+        Error::RingBrokenByFather(p.clone()),
+        Error::AddsLost {
+            sync: SyncMode::Atomic,
+            lost: 2,
+        },
+        Error::NoSuchMeasure {
+            mechanism: Mechanism::Eventfd,
+            measure: Measure::Throughput,
+        },
+        Error::NeedsLinux(LinuxOnly::SharedMemory),
     ]
 }
 
@@ -357,6 +389,16 @@ fn error_index(e: &Error) -> usize {
         Error::ProgramNotStarted { .. } => 58,
         Error::Deadlock { .. } => 59,
         Error::SonStoppedReading { .. } => 60,
+        Error::ShmBusy { .. } => 61,
+        Error::NotARing(_) => 62,
+        Error::NoHandOver { .. } => 63,
+        Error::FatherLeftRing { .. } => 64,
+        Error::NoShmFather { stale: false, .. } => 65,
+        Error::NoShmFather { stale: true, .. } => 66,
+        Error::RingBrokenByFather(_) => 67,
+        Error::AddsLost { .. } => 68,
+        Error::NoSuchMeasure { .. } => 69,
+        Error::NeedsLinux(LinuxOnly::SharedMemory) => 70,
     }
 }
 
@@ -466,6 +508,45 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
         Note::ProcessesHidden(3),
         Note::Stalling(std::time::Duration::from_secs(2)),
         Note::ScratchFolder(p),
+        Note::ShmListening {
+            path: p,
+            given_path: true,
+            wake: Wake::Futex,
+            pid: 7,
+        },
+        Note::ShmListening {
+            path: p,
+            given_path: false,
+            wake: Wake::Spin,
+            pid: 7,
+        },
+        Note::ShmListening {
+            path: p,
+            given_path: false,
+            wake: Wake::Eventfd,
+            pid: 7,
+        },
+        Note::RingBroken {
+            son: 9,
+            record: 3,
+            len: Some(70000),
+        },
+        Note::RingBroken {
+            son: 9,
+            record: 3,
+            len: None,
+        },
+        Note::OneCpu(1),
+        Note::RaceSonKilled {
+            pid: 9,
+            signal: Signal::SIGKILL,
+            on_purpose: true,
+        },
+        Note::RaceSonKilled {
+            pid: 9,
+            signal: Signal::SIGTERM,
+            on_purpose: false,
+        },
     ]
 }
 
@@ -505,10 +586,14 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::Stalling(_) => 31,
         Note::ScratchFolder(_) => 32,
         Note::TraceTruncated { .. } => 33,
+        Note::ShmListening { .. } => 34,
+        Note::RingBroken { .. } => 35,
+        Note::OneCpu(_) => 36,
+        Note::RaceSonKilled { .. } => 37,
     }
 }
 
-const DOINGS: [Doing; 65] = [
+const DOINGS: [Doing; 74] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -574,6 +659,15 @@ const DOINGS: [Doing; 65] = [
     Doing::SettingPassCred,
     Doing::Executing,
     Doing::KillingSon,
+    Doing::CreatingMemfd,
+    Doing::Sealing,
+    Doing::Mapping,
+    Doing::CreatingEventfd,
+    Doing::PassingDescriptors,
+    Doing::ReceivingDescriptors,
+    Doing::InitialisingMutex,
+    Doing::LockingMutex,
+    Doing::WaitingInRing,
 ];
 
 fn doing_index(d: Doing) -> usize {
@@ -643,6 +737,15 @@ fn doing_index(d: Doing) -> usize {
         Doing::SettingPassCred => 62,
         Doing::Executing => 63,
         Doing::KillingSon => 64,
+        Doing::CreatingMemfd => 65,
+        Doing::Sealing => 66,
+        Doing::Mapping => 67,
+        Doing::CreatingEventfd => 68,
+        Doing::PassingDescriptors => 69,
+        Doing::ReceivingDescriptors => 70,
+        Doing::InitialisingMutex => 71,
+        Doing::LockingMutex => 72,
+        Doing::WaitingInRing => 73,
     }
 }
 
@@ -701,6 +804,7 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             priority: None,
             queued: None,
             timing: None,
+            record: None,
         },
         Event::Received {
             data,
@@ -710,6 +814,17 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             priority: None,
             queued: None,
             timing: None,
+            record: None,
+        },
+        Event::Received {
+            data,
+            son: None,
+            partial: None,
+            record_bytes: None,
+            priority: None,
+            queued: None,
+            timing: None,
+            record: Some(4),
         },
         Event::Received {
             data,
@@ -719,6 +834,7 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             priority: Some(1),
             queued: Some(3),
             timing: None,
+            record: None,
         },
         Event::Sent {
             data,
@@ -924,6 +1040,15 @@ fn events<'a>(program: &'a [String], stalls: &'a [Stall]) -> Vec<Event<'a>> {
             total: 65536,
         },
         Event::OutputRead { son: 8, total: 1 },
+        Event::OwnerDead,
+        Event::TurnedAway {
+            son: SonId::Process { son: 9 },
+            connected: 8,
+        },
+        Event::Uncommitted {
+            son: SonId::Process { son: 9 },
+            record: 12,
+        },
     ];
     events.extend(stalls.iter().map(Event::Stalled));
     events
@@ -1000,6 +1125,9 @@ fn event_index(e: &Event<'_>) -> usize {
         Event::OutputRead { .. } => 45,
         Event::Stalled(_) => 46,
         Event::Read { .. } => 47,
+        Event::OwnerDead => 48,
+        Event::TurnedAway { .. } => 49,
+        Event::Uncommitted { .. } => 50,
     }
 }
 
@@ -1102,6 +1230,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         Why::QueueLimit(10),
         Why::SignalPingPong,
         Why::MessageQueue,
+        Why::Ring,
     ] {
         said.push((format!("{why:?}"), words.why(why)));
     }
@@ -1231,6 +1360,9 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::SameCpu(0),
         ModePart::SplitCpus(0, 1),
         ModePart::Sigqueue,
+        ModePart::Memcpy,
+        ModePart::Futex,
+        ModePart::Ring(1 << 20),
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -1298,6 +1430,35 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         said.push((format!("{report:?}"), words.crash_summary(&report)));
     }
     said.push(("crash why".into(), words.crash_why()));
+    said.push(("race header".into(), words.race_header().join(" ")));
+    for sync in [SyncMode::None, SyncMode::Atomic, SyncMode::Lock] {
+        said.push((format!("race why {sync:?}"), words.race_why(sync)));
+    }
+    said.push(("owner died".into(), words.race_owner_died(2)));
+    for (role, wall) in [
+        (Role::Father, Some(2.5)),
+        (Role::Son, Some(2.5)),
+        (Role::Son, None),
+        (Role::Father, None),
+    ] {
+        for wake in [Wake::Spin, Wake::Futex, Wake::Eventfd] {
+            let report = CpuReport {
+                role,
+                process: 9,
+                records: 12,
+                user_s: 1.25,
+                sys_s: 0.5,
+                wall_s: wall,
+                wake,
+            };
+            said.push((
+                format!("cpu {role:?} {wall:?} {wake:?}"),
+                words.cpu_summary(&report),
+            ));
+        }
+    }
+    said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
+    said.push(("bench header".into(), words.bench_header().join(" ")));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said
@@ -1432,7 +1593,7 @@ fn other_languages_translate_everything() {
             );
             let same_by_nature = what.starts_with("Doing") && theirs.contains("TCP_NODELAY")
                 || what.starts_with("PR_SET")
-                || ["BusyPoll", "ZeroCopy"].contains(&what.as_str())
+                || ["BusyPoll", "ZeroCopy", "Memcpy", "Futex"].contains(&what.as_str())
                 // A duration in parentheses reads the same everywhere.
                 || what.starts_with("Waited");
             if theirs == ours && !same_by_nature {

@@ -313,7 +313,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
         }
         Ok(())
     })?;
-    let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+    let mut nanos = super::stats::RoundTrips::new();
     let outcome = (|| -> Result<f64> {
         let (mut pings, mut pongs) = (ping.producer(), pong.consumer());
         let mut message = vec![0u8; size];
@@ -347,7 +347,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
                 });
             }
             if round >= config.warmup {
-                nanos.push(rtt.as_nanos() as u64);
+                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())
@@ -355,29 +355,23 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let reaped = finish(child, &[&ping, &pong]);
     let seconds = outcome?;
     result = with_cpu(result, before, reaped?);
-    Ok(with_round_trips(result, config, nanos, seconds, size))
+    Ok(with_round_trips(result, config, &nanos, seconds, size))
 }
 
 fn with_round_trips(
     mut result: Measurement,
     config: &Config,
-    mut nanos: Vec<u64>,
+    nanos: &super::stats::RoundTrips,
     seconds: f64,
     message: usize,
 ) -> Measurement {
-    nanos.sort_unstable();
-    let percentile = |p: usize| {
-        let at = (nanos.len() * p / 100).min(nanos.len().saturating_sub(1));
-        nanos.get(at).map_or(0.0, |n| *n as f64 / 1000.0)
-    };
     result.bytes = config
         .rounds
         .saturating_mul(2)
         .saturating_mul(message as u64);
     result.seconds = seconds;
     result.rounds = Some(config.rounds);
-    result.rtt_median_us = Some(percentile(50));
-    result.rtt_p99_us = Some(percentile(99));
+    nanos.fill(&mut result, config.histogram.is_some());
     result.round_trips_per_second = Some(config.rounds as f64 / seconds);
     result
 }
@@ -435,7 +429,7 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
         }
         Ok(())
     })?;
-    let mut nanos: Vec<u64> = Vec::with_capacity(config.rounds as usize);
+    let mut nanos = super::stats::RoundTrips::new();
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -455,7 +449,7 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
                 });
             }
             if round >= config.warmup {
-                nanos.push(rtt.as_nanos() as u64);
+                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())
@@ -467,5 +461,5 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
     let reaped = reap(child);
     let seconds = outcome?;
     result = with_cpu(result, before, reaped?);
-    Ok(with_round_trips(result, config, nanos, seconds, 8))
+    Ok(with_round_trips(result, config, &nanos, seconds, 8))
 }

@@ -89,14 +89,14 @@ fn wait_until(
             waker.done();
             return Ok(());
         }
-        let slept = waker.futex_wait(seen, SLICE);
+        // Woken, timed out or interrupted: with still nothing to do, it may be the other side
+        // saying goodbye (the parent closes the ring and wakes us), or a signal.
+        let _ = waker.futex_wait(seen, SLICE);
         waker.done();
         if ready() {
             return Ok(());
         }
-        if matches!(slept, Err(Errno::ETIMEDOUT | Errno::EINTR)) {
-            peer.check(ring)?;
-        }
+        peer.check(ring)?;
     }
 }
 
@@ -145,22 +145,22 @@ fn receive(
     after: u64,
     freed: &mut usize,
 ) -> Result<usize> {
-    let mut got = consumer.try_recv(out);
-    if matches!(got, Recv::Empty | Recv::Begun) {
-        wait_until(ring, ring.data(), spin, peer, || consumer.ready())?;
-        got = consumer.try_recv(out);
-    }
-    match got {
-        Recv::Record(n) => {
-            *freed += Ring::footprint(n);
-            let worth_it = *freed >= ring.capacity() / 2 || !consumer.ready();
-            if !spin && worth_it && ring.space().must_wake() {
-                ring.space().futex_wake();
-                *freed = 0;
+    loop {
+        match consumer.try_recv(out) {
+            Recv::Record(n) => {
+                *freed += Ring::footprint(n);
+                let worth_it = *freed >= ring.capacity() / 2 || !consumer.ready();
+                if !spin && worth_it && ring.space().must_wake() {
+                    ring.space().futex_wake();
+                    *freed = 0;
+                }
+                return Ok(n);
             }
-            Ok(n)
+            Recv::Empty | Recv::Begun => {
+                wait_until(ring, ring.data(), spin, peer, || consumer.ready())?;
+            }
+            Recv::Broken(_) => return Err(Error::CorruptStream { after }),
         }
-        Recv::Empty | Recv::Begun | Recv::Broken(_) => Err(Error::CorruptStream { after }),
     }
 }
 

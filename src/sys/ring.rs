@@ -344,11 +344,18 @@ impl Consumer<'_> {
         self.seq
     }
 
-    /// True when a record (or a pad before one) is committed at our position.
+    /// True when the next record is committed (after a pad, at the start of the area: the pad
+    /// is published first, and the record after it may still be being written).
     pub fn ready(&self) -> bool {
+        let number = self.seq + 1;
         let off = self.pos % self.ring.capacity;
-        let word = self.ring.commit(off).load(Ordering::Acquire);
-        word == self.seq + 1 || (word == PAD | (self.seq + 1) && off != 0)
+        match self.ring.commit(off).load(Ordering::Acquire) {
+            word if word == number => true,
+            word if word == PAD | number && off != 0 => {
+                self.ring.commit(0).load(Ordering::Acquire) == number
+            }
+            _ => false,
+        }
     }
 
     /// Copies the next record into `out`, if one is committed.
@@ -495,6 +502,29 @@ mod tests {
         assert_eq!(out[0], 2);
         assert_eq!(consumer.try_recv(&mut out), Recv::Record(16));
         assert_eq!(out[0], 3);
+    }
+
+    #[test]
+    fn a_pad_alone_is_not_a_record_ready_to_read() {
+        let ring = ring(64);
+        let mut producer = ring.producer();
+        let mut consumer = ring.consumer();
+        let mut out = [0u8; 64];
+        // 48 bytes taken and read: the next 32-byte record does not fit the last 16 bytes.
+        assert!(producer.try_send(&[1; 32]).unwrap());
+        assert_eq!(consumer.try_recv(&mut out), Recv::Record(32));
+        // As the producer does it: the pad first, then the record at the start, begun.
+        ring.commit(48).store(PAD | 2, Ordering::Release);
+        ring.commit(0).store(WRITING | 2, Ordering::Relaxed);
+        assert!(
+            !consumer.ready(),
+            "a pad with the record behind it still being written"
+        );
+        assert_eq!(consumer.try_recv(&mut out), Recv::Begun);
+        ring.len(0).store(3, Ordering::Relaxed);
+        ring.commit(0).store(2, Ordering::Release);
+        assert!(consumer.ready());
+        assert_eq!(consumer.try_recv(&mut out), Recv::Record(3));
     }
 
     #[test]

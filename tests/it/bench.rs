@@ -464,3 +464,62 @@ fn a_histogram_has_bars_that_add_up_to_the_rounds() {
     let total: u64 = buckets.iter().map(|b| b["count"].as_u64().unwrap()).sum();
     assert_eq!(total, 500);
 }
+
+#[test]
+fn every_stop_signal_stops_the_shared_memory_rows_where_no_end_of_file_comes() {
+    use std::os::unix::process::ExitStatusExt;
+    // A waiter on a futex or an eventfd sees no end of file: the stop must reach it anyway,
+    // and the child must not be left waiting for a parent that stopped reading.
+    for args in [
+        &["--mechanism", "shm", "--total", "64G", "--throughput-only"][..],
+        &[
+            "--mechanism",
+            "shm",
+            "--latency-only",
+            "--rounds",
+            "10000000",
+        ],
+        &["--mechanism", "eventfd", "--rounds", "10000000"],
+        &[
+            "--mechanism",
+            "eventfd",
+            "--rounds",
+            "10000000",
+            "--busy-poll",
+        ],
+    ] {
+        for signal in STOP_SIGNALS {
+            let mut all = vec!["bench"];
+            all.extend_from_slice(args);
+            let mut cmd = ipcdemo_std(&all);
+            cmd.stdout(std::process::Stdio::null());
+            let child = cmd.spawn().expect("starts");
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            let son = wait_until(
+                || format!("{args:?}: no child"),
+                || {
+                    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                        .ok()?
+                        .split_whitespace()
+                        .next()?
+                        .parse::<i32>()
+                        .ok()
+                },
+            );
+            let asked = std::time::Instant::now();
+            nix::sys::signal::kill(pid, signal).unwrap();
+            let (status, stderr) = finish_child_status("bench after a stop signal", child);
+            assert!(
+                asked.elapsed() < std::time::Duration::from_secs(2),
+                "{args:?} {signal}: took {:?}",
+                asked.elapsed()
+            );
+            assert_eq!(status.signal(), Some(signal as i32), "{args:?}: {stderr}");
+            assert_eq!(stderr, "", "{args:?} {signal}: a stop is not an error");
+            assert!(
+                !std::path::Path::new(&format!("/proc/{son}")).exists(),
+                "{args:?} {signal}: the child {son} was left behind"
+            );
+        }
+    }
+}

@@ -1742,27 +1742,28 @@ impl Words for Es {
             Wake::Futex => "durmió en futex(2) mientras esperaba",
             Wake::Eventfd => "durmió en poll(2) sobre un eventfd mientras esperaba",
         };
-        let records = count(r.records, "registro", "registros");
+        let sent = count(r.records, "registro enviado", "registros enviados");
+        let received = count(r.records, "registro recibido", "registros recibidos");
         match (r.role, r.wall_s) {
             (Role::Son, None) => format!(
-                "hijo {}, según lo último que escribió en el anillo: {records} enviados; {cpu}",
+                "hijo {}, según lo último que escribió en el anillo: {sent}; {cpu}",
                 r.process
             ),
             (role, Some(wall)) => format!(
-                "{} {}: {records} {}; {cpu} en {} s de reloj ({} % de una CPU): {waited}",
+                "{} {}: {}; {cpu} en {} s de reloj ({} % de una CPU): {waited}",
                 match role {
                     Role::Father => "padre",
                     Role::Son => "hijo",
                 },
                 r.process,
                 match role {
-                    Role::Father => "recibidos",
-                    Role::Son => "enviados",
+                    Role::Father => &received,
+                    Role::Son => &sent,
                 },
                 self.num(wall, 3),
                 self.num(super::percent_of_a_cpu(r.user_s + r.sys_s, wall), 0)
             ),
-            (Role::Father, None) => format!("padre {}: {records}; {cpu}", r.process),
+            (Role::Father, None) => format!("padre {}: {received}; {cpu}", r.process),
         }
     }
 

@@ -1716,27 +1716,28 @@ impl Words for Pt {
             Wake::Futex => "dormiu em futex(2) enquanto esperava",
             Wake::Eventfd => "dormiu em poll(2) num eventfd enquanto esperava",
         };
-        let records = count(r.records, "registro", "registros");
+        let sent = count(r.records, "registro enviado", "registros enviados");
+        let received = count(r.records, "registro recebido", "registros recebidos");
         match (r.role, r.wall_s) {
             (Role::Son, None) => format!(
-                "filho {}, pelo que escreveu por último no anel: {records} enviados; {cpu}",
+                "filho {}, pelo que escreveu por último no anel: {sent}; {cpu}",
                 r.process
             ),
             (role, Some(wall)) => format!(
-                "{} {}: {records} {}; {cpu} em {} s de relógio ({} % de uma CPU): {waited}",
+                "{} {}: {}; {cpu} em {} s de relógio ({} % de uma CPU): {waited}",
                 match role {
                     Role::Father => "pai",
                     Role::Son => "filho",
                 },
                 r.process,
                 match role {
-                    Role::Father => "recebidos",
-                    Role::Son => "enviados",
+                    Role::Father => &received,
+                    Role::Son => &sent,
                 },
                 self.num(wall, 3),
                 self.num(super::percent_of_a_cpu(r.user_s + r.sys_s, wall), 0)
             ),
-            (Role::Father, None) => format!("pai {}: {records}; {cpu}", r.process),
+            (Role::Father, None) => format!("pai {}: {received}; {cpu}", r.process),
         }
     }
 

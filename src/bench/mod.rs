@@ -155,6 +155,7 @@ pub fn measure(
     result.mode.ring_bytes = ring_bytes;
     result.mode.max_messages = max_messages;
     result.mode.message_size_bytes = message_size_bytes;
+    result.set_cpu_cost(config.warmup);
     if config
         .histogram
         .is_some_and(|only| only.is_some_and(|m| m != mechanism))
@@ -238,6 +239,8 @@ fn empty_measurement(
         cpu_child_user_s: 0.0,
         cpu_child_sys_s: 0.0,
         copy_ceiling_bytes_per_second: None,
+        cpu_us_per_round_trip: None,
+        cpu_s_per_gib: None,
     }
 }
 

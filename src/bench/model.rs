@@ -295,9 +295,36 @@ pub struct Measurement {
     /// the size of the ring, in bytes per second: the ceiling of a transport that copies.
     #[serde(serialize_with = "whole")]
     pub copy_ceiling_bytes_per_second: Option<f64>,
+    /// Latency rows: the CPU time of both sides together per round trip, in microseconds
+    /// (over every round trip the processes made, the untimed warm-up included).
+    #[serde(serialize_with = "milli")]
+    pub cpu_us_per_round_trip: Option<f64>,
+    /// Throughput rows: the CPU seconds of both sides together per GiB moved.
+    #[serde(serialize_with = "milli")]
+    pub cpu_s_per_gib: Option<f64>,
 }
 
 impl Measurement {
+    /// What the row's speed cost: CPU time per round trip (latency) or per GiB (throughput),
+    /// from both sides' totals; none when nothing was timed.
+    pub fn set_cpu_cost(&mut self, warmup: u64) {
+        let (parent, child) = self.cpu_seconds();
+        let total = parent + child;
+        match self.measure {
+            Measure::Latency => {
+                self.cpu_us_per_round_trip = self
+                    .rounds
+                    .map(|r| r.saturating_add(warmup))
+                    .filter(|&r| r > 0)
+                    .map(|r| total * 1e6 / r as f64);
+            }
+            Measure::Throughput => {
+                self.cpu_s_per_gib =
+                    (self.bytes > 0).then(|| total / (self.bytes as f64 / f64::from(1u32 << 30)));
+            }
+        }
+    }
+
     /// CPU seconds of the parent and of the child (user and system together).
     pub fn cpu_seconds(&self) -> (f64, f64) {
         (

@@ -399,6 +399,13 @@ impl Reporter {
                 or_dash(m.round_trips_per_second, 0),
                 words.num(m.cpu_seconds().0, 3),
                 words.num(m.cpu_seconds().1, 3),
+                m.cpu_us_per_round_trip
+                    .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Latency))
+                    .or_else(|| {
+                        m.cpu_s_per_gib
+                            .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Throughput))
+                    })
+                    .unwrap_or_else(|| "-".to_string()),
                 mode_parts(m)
                     .into_iter()
                     .map(|part| words.mode_part(part))
@@ -408,7 +415,7 @@ impl Reporter {
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 10])
+            .chain([Align::Right; 11])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {

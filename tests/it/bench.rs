@@ -47,6 +47,27 @@ fn assert_cpu_fields(row: &Value) {
         total += seconds;
     }
     assert!(total > 0.0, "no CPU time at all: {row}");
+    // The cost per unit is the same total over the row's round trips (warm-up included) or GiB.
+    let (per_trip, per_gib) = (&row["cpu_us_per_round_trip"], &row["cpu_s_per_gib"]);
+    if row["measure"] == "latency" {
+        let trips = row["rounds"].as_f64().unwrap() * 1.1;
+        let want = total * 1e6 / trips;
+        let got = per_trip.as_f64().unwrap_or_else(|| panic!("{row}"));
+        assert!(
+            (got - want).abs() <= want * 0.01 + 0.002,
+            "{got} vs {want}: {row}"
+        );
+        assert!(per_gib.is_null(), "{row}");
+    } else {
+        let gib = row["bytes"].as_f64().unwrap() / f64::from(1u32 << 30);
+        let want = total / gib;
+        let got = per_gib.as_f64().unwrap_or_else(|| panic!("{row}"));
+        assert!(
+            (got - want).abs() <= want * 0.01 + 0.002,
+            "{got} vs {want}: {row}"
+        );
+        assert!(per_trip.is_null(), "{row}");
+    }
 }
 
 #[test]

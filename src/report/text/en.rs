@@ -1709,7 +1709,7 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 13] {
+    fn bench_header(&self) -> [&'static str; 14] {
         [
             "mechanism",
             "measure",
@@ -1723,8 +1723,16 @@ impl Words for En {
             "round trips/s",
             "CPU parent s",
             "CPU child s",
+            "CPU cost",
             "mode",
         ]
+    }
+
+    fn cpu_cost(&self, value: f64, measure: Measure) -> String {
+        match measure {
+            Measure::Latency => format!("{} µs/trip", self.num(value, 1)),
+            Measure::Throughput => format!("{} s/GiB", self.num(value, 3)),
+        }
     }
 
     fn mode_part(&self, part: ModePart) -> String {

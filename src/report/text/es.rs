@@ -1784,7 +1784,7 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 13] {
+    fn bench_header(&self) -> [&'static str; 14] {
         [
             "mecanismo",
             "medida",
@@ -1798,8 +1798,16 @@ impl Words for Es {
             "idas y vueltas/s",
             "CPU padre s",
             "CPU hijo s",
+            "costo de CPU",
             "modo",
         ]
+    }
+
+    fn cpu_cost(&self, value: f64, measure: Measure) -> String {
+        match measure {
+            Measure::Latency => format!("{} µs/viaje", self.num(value, 1)),
+            Measure::Throughput => format!("{} s/GiB", self.num(value, 3)),
+        }
     }
 
     fn mode_part(&self, part: ModePart) -> String {

@@ -114,7 +114,9 @@ pub trait Words: Sync {
     /// the shm row's own figure.
     fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 13];
+    fn bench_header(&self) -> [&'static str; 14];
+    /// A bench row's CPU cost: µs per round trip, or seconds per GiB.
+    fn cpu_cost(&self, value: f64, measure: Measure) -> String;
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;

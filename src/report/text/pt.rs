@@ -1758,7 +1758,7 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 13] {
+    fn bench_header(&self) -> [&'static str; 14] {
         [
             "mecanismo",
             "medida",
@@ -1772,8 +1772,16 @@ impl Words for Pt {
             "idas e voltas/s",
             "CPU pai s",
             "CPU filho s",
+            "custo de CPU",
             "modo",
         ]
+    }
+
+    fn cpu_cost(&self, value: f64, measure: Measure) -> String {
+        match measure {
+            Measure::Latency => format!("{} µs/viagem", self.num(value, 1)),
+            Measure::Throughput => format!("{} s/GiB", self.num(value, 3)),
+        }
     }
 
     fn mode_part(&self, part: ModePart) -> String {

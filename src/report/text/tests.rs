@@ -1459,6 +1459,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     }
     said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
     said.push(("bench header".into(), words.bench_header().join(" ")));
+    said.push((
+        "cpu cost latency".into(),
+        words.cpu_cost(4.75, Measure::Latency),
+    ));
+    said.push((
+        "cpu cost throughput".into(),
+        words.cpu_cost(0.25, Measure::Throughput),
+    ));
     said.push(("intro".into(), words.lessons_intro().to_string()));
     said.push(("outro".into(), words.lessons_outro().to_string()));
     said

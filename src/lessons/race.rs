@@ -223,11 +223,17 @@ mod linux {
             .filter(|&t| t > 0)
             .min()
             .unwrap_or(0);
-        let finish = slots
+        // A son killed before its end (a stop, --die-holding-lock) wrote none: it ended by the
+        // time it was reaped, so the race lasted at least until now.
+        let ends: Vec<u64> = slots
             .iter()
             .map(|s| s.end_ns.load(Ordering::SeqCst))
-            .max()
-            .unwrap_or(0);
+            .collect();
+        let finish = if start > 0 && ends.contains(&0) {
+            monotonic_ns()
+        } else {
+            ends.into_iter().max().unwrap_or(0)
+        };
         let run = RaceRun {
             sync,
             sons: sons.len(),

@@ -722,7 +722,10 @@ fn children(pid: nix::unistd::Pid) -> Vec<i32> {
 
 #[test]
 fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
-    for signal in STOP_SIGNALS {
+    for (signal, sync) in STOP_SIGNALS
+        .into_iter()
+        .flat_map(|s| [(s, "lock"), (s, "none")])
+    {
         let running = Running::start(
             "race",
             ipcdemo_std(&[
@@ -730,7 +733,7 @@ fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
                 "shm",
                 "race",
                 "--sync",
-                "lock",
+                sync,
                 "--sons",
                 "2",
                 "--adds",
@@ -742,6 +745,7 @@ fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
             || format!("{signal}: the sons never came"),
             || Some(children(father)).filter(|c| c.len() == 2),
         );
+        wait_until_running(sons[0], signal);
         running.signal(signal);
         let done = running.finish();
         assert_eq!(done.signal, Some(signal as i32), "{signal}: {done:?}");
@@ -749,7 +753,13 @@ fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
         let row = summaries(&lines, "race")[0];
         let expected = row["expected"].as_u64().unwrap();
         assert!(expected < 2_000_000_000, "{signal}: {row}");
-        assert_eq!(row["lost"], 0, "{signal}: {row}");
+        // A race that ran lasted until its sons stopped, not zero seconds.
+        if expected > 0 {
+            assert!(row["wall_s"].as_f64().unwrap() > 0.0, "{signal}: {row}");
+        }
+        if sync == "lock" {
+            assert_eq!(row["lost"], 0, "{signal}: {row}");
+        }
         assert_eq!(
             row["sons_killed"], 0,
             "{signal}: told to stop, not killed: {row}"
@@ -763,6 +773,20 @@ fn a_race_stopped_by_any_signal_dies_by_it_with_its_counts_and_leaves_no_son() {
     }
 }
 
+/// Waits until `son` has run for 5 clock ticks: past the start barrier, adding.
+fn wait_until_running(son: i32, why: impl std::fmt::Display) {
+    wait_until(
+        || format!("{why}: son {son} never ran"),
+        || {
+            let stat = std::fs::read_to_string(format!("/proc/{son}/stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit(") ").next()?.split(' ').collect();
+            let ticks =
+                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            (ticks >= 5).then_some(())
+        },
+    );
+}
+
 #[test]
 fn ctrl_c_to_the_group_ends_the_race_quietly_by_ctrl_c() {
     use std::os::unix::process::CommandExt;
@@ -770,10 +794,11 @@ fn ctrl_c_to_the_group_ends_the_race_quietly_by_ctrl_c() {
     cmd.process_group(0);
     let running = Running::start("race in its own group", cmd);
     let father = running.pid();
-    wait_until(
+    let sons = wait_until(
         || "the sons never came".into(),
-        || (children(father).len() == 4).then_some(()),
+        || Some(children(father)).filter(|c| c.len() == 4),
     );
+    wait_until_running(sons[0], "race in its own group");
     nix::sys::signal::killpg(father, Signal::SIGINT).unwrap();
     let done = running.finish();
     assert_eq!(done.signal, Some(2), "{done:?}");
@@ -781,6 +806,10 @@ fn ctrl_c_to_the_group_ends_the_race_quietly_by_ctrl_c() {
         done.stdout[0].starts_with("sync"),
         "the table, partial: {done:?}"
     );
+    // The sons died of it without saying when they ended: the race still lasted until then.
+    let row: Vec<&str> = done.stdout[1].split_whitespace().collect();
+    let wall: f64 = row[row.len() - 2].parse().unwrap();
+    assert!(wall > 0.0, "{done:?}");
     // The sons died of the same Ctrl-C: the user's stop, not news.
     assert!(!done.stderr.contains("was killed by"), "{}", done.stderr);
     assert!(!done.stderr.contains("error"), "{}", done.stderr);

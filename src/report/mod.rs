@@ -547,6 +547,8 @@ impl Sink for Reporter {
             if rows.is_empty() {
                 return Ok(());
             }
+            // Painted as event lines are: the son's rows in its colour, the father's in his.
+            let rows: Vec<String> = rows.into_iter().map(|r| self.paint(role, r)).collect();
             return self.stdout_line(&format!("{}\n", rows.join("\n")));
         }
         let line = if self.json {

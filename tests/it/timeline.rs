@@ -423,3 +423,46 @@ fn a_sons_trace_holds_its_writes() {
         .count();
     assert_eq!(writes, 4);
 }
+
+#[test]
+fn color_always_paints_the_timeline_rows_and_never_leaves_them_plain() {
+    let yellow = "\x1b[33m";
+    let cyan = "\x1b[36m";
+    let painted = run_utf8(&[
+        "--color",
+        "always",
+        "anon",
+        "--count",
+        "3",
+        "--tick",
+        "0",
+        "--timeline",
+    ]);
+    assert!(painted.status.success(), "{painted:?}");
+    let stdout = String::from_utf8(painted.stdout).unwrap();
+    // Every write row is the son's colour and every read row the father's.
+    let writes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("write [Spam"))
+        .collect();
+    assert_eq!(writes.len(), 3, "{stdout}");
+    assert!(writes.iter().all(|l| l.starts_with(yellow)), "{stdout}");
+    let reads: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("▶ "))
+        .filter(|l| !l.contains("write ["))
+        .collect();
+    assert!(!reads.is_empty(), "{stdout}");
+    assert!(reads.iter().all(|l| l.starts_with(cyan)), "{stdout}");
+    let plain = run_utf8(&[
+        "--color",
+        "never",
+        "anon",
+        "--count",
+        "3",
+        "--tick",
+        "0",
+        "--timeline",
+    ]);
+    assert!(!String::from_utf8(plain.stdout).unwrap().contains('\x1b'));
+}

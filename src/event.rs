@@ -1106,6 +1106,8 @@ pub struct AtomicRun {
     pub bytes_lost: u64,
     /// `PIPE_BUF` here, in bytes.
     pub pipe_buf_bytes: usize,
+    /// A stop signal ended this run before its writers had written every record.
+    pub stopped: bool,
 }
 
 impl AtomicRun {

@@ -131,6 +131,7 @@ fn measure(config: &Config, record_size: usize) -> Result<(AtomicRun, Option<Err
         records_torn: check.torn,
         bytes_lost: expected.saturating_sub(check.bytes),
         pipe_buf_bytes: pipe_buf(),
+        stopped: signals::received().is_some(),
     };
     Ok((run, signals::received().map(Error::Stopped)))
 }

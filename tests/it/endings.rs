@@ -175,6 +175,7 @@ fn atomic_stopped_by_ctrl_c_dies_by_it_with_the_counts_it_has() {
     let written = row["records_written"].as_u64().unwrap();
     assert!(written > 0 && written < 8_000_000, "{row}");
     assert_eq!(row["bytes_lost"], 0, "{row}");
+    assert_eq!(row["stopped"], true, "{row}");
 }
 
 #[test]

@@ -1607,13 +1607,17 @@ impl Words for En {
     }
 
     fn atomic_verdict(&self, run: &AtomicRun) -> String {
-        match (run.within_pipe_buf(), run.records_torn > 0) {
+        let verdict = match (run.within_pipe_buf(), run.records_torn > 0) {
             (true, false) => "atomic, as pipe(7) promises up to PIPE_BUF",
             (true, true) => "TORN: this kernel broke the promise of pipe(7)",
             (false, true) => "torn: above PIPE_BUF nothing is promised",
             (false, false) => "none tore this time, but above PIPE_BUF the kernel promised nothing",
+        };
+        if run.stopped {
+            format!("stopped early, so far {verdict}")
+        } else {
+            verdict.into()
         }
-        .into()
     }
 
     fn race_header(&self) -> [&'static str; 9] {

@@ -1676,7 +1676,7 @@ impl Words for Es {
     }
 
     fn atomic_verdict(&self, run: &AtomicRun) -> String {
-        match (run.within_pipe_buf(), run.records_torn > 0) {
+        let verdict = match (run.within_pipe_buf(), run.records_torn > 0) {
             (true, false) => "atómicos, como promete pipe(7) hasta PIPE_BUF",
             (true, true) => "ROTOS: este núcleo no cumplió la promesa de pipe(7)",
             (false, true) => "rotos: por encima de PIPE_BUF no se promete nada",
@@ -1684,8 +1684,12 @@ impl Words for Es {
                 "ninguno se rompió esta vez, pero por encima de PIPE_BUF el núcleo no prometió \
                  nada"
             }
+        };
+        if run.stopped {
+            format!("interrumpido; hasta ahí, {verdict}")
+        } else {
+            verdict.into()
         }
-        .into()
     }
 
     fn race_header(&self) -> [&'static str; 9] {

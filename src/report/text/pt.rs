@@ -1653,15 +1653,19 @@ impl Words for Pt {
     }
 
     fn atomic_verdict(&self, run: &AtomicRun) -> String {
-        match (run.within_pipe_buf(), run.records_torn > 0) {
+        let verdict = match (run.within_pipe_buf(), run.records_torn > 0) {
             (true, false) => "atômico, como pipe(7) promete até PIPE_BUF",
             (true, true) => "RASGADO: este kernel quebrou a promessa de pipe(7)",
             (false, true) => "rasgado: acima de PIPE_BUF nada é prometido",
             (false, false) => {
                 "nenhum rasgou desta vez, mas acima de PIPE_BUF o kernel não prometeu nada"
             }
+        };
+        if run.stopped {
+            format!("interrompido; até ali, {verdict}")
+        } else {
+            verdict.into()
         }
-        .into()
     }
 
     fn race_header(&self) -> [&'static str; 9] {

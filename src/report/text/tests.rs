@@ -1298,17 +1298,23 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     };
     said.push(("capacity".into(), words.capacity_summary(&report)));
     said.push(("capacity why".into(), words.capacity_why(&report)));
-    for torn in [0, 3] {
-        for size in [4096, 4097] {
-            let run = AtomicRun {
-                record_size: size,
-                writers: 8,
-                records_written: 1600,
-                records_torn: torn,
-                bytes_lost: 0,
-                pipe_buf_bytes: 4096,
-            };
-            said.push((format!("verdict {size} {torn}"), words.atomic_verdict(&run)));
+    for stopped in [false, true] {
+        for torn in [0, 3] {
+            for size in [4096, 4097] {
+                let run = AtomicRun {
+                    record_size: size,
+                    writers: 8,
+                    records_written: 1600,
+                    records_torn: torn,
+                    bytes_lost: 0,
+                    pipe_buf_bytes: 4096,
+                    stopped,
+                };
+                said.push((
+                    format!("verdict {size} {torn} {stopped}"),
+                    words.atomic_verdict(&run),
+                ));
+            }
         }
     }
     said.push((

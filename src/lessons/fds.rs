@@ -245,19 +245,31 @@ fn leak(config: &Config, sink: &dyn Sink) -> Outcome {
     Outcome::new(vec![Summary::Leak(report)], end)
 }
 
-fn forgotten_end(config: &Config, sink: &dyn Sink, report: &mut LeakReport) -> Result<()> {
-    let father = getpid();
-    let pid = father.as_raw();
-    let (read_end, write_end) = pipe2(OFlag::O_CLOEXEC).doing(Doing::CreatingPipe)?;
+/// Makes a pipe (`pipe2(O_CLOEXEC)`, or plain `pipe(2)` when `cloexec` is false) and says so,
+/// with the inode `/proc` will show for it: its read end, its write end, its inode.
+fn announced_pipe(cloexec: bool, sink: &dyn Sink, pid: i32) -> Result<(OwnedFd, OwnedFd, u64)> {
+    let made = if cloexec {
+        pipe2(OFlag::O_CLOEXEC)
+    } else {
+        pipe()
+    };
+    let (read_end, write_end) = made.doing(Doing::CreatingPipe)?;
     let inode = procfd::pipe_inode(&read_end)?;
-    let write_fd = write_end.as_raw_fd();
     let made = Event::PipeMade {
         inode,
         read_fd: read_end.as_raw_fd(),
-        write_fd,
-        cloexec: true,
+        write_fd: write_end.as_raw_fd(),
+        cloexec,
     };
     sink.event_now(Role::Father, pid, made)?;
+    Ok((read_end, write_end, inode))
+}
+
+fn forgotten_end(config: &Config, sink: &dyn Sink, report: &mut LeakReport) -> Result<()> {
+    let father = getpid();
+    let pid = father.as_raw();
+    let (read_end, write_end, inode) = announced_pipe(true, sink, pid)?;
+    let write_fd = write_end.as_raw_fd();
     let mut son = match fork_son(father)? {
         Forked::Son => {
             drop(read_end);
@@ -454,21 +466,8 @@ fn close_on_exec(sink: &dyn Sink, report: &mut LeakReport) -> Result<()> {
     let program = Program::this_one();
     for cloexec in [false, true] {
         // pipe(2) as most code calls it, and pipe2(2) with O_CLOEXEC.
-        let made = if cloexec {
-            pipe2(OFlag::O_CLOEXEC)
-        } else {
-            pipe()
-        };
-        let (read_end, write_end) = made.doing(Doing::CreatingPipe)?;
-        let inode = procfd::pipe_inode(&read_end)?;
+        let (read_end, write_end, inode) = announced_pipe(cloexec, sink, pid)?;
         let write_fd = write_end.as_raw_fd();
-        let made = Event::PipeMade {
-            inode,
-            read_fd: read_end.as_raw_fd(),
-            write_fd,
-            cloexec,
-        };
-        sink.event_now(Role::Father, pid, made)?;
         let (mut son, release) = exec_son(&program)?;
         sink.event_now(
             Role::Father,
@@ -641,16 +640,8 @@ fn send(config: &Config, sink: &dyn Sink) -> Outcome {
 
 fn pass_and_read(listener: &OwnedFd, counter: &mut BoundaryCounter, sink: &dyn Sink) -> Result<()> {
     let pid = getpid().as_raw();
-    let (read_end, write_end) = pipe2(OFlag::O_CLOEXEC).doing(Doing::CreatingPipe)?;
-    let inode = procfd::pipe_inode(&read_end)?;
+    let (read_end, write_end, inode) = announced_pipe(true, sink, pid)?;
     let write_fd = write_end.as_raw_fd();
-    let made = Event::PipeMade {
-        inode,
-        read_fd: read_end.as_raw_fd(),
-        write_fd,
-        cloexec: true,
-    };
-    sink.event_now(Role::Father, pid, made)?;
     // The pipe goes to the first connection that says it is a receiver; anything else that
     // connects (another sender checking whether this one lives, a stray client) is let go.
     let (who, son) = loop {

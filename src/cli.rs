@@ -683,6 +683,11 @@ pub struct BenchArgs {
     /// of the named mechanism's (--histogram pipe)
     #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
     pub histogram: Option<Option<Mechanism>>,
+    /// Latency rows: read the clock once before and once after all the round trips, as
+    /// `perf bench sched pipe` does, and report round trips per second and the mean round trip
+    /// only (no percentiles: they need a clock read around every round trip)
+    #[arg(long, conflicts_with = "histogram")]
+    pub no_percentiles: bool,
 }
 
 /// A duration of at least a millisecond (a wait of nothing can only fail).

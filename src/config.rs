@@ -222,5 +222,6 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.pin = args.pin;
     config.huge_pages = args.huge_pages;
     config.histogram = args.histogram;
+    config.percentiles = !args.no_percentiles;
     config
 }

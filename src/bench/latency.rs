@@ -45,7 +45,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
         })?;
     let mut ping = vec![0u8; size];
     let mut pong = vec![0u8; size];
-    let mut nanos = super::stats::RoundTrips::new();
+    let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -55,18 +55,15 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             signals::check()?;
             // The round's number travels in the first byte: a lost or repeated answer shows.
             ping[0] = round as u8;
-            let sent_at = Instant::now();
+            let sent_at = nanos.start();
             write_all(&parent_write, &ping, busy)?;
             read_exact(&parent_read, &mut pong, busy)?;
-            let rtt = sent_at.elapsed();
+            nanos.stop(sent_at, round >= config.warmup);
             if pong[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
                     got: i64::from(pong[0]),
                 });
-            }
-            if round >= config.warmup {
-                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())

@@ -61,6 +61,9 @@ pub struct Config {
     /// Keep each latency row's round trips in buckets, for a histogram: every mechanism's
     /// (`Some(None)`) or one's.
     pub histogram: Option<Option<Mechanism>>,
+    /// Latency rows: time each round trip, for percentiles; without, read the clock only
+    /// before and after the whole loop and report the mean alone.
+    pub percentiles: bool,
 }
 
 impl Config {
@@ -82,6 +85,7 @@ impl Config {
             pin: Pin::None,
             huge_pages: false,
             histogram: None,
+            percentiles: true,
         };
         config.set_rounds(if quick { 10_000 } else { 100_000 });
         config
@@ -111,6 +115,7 @@ impl Config {
             max_messages: None,
             message_size_bytes: None,
             ring_bytes: None,
+            mean_only: !self.percentiles && measure == Measure::Latency,
         }
     }
 }
@@ -156,6 +161,7 @@ pub fn measure(
     result.mode.max_messages = max_messages;
     result.mode.message_size_bytes = message_size_bytes;
     result.set_cpu_cost(config.warmup);
+    result.set_mean_round_trip();
     if config
         .histogram
         .is_some_and(|only| only.is_some_and(|m| m != mechanism))
@@ -218,6 +224,7 @@ fn empty_measurement(
             max_messages: None,
             message_size_bytes: None,
             ring_bytes: None,
+            mean_only: false,
         },
         bytes: 0,
         seconds: 0.0,
@@ -230,6 +237,7 @@ fn empty_measurement(
         rtt_p99_us: None,
         rtt_p999_us: None,
         rtt_max_us: None,
+        rtt_mean_us: None,
         histogram: None,
         round_trips_per_second: None,
         pipe_size_bytes: pipe_size,

@@ -141,6 +141,9 @@ pub struct Mode {
     pub message_size_bytes: Option<usize>,
     /// shm: the bytes of the ring's data area.
     pub ring_bytes: Option<usize>,
+    /// Latency: the clock was read only before and after the whole loop (`--no-percentiles`),
+    /// so the row has a mean and no percentiles.
+    pub mean_only: bool,
 }
 
 /// Something the reader of a row should know.
@@ -268,6 +271,10 @@ pub struct Measurement {
     /// The slowest round trip, in microseconds.
     #[serde(serialize_with = "milli")]
     pub rtt_max_us: Option<f64>,
+    /// The mean round trip, in microseconds (to the nanosecond): the timed loop's wall time
+    /// over its rounds; with or without percentiles.
+    #[serde(serialize_with = "milli")]
+    pub rtt_mean_us: Option<f64>,
     /// With --histogram: the round trips in buckets whose bounds double.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub histogram: Option<Vec<Bucket>>,
@@ -323,6 +330,14 @@ impl Measurement {
                     (self.bytes > 0).then(|| total / (self.bytes as f64 / f64::from(1u32 << 30)));
             }
         }
+    }
+
+    /// The mean round trip, from the timed loop's wall time and its rounds (latency rows).
+    pub fn set_mean_round_trip(&mut self) {
+        self.rtt_mean_us = self
+            .rounds
+            .filter(|&r| r > 0 && self.seconds > 0.0)
+            .map(|r| self.seconds * 1e6 / r as f64);
     }
 
     /// CPU seconds of the parent and of the child (user and system together).

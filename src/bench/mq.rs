@@ -245,7 +245,7 @@ mod linux {
         let (parent_in, parent_out) = (Queue::from_fd(parent_in), Queue::from_fd(parent_out));
         let mut ping = vec![0u8; size];
         let mut pong = vec![0u8; message_size];
-        let mut nanos = crate::bench::stats::RoundTrips::new();
+        let mut nanos = crate::bench::stats::RoundTrips::new(config.percentiles);
         let outcome = (|| -> Result<f64> {
             let mut watch = Watch::new(child);
             let mut started = Instant::now();
@@ -256,18 +256,15 @@ mod linux {
                 signals::check()?;
                 // The round's number travels in the first byte: a lost or repeated answer shows.
                 ping[0] = round as u8;
-                let sent_at = Instant::now();
+                let sent_at = nanos.start();
                 send(&parent_out, &ping, busy, Doing::PingPong)?;
                 let n = watch.receive(&parent_in, &mut pong, busy, Doing::PingPong)?;
-                let rtt = sent_at.elapsed();
+                nanos.stop(sent_at, round >= config.warmup);
                 if n != size || pong[0] != round as u8 {
                     return Err(Error::RoundMismatch {
                         round,
                         got: i64::from(pong[0]),
                     });
-                }
-                if round >= config.warmup {
-                    nanos.record(rtt.as_nanos() as u64);
                 }
             }
             Ok(started.elapsed().as_secs_f64())

@@ -313,7 +313,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
         }
         Ok(())
     })?;
-    let mut nanos = super::stats::RoundTrips::new();
+    let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let (mut pings, mut pongs) = (ping.producer(), pong.consumer());
         let mut message = vec![0u8; size];
@@ -328,7 +328,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
             }
             signals::check()?;
             message[0] = round as u8;
-            let sent_at = Instant::now();
+            let sent_at = nanos.start();
             send(&ping, &mut pings, &message, spin, peer)?;
             let n = receive(
                 &pong,
@@ -339,15 +339,12 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
                 round,
                 &mut freed,
             )?;
-            let rtt = sent_at.elapsed();
+            nanos.stop(sent_at, round >= config.warmup);
             if n != size || answer[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
                     got: i64::from(answer[0]),
                 });
-            }
-            if round >= config.warmup {
-                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())
@@ -429,7 +426,7 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
         }
         Ok(())
     })?;
-    let mut nanos = super::stats::RoundTrips::new();
+    let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -438,18 +435,15 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
             }
             signals::check()?;
             // A count of 0 would wake nobody: round + 1 travels, and must come back.
-            let sent_at = Instant::now();
+            let sent_at = nanos.start();
             add(&down, round + 1)?;
             let value = take(&up, Some(child))?;
-            let rtt = sent_at.elapsed();
+            nanos.stop(sent_at, round >= config.warmup);
             if value != round + 1 {
                 return Err(Error::RoundMismatch {
                     round,
                     got: i64::try_from(value).unwrap_or(i64::MAX),
                 });
-            }
-            if round >= config.warmup {
-                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())

@@ -38,7 +38,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let (child, ()) = spawn_child((), child_cpu, sink, move || {
         echo(parent, signal, &pings, all_rounds, busy)
     })?;
-    let mut nanos = super::stats::RoundTrips::new();
+    let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let mut started = Instant::now();
         for round in 0..all_rounds {
@@ -48,18 +48,15 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
             signals::check()?;
             // At most 10^7 + 1000 rounds: the number fits the value's int.
             let value = round as i32;
-            let sent_at = Instant::now();
+            let sent_at = nanos.start();
             send(child, signal, value)?;
             let answer = answer(&answers, signal, child, busy)?;
-            let rtt = sent_at.elapsed();
+            nanos.stop(sent_at, round >= config.warmup);
             if answer != value {
                 return Err(Error::RoundMismatch {
                     round,
                     got: i64::from(answer),
                 });
-            }
-            if round >= config.warmup {
-                nanos.record(rtt.as_nanos() as u64);
             }
         }
         Ok(started.elapsed().as_secs_f64())

@@ -2,6 +2,8 @@
 //! three significant figures from 1 ns to a minute, in constant memory however many rounds),
 //! rather than a sorted vector.
 
+use std::time::Instant;
+
 use hdrhistogram::Histogram;
 
 use super::model::{Bucket, Measurement};
@@ -9,25 +11,54 @@ use super::model::{Bucket, Measurement};
 /// Rounds below which p99.9 is not said: with fewer, it is one or two samples, not a tail.
 pub const P999_FROM: u64 = 10_000;
 
-/// A histogram of round trips in nanoseconds.
-pub struct RoundTrips(Option<Histogram<u64>>);
+/// A histogram of round trips in nanoseconds, or, without percentiles, nothing: the loop then
+/// reads the clock only at its two ends, as `perf bench sched pipe` does.
+pub struct RoundTrips {
+    each: bool,
+    histogram: Option<Histogram<u64>>,
+}
 
 impl RoundTrips {
-    pub fn new() -> RoundTrips {
-        // 1 ns to 60 s at 3 significant figures: about 200 KiB, allocated before the clock runs.
-        RoundTrips(Histogram::new_with_bounds(1, 60_000_000_000, 3).ok())
+    /// Each round timed (`percentiles`), or only the whole loop.
+    pub fn new(percentiles: bool) -> RoundTrips {
+        RoundTrips {
+            each: percentiles,
+            // 1 ns to 60 s at 3 significant figures: about 200 KiB, allocated before the
+            // clock runs.
+            histogram: percentiles
+                .then(|| Histogram::new_with_bounds(1, 60_000_000_000, 3).ok())
+                .flatten(),
+        }
+    }
+
+    /// The clock at the start of a round, when each round is timed.
+    #[inline]
+    pub fn start(&self) -> Option<Instant> {
+        self.each.then(Instant::now)
+    }
+
+    /// The end of a round begun at `started`: recorded when it was timed and `counts` (it is
+    /// past the warm-up).
+    #[inline]
+    pub fn stop(&mut self, started: Option<Instant>, counts: bool) {
+        if let Some(started) = started {
+            let nanos = started.elapsed().as_nanos() as u64;
+            if counts {
+                self.record(nanos);
+            }
+        }
     }
 
     /// One round trip; one beyond a minute counts as a minute.
     pub fn record(&mut self, nanos: u64) {
-        if let Some(h) = &mut self.0 {
+        if let Some(h) = &mut self.histogram {
             h.saturating_record(nanos.max(1));
         }
     }
 
     /// Fills the row's percentiles (and, when asked, its histogram's buckets).
     pub fn fill(&self, result: &mut Measurement, buckets: bool) {
-        let Some(h) = &self.0 else { return };
+        let Some(h) = &self.histogram else { return };
         if h.is_empty() {
             return;
         }

@@ -669,6 +669,9 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     if mode.huge_pages {
         parts.push(ModePart::HugePages);
     }
+    if let (true, Some(mean)) = (mode.mean_only, m.rtt_mean_us) {
+        parts.push(ModePart::MeanOnly((mean * 1e3).round() as u64));
+    }
     match (mode.pin, mode.cpus) {
         (Pin::Same, Some((cpu, _))) => parts.push(ModePart::SameCpu(cpu)),
         (Pin::Split, Some((parent, child))) => parts.push(ModePart::SplitCpus(parent, child)),

@@ -447,6 +447,73 @@ fn latency_rows_carry_the_whole_distribution_in_order() {
 }
 
 #[test]
+fn the_mean_only_mode_reports_round_trips_per_second_and_no_percentiles() {
+    // Every mechanism: each latency loop reads the clock only at its two ends.
+    let rows = bench_json(&["--latency-only", "--no-percentiles", "--rounds", "500"]);
+    assert_eq!(rows.len(), ALL.len());
+    for (row, mechanism) in rows.iter().zip(ALL) {
+        assert_eq!(row["mechanism"], mechanism);
+        assert_eq!(row["rounds"], 500, "{row}");
+        assert_eq!(row["mode"]["mean_only"], true, "{row}");
+        let per_second = row["round_trips_per_second"].as_f64().unwrap_or(0.0);
+        let mean = row["rtt_mean_us"].as_f64().unwrap_or(0.0);
+        let seconds = row["seconds"].as_f64().unwrap_or(0.0);
+        assert!(per_second > 0.0 && mean > 0.0 && seconds > 0.0, "{row}");
+        // Both come from the one span of the loop (rounded in JSON: seconds to the microsecond,
+        // so 1 % apart at most for a loop of 100 µs or more).
+        let near = |a: f64, b: f64| (a / b - 1.0).abs() < 0.01;
+        assert!(near(per_second * seconds, 500.0), "{row}");
+        assert!(near(mean * per_second, 1e6), "{row}");
+        for field in [
+            "rtt_p50_us",
+            "rtt_p90_us",
+            "rtt_p99_us",
+            "rtt_p999_us",
+            "rtt_max_us",
+        ] {
+            assert!(row[field].is_null(), "{field}: {row}");
+        }
+        assert_cpu_fields(row);
+    }
+    // With percentiles, the mean is there too, beside them.
+    let rows = bench_json(&["--mechanism", "pipe", "--latency-only"]);
+    assert_eq!(rows[0]["mode"]["mean_only"], false);
+    assert!(rows[0]["rtt_mean_us"].as_f64().unwrap_or(0.0) > 0.0);
+    assert!(rows[0]["rtt_p50_us"].as_f64().unwrap_or(0.0) > 0.0);
+
+    let out = ipcdemo(&[
+        "bench",
+        "--mechanism",
+        "pipe,tcp",
+        "--latency-only",
+        "--no-percentiles",
+        "--rounds",
+        "500",
+    ])
+    .assert()
+    .success();
+    let stdout = stdout_text(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for row in &lines[1..3] {
+        // mechanism, measure, GiB/s, messages/s, then p50, p90, p99, p99.9 and max: all "-".
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[4..9], ["-"; 5], "{row}");
+        assert_ne!(cells[9], "-", "round trips/s is there: {row}");
+        assert!(
+            row.contains(", mean ") && row.ends_with(" µs, no percentiles"),
+            "{row}"
+        );
+    }
+    assert!(lines[3].ends_with(" µs mean."), "{}", lines[3]);
+
+    // Percentiles are what a histogram draws: asking for both is a usage error.
+    ipcdemo(&["bench", "--no-percentiles", "--histogram"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn a_histogram_has_bars_that_add_up_to_the_rounds() {
     let out = ipcdemo(&[
         "bench",

@@ -1760,6 +1760,10 @@ impl Words for En {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("{} ring", human_bytes(bytes as u64)),
+            ModePart::MeanOnly(nanos) => format!(
+                "mean {} µs, no percentiles",
+                self.num(nanos as f64 / 1e3, 2)
+            ),
         }
     }
 
@@ -1806,9 +1810,10 @@ impl Words for En {
         }
         if let Some((best, median)) = r.quickest {
             line += &format!(
-                " the quickest round trip was {} at {} µs median.",
+                " the quickest round trip was {} at {} µs {}.",
                 best.name(),
-                self.num(median, 1)
+                self.num(median, 1),
+                if r.by_mean { "mean" } else { "median" }
             );
             if r.suggest_pinning {
                 line += " Most of that is waking the other process on another CPU: try --pin \

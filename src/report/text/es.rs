@@ -1835,6 +1835,10 @@ impl Words for Es {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("anillo de {}", human_bytes(bytes as u64)),
+            ModePart::MeanOnly(nanos) => format!(
+                "media de {} µs, sin percentiles",
+                self.num(nanos as f64 / 1e3, 2)
+            ),
         }
     }
 
@@ -1882,8 +1886,9 @@ impl Words for Es {
         }
         if let Some((best, median)) = r.quickest {
             line += &format!(
-                " la ida y vuelta más rápida fue {} con una mediana de {} µs.",
+                " la ida y vuelta más rápida fue {} con una {} de {} µs.",
                 best.name(),
+                if r.by_mean { "media" } else { "mediana" },
                 self.num(median, 1)
             );
             if r.suggest_pinning {

@@ -206,6 +206,8 @@ pub enum ModePart {
     Futex,
     /// shm: the ring's data area, in bytes.
     Ring(usize),
+    /// Latency without percentiles (`--no-percentiles`): the mean round trip, in nanoseconds.
+    MeanOnly(u64),
 }
 
 /// A share of one CPU, in per cent: CPU time over wall time.
@@ -218,8 +220,10 @@ pub fn percent_of_a_cpu(cpu: f64, wall: f64) -> f64 {
 pub struct Reading {
     /// The fastest stream, its GiB/s, and how many times TCP's (when TCP ran and lost).
     pub fastest: Option<(Mechanism, f64, Option<f64>)>,
-    /// The quickest round trip and its median in µs.
+    /// The quickest round trip and its median in µs (its mean, with `by_mean`).
     pub quickest: Option<(Mechanism, f64)>,
+    /// No row had percentiles (`--no-percentiles`): the quickest is by its mean round trip.
+    pub by_mean: bool,
     /// The quickest round trip was a cross-CPU wake-up (suggest --pin same or --busy-poll).
     pub suggest_pinning: bool,
 }
@@ -231,10 +235,15 @@ impl Reading {
             .iter()
             .filter(|m| m.bytes_per_second.is_some())
             .max_by(|a, b| gib(a).total_cmp(&gib(b)));
-        let quickest = results
-            .iter()
-            .filter_map(|m| m.rtt_median_us.map(|median| (m, median)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let quickest_by = |of: fn(&Measurement) -> Option<f64>| {
+            results
+                .iter()
+                .filter_map(|m| of(m).map(|value| (m, value)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        let by_median = quickest_by(|m| m.rtt_median_us);
+        let by_mean = by_median.is_none();
+        let quickest = by_median.or_else(|| quickest_by(|m| m.rtt_mean_us));
         let tcp = results
             .iter()
             .find(|m| m.mechanism == Mechanism::Tcp && m.bytes_per_second.is_some());
@@ -246,6 +255,7 @@ impl Reading {
                 (best.mechanism, gib(best), times_tcp)
             }),
             quickest: quickest.map(|(m, median)| (m.mechanism, median)),
+            by_mean: by_mean && quickest.is_some(),
             suggest_pinning: quickest.is_some_and(|(m, median)| {
                 median > 20.0 && m.mode.pin != crate::bench::model::Pin::Same && !m.mode.busy_poll
             }),

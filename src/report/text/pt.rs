@@ -1809,6 +1809,10 @@ impl Words for Pt {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("anel de {}", human_bytes(bytes as u64)),
+            ModePart::MeanOnly(nanos) => format!(
+                "média de {} µs, sem percentis",
+                self.num(nanos as f64 / 1e3, 2)
+            ),
         }
     }
 
@@ -1856,9 +1860,10 @@ impl Words for Pt {
         }
         if let Some((best, median)) = r.quickest {
             line += &format!(
-                " a ida e volta mais curta foi {} com {} µs de mediana.",
+                " a ida e volta mais curta foi {} com {} µs de {}.",
                 best.name(),
-                self.num(median, 1)
+                self.num(median, 1),
+                if r.by_mean { "média" } else { "mediana" }
             );
             if r.suggest_pinning {
                 line += " Quase todo esse tempo é acordar o outro processo em outra CPU: tente \

@@ -1342,12 +1342,18 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         "capped note".into(),
         words.bench_note(Mechanism::Mq, &capped),
     ));
-    let reading = Reading {
-        fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
-        quickest: Some((Mechanism::Pipe, 42.7)),
-        suggest_pinning: true,
-    };
-    said.push(("reading".into(), words.bench_reading(&reading)));
+    for by_mean in [false, true] {
+        let reading = Reading {
+            fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
+            quickest: Some((Mechanism::Pipe, 42.7)),
+            by_mean,
+            suggest_pinning: true,
+        };
+        said.push((
+            format!("reading by mean {by_mean}"),
+            words.bench_reading(&reading),
+        ));
+    }
     said.push((
         "progress".into(),
         words.progress(1, 12, Mechanism::Fifo, Measure::Latency),
@@ -1369,6 +1375,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::Memcpy,
         ModePart::Futex,
         ModePart::Ring(1 << 20),
+        ModePart::MeanOnly(3_412),
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }

@@ -47,7 +47,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     let mut pong = vec![0u8; size];
     let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
-        let mut started = Instant::now();
+        let mut started = nanos.begin();
         for round in 0..all_rounds {
             if round == config.warmup {
                 started = Instant::now();
@@ -55,10 +55,9 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             signals::check()?;
             // The round's number travels in the first byte: a lost or repeated answer shows.
             ping[0] = round as u8;
-            let sent_at = nanos.start();
             write_all(&parent_write, &ping, busy)?;
             read_exact(&parent_read, &mut pong, busy)?;
-            nanos.stop(sent_at, round >= config.warmup);
+            nanos.lap(round >= config.warmup);
             if pong[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,

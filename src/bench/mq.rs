@@ -248,7 +248,7 @@ mod linux {
         let mut nanos = crate::bench::stats::RoundTrips::new(config.percentiles);
         let outcome = (|| -> Result<f64> {
             let mut watch = Watch::new(child);
-            let mut started = Instant::now();
+            let mut started = nanos.begin();
             for round in 0..all_rounds {
                 if round == config.warmup {
                     started = Instant::now();
@@ -256,10 +256,9 @@ mod linux {
                 signals::check()?;
                 // The round's number travels in the first byte: a lost or repeated answer shows.
                 ping[0] = round as u8;
-                let sent_at = nanos.start();
                 send(&parent_out, &ping, busy, Doing::PingPong)?;
                 let n = watch.receive(&parent_in, &mut pong, busy, Doing::PingPong)?;
-                nanos.stop(sent_at, round >= config.warmup);
+                nanos.lap(round >= config.warmup);
                 if n != size || pong[0] != round as u8 {
                     return Err(Error::RoundMismatch {
                         round,

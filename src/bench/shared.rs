@@ -321,14 +321,13 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
         let peer = Peer::Child(child);
         let mut freed = 0;
         ping.start();
-        let mut started = Instant::now();
+        let mut started = nanos.begin();
         for round in 0..all_rounds {
             if round == config.warmup {
                 started = Instant::now();
             }
             signals::check()?;
             message[0] = round as u8;
-            let sent_at = nanos.start();
             send(&ping, &mut pings, &message, spin, peer)?;
             let n = receive(
                 &pong,
@@ -339,7 +338,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
                 round,
                 &mut freed,
             )?;
-            nanos.stop(sent_at, round >= config.warmup);
+            nanos.lap(round >= config.warmup);
             if n != size || answer[0] != round as u8 {
                 return Err(Error::RoundMismatch {
                     round,
@@ -428,17 +427,16 @@ pub(super) fn eventfd_latency(config: &Config, sink: &dyn Sink) -> Result<Measur
     })?;
     let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
-        let mut started = Instant::now();
+        let mut started = nanos.begin();
         for round in 0..all_rounds {
             if round == config.warmup {
                 started = Instant::now();
             }
             signals::check()?;
             // A count of 0 would wake nobody: round + 1 travels, and must come back.
-            let sent_at = nanos.start();
             add(&down, round + 1)?;
             let value = take(&up, Some(child))?;
-            nanos.stop(sent_at, round >= config.warmup);
+            nanos.lap(round >= config.warmup);
             if value != round + 1 {
                 return Err(Error::RoundMismatch {
                     round,

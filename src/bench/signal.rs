@@ -40,7 +40,7 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     })?;
     let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
-        let mut started = Instant::now();
+        let mut started = nanos.begin();
         for round in 0..all_rounds {
             if round == config.warmup {
                 started = Instant::now();
@@ -48,10 +48,9 @@ pub(super) fn measure(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
             signals::check()?;
             // At most 10^7 + 1000 rounds: the number fits the value's int.
             let value = round as i32;
-            let sent_at = nanos.start();
             send(child, signal, value)?;
             let answer = answer(&answers, signal, child, busy)?;
-            nanos.stop(sent_at, round >= config.warmup);
+            nanos.lap(round >= config.warmup);
             if answer != value {
                 return Err(Error::RoundMismatch {
                     round,

@@ -13,8 +13,13 @@ pub const P999_FROM: u64 = 10_000;
 
 /// A histogram of round trips in nanoseconds, or, without percentiles, nothing: the loop then
 /// reads the clock only at its two ends, as `perf bench sched pipe` does.
+///
+/// Timed one by one, a round trip is a lap: from the end of one round (its answer read and
+/// checked) to the end of the next. One clock read per round instead of two (before the ping,
+/// after the pong), and the laps add up to the loop's whole time, so their mean is the mean.
 pub struct RoundTrips {
     each: bool,
+    last: Instant,
     histogram: Option<Histogram<u64>>,
 }
 
@@ -23,6 +28,7 @@ impl RoundTrips {
     pub fn new(percentiles: bool) -> RoundTrips {
         RoundTrips {
             each: percentiles,
+            last: Instant::now(),
             // 1 ns to 60 s at 3 significant figures: about 200 KiB, allocated before the
             // clock runs.
             histogram: percentiles
@@ -31,21 +37,22 @@ impl RoundTrips {
         }
     }
 
-    /// The clock at the start of a round, when each round is timed.
-    #[inline]
-    pub fn start(&self) -> Option<Instant> {
-        self.each.then(Instant::now)
+    /// The loop starts now: the first lap's start, returned for the loop's own clock.
+    pub fn begin(&mut self) -> Instant {
+        self.last = Instant::now();
+        self.last
     }
 
-    /// The end of a round begun at `started`: recorded when it was timed and `counts` (it is
-    /// past the warm-up).
+    /// A round ended: its lap is recorded when each round is timed and this one `counts` (it
+    /// is past the warm-up). Without percentiles, nothing: no clock read.
     #[inline]
-    pub fn stop(&mut self, started: Option<Instant>, counts: bool) {
-        if let Some(started) = started {
-            let nanos = started.elapsed().as_nanos() as u64;
+    pub fn lap(&mut self, counts: bool) {
+        if self.each {
+            let now = Instant::now();
             if counts {
-                self.record(nanos);
+                self.record(now.duration_since(self.last).as_nanos() as u64);
             }
+            self.last = now;
         }
     }
 

@@ -611,3 +611,56 @@ fn every_stop_signal_stops_the_shared_memory_rows_where_no_end_of_file_comes() {
         }
     }
 }
+
+/// `scripts/compare.py` as a test can run it: listing its commands, or refusing at once.
+fn compare_script(args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("python3");
+    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/compare.py"))
+        .args(args)
+        .timeout(DEADLINE);
+    cmd
+}
+
+#[test]
+fn the_comparison_script_lists_matched_commands_and_refuses_without_its_tools() {
+    if !have("python3", "--version") {
+        return;
+    }
+    // --dry-run builds nothing and runs neither perf nor iperf3.
+    let out = compare_script(&["--against", "tools", "--dry-run"])
+        .assert()
+        .success();
+    let stdout = stdout_text(&out);
+    for matched in [
+        // perf's ping-pong is of a 4-byte int, pinned with taskset against --pin same.
+        "--mechanism pipe --latency-only --msg-size 4 --rounds 1000000 --pin same --no-percentiles",
+        "--mechanism pipe --latency-only --msg-size 4 --rounds 1000000 --pin same\n",
+        "perf bench sched pipe --loop 1000000",
+        "taskset -c ",
+        "--pin none --no-percentiles",
+        // The same write size on both sides of the TCP pair.
+        "--mechanism tcp --throughput-only --size 65536 --total 2147483648",
+        "iperf3 -c 127.0.0.1 -p ",
+        " -l 65536 -n 2147483648 -J",
+    ] {
+        assert!(stdout.contains(matched), "{matched:?} in:\n{stdout}");
+    }
+    // A missing tool is named, with its fix, before anything is built or run.
+    let out = compare_script(&[
+        "--against",
+        "tools",
+        "--perf",
+        "/nonexistent/perf",
+        "--iperf3",
+        "/nonexistent/iperf3",
+    ])
+    .assert()
+    .code(2);
+    let stderr = stderr_text(&out);
+    assert!(
+        stderr.contains("/nonexistent/perf: not found (Debian: apt-get install linux-perf")
+            && stderr.contains("/nonexistent/iperf3: not found"),
+        "{stderr}"
+    );
+    assert!(out.get_output().stdout.is_empty());
+}

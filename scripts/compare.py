@@ -16,6 +16,12 @@ Needs: cargo; for tools, perf, iperf3 and taskset; for baselines, gcc and dd. A 
 is said before anything runs, and the exit status is 2. Prints a Markdown table, then every
 command. Exit status 1 when a ratio misses its target.
 
+Beside each tools' ratio, the CPU time each side's processes used (getrusage(2) of the reaped
+children, and /proc for the iperf3 server) per round trip or per GiB: less disturbed by other
+tenants than the wall clock, and it says where a difference comes from. It includes each
+program's start (about 12 ms for perf, 3 ms for ipcdemo here: under half a per cent of a
+million round trips).
+
 Ratios, not absolute numbers, are the point: the machine is shared and noisy, so each pair runs
 back to back, which goes first alternating, and the ratio is the median of the N paired ratios
 (the range of those ratios is shown too).
@@ -36,6 +42,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import socket
@@ -169,6 +176,12 @@ class Iperf3Server:
             time.sleep(0.02)
         raise RuntimeError(f"{shown(self.cmd)} did not listen within 10 s")
 
+    def cpu_seconds(self):
+        """User and system time the server has used so far (/proc/PID/stat, in clock ticks)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -186,7 +199,8 @@ def iperf3_bytes_per_second(cmd):
     return end["sum_received"]["bits_per_second"] / 8
 
 
-def tool_pairs(a, port):
+def tool_pairs(a, server):
+    port = server.port
     # perf's own default is a million loops. Unpinned, a round trip that wakes the other CPU
     # takes some 70 µs here, so a tenth of that keeps each run under ten seconds.
     pinned_rounds = 100_000 if a.quick else 1_000_000
@@ -200,11 +214,14 @@ def tool_pairs(a, port):
             how = "per-round timing" if percentiles else "mean-only (--no-percentiles)"
             ours = pipe_cmd(rounds, pinned, percentiles)
             theirs = perf_cmd(a, rounds, pinned)
+            # ipcdemo's processes also make the untimed warm-up round trips.
+            cost = ("µs/round trip", (rounds + min(rounds // 10, 1000)) / 1e6, rounds / 1e6,
+                    None)
             pairs.append((
                 f"pipe round trips/s, 4-byte ping-pong, {where}, {how}, vs perf bench sched pipe",
                 "round trips/s", target,
                 ours, lambda ours=ours: bench(ours)["round_trips_per_second"],
-                theirs, lambda theirs=theirs: perf_round_trips(theirs)))
+                theirs, lambda theirs=theirs: perf_round_trips(theirs), cost))
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     for split in [False, True]:
         if split and len(cpus) < 2:
@@ -219,7 +236,8 @@ def tool_pairs(a, port):
             f"TCP loopback throughput, {size}-byte writes, {where}, every byte checked, "
             "vs iperf3", "GB/s (10^9 B/s)", 1.0,
             ours, lambda ours=ours: bench(ours)["bytes_per_second"] / 1e9,
-            theirs, lambda theirs=theirs: iperf3_bytes_per_second(theirs) / 1e9))
+            theirs, lambda theirs=theirs: iperf3_bytes_per_second(theirs) / 1e9,
+            ("s/GiB", total / GIB, total / GIB, server)))
     return pairs
 
 
@@ -243,7 +261,7 @@ def baseline_pairs(a):
     ours = bench_cmd("--mechanism", "pipe", "--throughput-only", "--total", str(total))
     dd = ["sh", "-c", f"dd if=/dev/zero bs=64K count={total // 65536} | dd of=/dev/null bs=64K"]
     pairs.append(("pipe throughput, default settings, vs dd 64K piped to dd", "GiB/s", 1.5,
-                  ours, lambda: bench(ours)["bytes_per_second"] / GIB,
+                  ours, lambda ours=ours: bench(ours)["bytes_per_second"] / GIB,
                   dd, lambda: dd_pipeline(total) / GIB))
     for flags, label in [([], "plain"), (["--busy-poll", "--huge-pages"],
                                          "busy-poll + huge pages")]:
@@ -292,13 +310,13 @@ def main():
     server = Iperf3Server(a) if a.against in ("tools", "all") else None
     pairs = []
     if server is not None:
-        pairs += tool_pairs(a, server.port)
+        pairs += tool_pairs(a, server)
     if a.against in ("baselines", "all"):
         pairs += baseline_pairs(a)
     if a.dry_run:
         if server is not None:
             print(f"# for the whole run: {shown(server.cmd)}")
-        for name, _, _, ours_cmd, _, theirs_cmd, _ in pairs:
+        for name, _, _, ours_cmd, _, theirs_cmd, *_ in pairs:
             print(f"# {name}\n{shown(ours_cmd)}\n{shown(theirs_cmd)}")
         return 0
     try:
@@ -316,23 +334,41 @@ def main():
             server.stop()
 
 
+def with_cpu(fn, server=None):
+    """fn's value, and the CPU seconds (user and system) its processes used: every child
+    reaped meanwhile (getrusage(2) RUSAGE_CHILDREN, which counts their reaped children too),
+    and the iperf3 server's share when there is one."""
+    def now():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime + (server.cpu_seconds() if server else 0.0)
+    before = now()
+    value = fn()
+    return value, now() - before
+
+
 def compare(a, pairs, server):
     machine = f"{os.cpu_count()} CPUs, {os.uname().release}"
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine}; "
           f"{a.runs} alternations of each pair\n")
     print("| comparison | unit | ipcdemo (median) | other (median) | ratio, median of paired "
-          "(range) | target | met |")
-    print("|---|---|---|---|---|---|---|")
+          "(range) | target | met | CPU cost, ipcdemo / other (median of paired) |")
+    print("|---|---|---|---|---|---|---|---|")
     failed = 0
-    for name, unit, target, _, ours_fn, _, theirs_fn in pairs:
-        ours, theirs = [], []
+    for name, unit, target, _, ours_fn, _, theirs_fn, *cost in pairs:
+        cost = cost[0] if cost else None
+        server = cost[3] if cost else None
+        ours, theirs, costs = [], [], []
         for i in range(a.runs):
             if i % 2 == 0:
-                ours.append(ours_fn())
-                theirs.append(theirs_fn())
+                o, o_cpu = with_cpu(ours_fn)
+                t, t_cpu = with_cpu(theirs_fn, server)
             else:
-                theirs.append(theirs_fn())
-                ours.append(ours_fn())
+                t, t_cpu = with_cpu(theirs_fn, server)
+                o, o_cpu = with_cpu(ours_fn)
+            ours.append(o)
+            theirs.append(t)
+            if cost:
+                costs.append((o_cpu / cost[1], t_cpu / cost[2]))
         ratios = [o / t for o, t in zip(ours, theirs)]
         ratio = statistics.median(ratios)
         met = ratio >= target
@@ -340,13 +376,19 @@ def compare(a, pairs, server):
         o, t = statistics.median(ours), statistics.median(theirs)
         if unit == "µs":  # stored as speed, shown as time
             o, t = 1 / o, 1 / t
+        spent = "-"
+        if costs:
+            per_o = statistics.median(c[0] for c in costs)
+            per_t = statistics.median(c[1] for c in costs)
+            spent = (f"{per_o:.3f} / {per_t:.3f} {cost[0]}: "
+                     f"{statistics.median(c[0] / c[1] for c in costs):.3f}x")
         print(f"| {name} | {unit} | {o:,.2f} | {t:,.2f} | {ratio:.3f}x "
               f"({min(ratios):.2f}–{max(ratios):.2f}) | ≥ {target:.2f}x | "
-              f"{'yes' if met else 'NO'} |", flush=True)
+              f"{'yes' if met else 'NO'} | {spent} |", flush=True)
     print("\nCommands (ipcdemo first, then the other):")
     if server is not None:
         print(f"  server, for the whole run: {shown(server.cmd)}")
-    for name, _, _, ours_cmd, _, theirs_cmd, _ in pairs:
+    for name, _, _, ours_cmd, _, theirs_cmd, *_ in pairs:
         print(f"  {name}:\n    {shown(ours_cmd)}\n    {shown(theirs_cmd)}")
     return 1 if failed else 0
 

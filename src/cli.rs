@@ -683,6 +683,12 @@ pub struct BenchArgs {
     /// of the named mechanism's (--histogram pipe)
     #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
     pub histogram: Option<Option<Mechanism>>,
+    /// Fan-in: N sender processes write at once into one pipe, FIFO, Unix stream listener or
+    /// TCP listener (each socket sender on its own connection), in records the reader checks
+    /// (at most PIPE_BUF bytes each in a pipe); throughput only, and the other mechanisms say
+    /// it does not apply (1 to 64)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), allow_hyphen_values = true)]
+    pub senders: u16,
 }
 
 /// A duration of at least a millisecond (a wait of nothing can only fail).
@@ -752,6 +758,21 @@ pub fn parse() -> Cli {
             )
             .exit();
     }
+    if let Some(Command::Bench(bench)) = &cli.command
+        && bench.senders > 1
+        && let Some(flag) = fan_in_conflict(bench)
+    {
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--senders {} (fan-in, throughput only) cannot be used with {flag}; drop one \
+                     of them",
+                    bench.senders
+                ),
+            )
+            .exit();
+    }
     if let Some(Command::Shm(ShmArgs {
         race: Some(ShmCommand::Race(race)),
         ..
@@ -768,6 +789,23 @@ pub fn parse() -> Cli {
             .exit();
     }
     cli
+}
+
+/// The flag a fan-in run (`--senders` above 1) cannot honour, and why: latency is a ping-pong
+/// between two processes; the fan-in reader checks every record, which a zero-copy reader
+/// never sees; it sleeps in read(2) and poll(2) rather than spinning.
+fn fan_in_conflict(bench: &BenchArgs) -> Option<&'static str> {
+    if bench.latency_only {
+        Some("--latency-only: latency is a ping-pong between two processes")
+    } else if bench.histogram.is_some() {
+        Some("--histogram: it draws latency rows")
+    } else if bench.zero_copy {
+        Some("--zero-copy: its reader never sees the records fan-in checks")
+    } else if bench.busy_poll {
+        Some("--busy-poll: fan-in sleeps in read(2) and poll(2)")
+    } else {
+        None
+    }
 }
 
 /// The completion script for `shell`, generated from this very definition.

@@ -222,5 +222,10 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.pin = args.pin;
     config.huge_pages = args.huge_pages;
     config.histogram = args.histogram;
+    config.senders = usize::from(args.senders);
+    if config.senders > 1 {
+        // Fan-in is a stream from many writers: there is no many-sided ping-pong.
+        config.measures = vec![bench::Measure::Throughput];
+    }
     config
 }

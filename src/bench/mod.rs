@@ -15,6 +15,7 @@
 
 mod channel;
 mod child;
+mod fanin;
 mod latency;
 pub mod model;
 mod mq;
@@ -61,6 +62,9 @@ pub struct Config {
     /// Keep each latency row's round trips in buckets, for a histogram: every mechanism's
     /// (`Some(None)`) or one's.
     pub histogram: Option<Option<Mechanism>>,
+    /// Fan-in: this many sender processes write at once into one pipe, FIFO or listener
+    /// (throughput only; 1 is the ordinary one-writer run).
+    pub senders: usize,
 }
 
 impl Config {
@@ -82,6 +86,7 @@ impl Config {
             pin: Pin::None,
             huge_pages: false,
             histogram: None,
+            senders: 1,
         };
         config.set_rounds(if quick { 10_000 } else { 100_000 });
         config
@@ -130,6 +135,8 @@ pub fn measure(
         _ => None,
     };
     let mut result = match mechanism {
+        // Fan-in measures itself, or says it does not apply.
+        _ if config.senders > 1 => fanin::measure(mechanism, config, sink)?,
         Mechanism::Mq => mq::measure(measure, config, sink)?,
         Mechanism::Signal => signal::measure(config, sink)?,
         Mechanism::Shm | Mechanism::Eventfd => shared_memory(mechanism, measure, config, sink)?,
@@ -231,6 +238,7 @@ fn empty_measurement(
         rtt_p999_us: None,
         rtt_max_us: None,
         histogram: None,
+        fan_in: None,
         round_trips_per_second: None,
         pipe_size_bytes: pipe_size,
         notes,

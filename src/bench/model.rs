@@ -162,6 +162,16 @@ pub enum BenchNote {
     /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
     /// the row used that size instead of the `asked` one.
     MessageSizeCapped { asked: usize, max: usize },
+    /// Fan-in (`--senders`): this mechanism has no fan-in row (a socketpair has two ends, a
+    /// queue, a seqpacket socket and the shm ring keep records whole by themselves); nothing
+    /// was measured.
+    FanInDoesNotApply,
+    /// Fan-in through a pipe or FIFO: records of `pipe_buf` bytes, not the `asked` size, since
+    /// only a write of at most `PIPE_BUF` bytes is atomic (`pipe(7)`).
+    RecordsCapped { asked: usize, pipe_buf: usize },
+    /// Fan-in: records of `header` bytes, not the `asked` size: a record must hold its sender
+    /// and sequence number.
+    RecordsPadded { asked: usize, header: usize },
 }
 
 impl From<PipeSizeError> for BenchNote {
@@ -183,7 +193,10 @@ impl BenchNote {
             }
             BenchNote::ZeroCopyCountsOnly
             | BenchNote::SignalLatencyOnly
-            | BenchNote::MessageSizeCapped { .. } => None,
+            | BenchNote::MessageSizeCapped { .. }
+            | BenchNote::FanInDoesNotApply
+            | BenchNote::RecordsCapped { .. }
+            | BenchNote::RecordsPadded { .. } => None,
         }
     }
 }
@@ -225,6 +238,25 @@ fn errno_name<S: serde::Serializer>(
 pub struct Bucket {
     pub up_to_us: f64,
     pub count: u64,
+}
+
+/// What a fan-in row adds: several senders write into one pipe, FIFO or listener at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FanIn {
+    /// Sender processes, writing at once.
+    pub senders: usize,
+    /// Bytes per record: a 16-byte header (sender, sequence number) and a payload derived from
+    /// both, so the reader checks every byte.
+    pub record_bytes: usize,
+    /// Bytes received from each sender, in sender order (all equal: every run is checked).
+    pub sender_bytes: Vec<u64>,
+    /// The smallest sender's share of the bytes received up to the moment the first sender's
+    /// stream was complete (ideal: 1/senders; to six decimals).
+    #[serde(serialize_with = "micro")]
+    pub share_min: f64,
+    /// The largest sender's share, over the same bytes.
+    #[serde(serialize_with = "micro")]
+    pub share_max: f64,
 }
 
 /// One measurement of one mechanism.
@@ -271,6 +303,10 @@ pub struct Measurement {
     /// With --histogram: the round trips in buckets whose bounds double.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub histogram: Option<Vec<Bucket>>,
+    /// Fan-in rows only (`--senders N`, N > 1): the senders, their records, what each moved
+    /// and how fairly the reader was served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fan_in: Option<FanIn>,
     /// Round trips per second over the whole timed loop (whole round trips).
     #[serde(serialize_with = "whole")]
     pub round_trips_per_second: Option<f64>,

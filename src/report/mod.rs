@@ -386,6 +386,11 @@ impl Reporter {
         };
         let mut rows = vec![words.bench_header().map(String::from).to_vec()];
         for m in results {
+            // A row that says fan-in does not apply measured nothing, CPU time included.
+            let cpu = |seconds: f64| match not_measured(m) {
+                true => "-".to_string(),
+                false => words.num(seconds, 3),
+            };
             rows.push(vec![
                 m.mechanism.name().to_string(),
                 words.measure(m.measure).to_string(),
@@ -397,8 +402,8 @@ impl Reporter {
                 or_dash(m.rtt_p999_us, 1),
                 or_dash(m.rtt_max_us, 1),
                 or_dash(m.round_trips_per_second, 0),
-                words.num(m.cpu_seconds().0, 3),
-                words.num(m.cpu_seconds().1, 3),
+                cpu(m.cpu_seconds().0),
+                cpu(m.cpu_seconds().1),
                 m.cpu_us_per_round_trip
                     .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Latency))
                     .or_else(|| {
@@ -427,6 +432,11 @@ impl Reporter {
                 (m.copy_ceiling_bytes_per_second, m.bytes_per_second)
             {
                 self.last_stdout(&words.copy_ceiling(gib(ceiling), gib(own)))?;
+            }
+        }
+        for m in results {
+            if let Some(fan_in) = &m.fan_in {
+                self.last_stdout(&words.fan_in_fairness(m.mechanism, fan_in))?;
             }
         }
         for m in results {
@@ -636,6 +646,9 @@ fn histogram(
 /// What a bench row's mode column says, as parts.
 fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     use crate::bench::model::Pin;
+    if not_measured(m) {
+        return vec![ModePart::DoesNotApply];
+    }
     let mode = &m.mode;
     let mut parts = vec![if m.mechanism == Mechanism::Signal {
         ModePart::Sigqueue
@@ -652,6 +665,12 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
         parts.push(ModePart::Queue {
             max_messages,
             message_size,
+        });
+    }
+    if let Some(fan_in) = &m.fan_in {
+        parts.push(ModePart::FanIn {
+            senders: fan_in.senders,
+            record_bytes: fan_in.record_bytes,
         });
     }
     if let Some(size) = mode.pipe_size_bytes {
@@ -675,6 +694,11 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
         (Pin::None | Pin::Same | Pin::Split, _) => {}
     }
     parts
+}
+
+/// A row kept only to say that what was asked does not apply to its mechanism.
+fn not_measured(m: &Measurement) -> bool {
+    m.notes.contains(&crate::bench::model::BenchNote::FanInDoesNotApply)
 }
 
 /// The width prose wraps to: `COLUMNS` or the terminal's own, only when stderr is a terminal.

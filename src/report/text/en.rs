@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -1760,6 +1760,15 @@ impl Words for En {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("{} ring", human_bytes(bytes as u64)),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, {} records",
+                count(senders as u64, "sender", "senders"),
+                human_bytes(record_bytes as u64)
+            ),
+            ModePart::DoesNotApply => "does not apply".into(),
         }
     }
 
@@ -1787,8 +1796,58 @@ impl Words for En {
                                              bytes: no throughput row, and --msg-size does not \
                                              apply"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "a socketpair has exactly two ends, one for each of two processes: no \
+                         listener for a third to connect to"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "a seqpacket socket keeps every write a whole packet, so senders cannot \
+                         tear each other's records"
+                    }
+                    Mechanism::Mq => "a message queue keeps every message whole, whoever sends it",
+                    Mechanism::Shm => {
+                        "the ring has one writer's index; two writers would race for it (see \
+                         ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "it carries a number, not bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "not in this run"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) does not apply: {why}; it is measured on the byte \
+                     streams (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: records of {} (PIPE_BUF), not the {} of --size: only a write of at \
+                 most PIPE_BUF bytes to a pipe is atomic (pipe(7)); a larger one may be split \
+                 and interleaved with other senders' bytes",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: records of {}, not {}: each record carries its sender and sequence \
+                 number",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("note ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "fairness ({}, {}): when the first sender finished, each had {} % to {} % of the \
+             bytes read (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "sender", "senders"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {

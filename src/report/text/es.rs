@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -1835,6 +1835,15 @@ impl Words for Es {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("anillo de {}", human_bytes(bytes as u64)),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, registros de {}",
+                count(senders as u64, "emisor", "emisores"),
+                human_bytes(record_bytes as u64)
+            ),
+            ModePart::DoesNotApply => "no se aplica".into(),
         }
     }
 
@@ -1863,8 +1872,61 @@ impl Words for Es {
                                              byte: no hay fila de rendimiento, y --msg-size no \
                                              se aplica"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "un socketpair tiene exactamente dos extremos, uno para cada uno de dos \
+                         procesos: ningún socket de escucha al que se conecte un tercero"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "un socket seqpacket mantiene cada escritura como un paquete entero, así \
+                         que los emisores no rompen los registros de los otros"
+                    }
+                    Mechanism::Mq => {
+                        "una cola de mensajes mantiene entero cada mensaje, lo envíe quien lo \
+                         envíe"
+                    }
+                    Mechanism::Shm => {
+                        "el anillo tiene el índice de un solo escritor; dos escritores se lo \
+                         disputarían (ver ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "lleva un número, no bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "no en esta ejecución"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) no se aplica: {why}; se mide en los flujos de bytes \
+                     (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: registros de {} (PIPE_BUF), no los {} de --size: solo una escritura de \
+                 como máximo PIPE_BUF bytes en un pipe es atómica (pipe(7)); una mayor puede \
+                 partirse e intercalarse con bytes de otros emisores",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: registros de {}, no {}: cada registro lleva su emisor y su número de \
+                 secuencia",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("nota ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "equidad ({}, {}): cuando terminó el primer emisor, cada uno tenía del {} % al {} % \
+             de los bytes leídos (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "emisor", "emisores"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {

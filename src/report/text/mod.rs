@@ -13,7 +13,7 @@ mod pt;
 
 use std::path::Path;
 
-use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
+use crate::bench::model::{BenchNote, FanIn, Measure, Measurement, Mechanism};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, CpuReport, CrashReport, Error, Event, ExecReport,
     HeldFd, LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
@@ -120,6 +120,9 @@ pub trait Words: Sync {
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
+    /// Under the table, for a fan-in row: each sender's share of the bytes read when the first
+    /// sender finished, smallest and largest, against the ideal.
+    fn fan_in_fairness(&self, mechanism: Mechanism, fan_in: &FanIn) -> String;
     /// The one-line reading of a bench table.
     fn bench_reading(&self, reading: &Reading) -> String;
     fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
@@ -206,6 +209,10 @@ pub enum ModePart {
     Futex,
     /// shm: the ring's data area, in bytes.
     Ring(usize),
+    /// Fan-in: this many senders, writing records of this many bytes.
+    FanIn { senders: usize, record_bytes: usize },
+    /// A row with nothing measured: what it is about does not apply (its note says why).
+    DoesNotApply,
 }
 
 /// A share of one CPU, in per cent: CPU time over wall time.

@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -1809,6 +1809,15 @@ impl Words for Pt {
             ModePart::Memcpy => "memcpy".into(),
             ModePart::Futex => "futex".into(),
             ModePart::Ring(bytes) => format!("anel de {}", human_bytes(bytes as u64)),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, registros de {}",
+                count(senders as u64, "remetente", "remetentes"),
+                human_bytes(record_bytes as u64)
+            ),
+            ModePart::DoesNotApply => "não se aplica".into(),
         }
     }
 
@@ -1837,8 +1846,61 @@ impl Words for Pt {
                                              byte: sem linha de vazão, e --msg-size não se \
                                              aplica"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "um socketpair tem exatamente duas pontas, uma para cada um de dois \
+                         processos: nenhum socket de escuta onde um terceiro se conecte"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "um socket seqpacket mantém cada escrita como um pacote inteiro, então \
+                         os remetentes não rasgam os registros uns dos outros"
+                    }
+                    Mechanism::Mq => {
+                        "uma fila de mensagens mantém cada mensagem inteira, seja quem for que a \
+                         envie"
+                    }
+                    Mechanism::Shm => {
+                        "o anel tem o índice de um só escritor; dois escritores disputariam por \
+                         ele (veja ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "carrega um número, não bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "não nesta execução"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) não se aplica: {why}; é medido nos fluxos de bytes \
+                     (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: registros de {} (PIPE_BUF), não os {} de --size: só uma escrita de no \
+                 máximo PIPE_BUF bytes num pipe é atômica (pipe(7)); uma maior pode ser \
+                 dividida e intercalada com bytes de outros remetentes",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: registros de {}, não {}: cada registro leva seu remetente e seu \
+                 número de sequência",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("nota ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "equidade ({}, {}): quando o primeiro remetente terminou, cada um tinha de {} % a \
+             {} % dos bytes lidos (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "remetente", "remetentes"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {

@@ -7,9 +7,9 @@
 //! other, never torn. Each record is one write(2) and carries its sender and sequence number
 //! (a 16-byte header) and a payload derived from both, so the reader checks every byte, the
 //! order of each sender's records, and that each sender's total is exact. A socket connection
-//! is a stream of its own: its sender writes batches of whole records (`--size` bytes), and the
-//! parent reads all connections with `poll(2)`, reassembling each one's records and checking
-//! that it carries one sender only.
+//! is a stream of its own: its sender writes whole records `--size` bytes at a time (at most
+//! 1 MiB), and the parent reads all connections with `poll(2)`, reassembling each one's records
+//! and checking that it carries one sender only.
 //!
 //! Fairness: each sender's share of the bytes the reader had received when the first sender's
 //! stream was complete (ideal: 1/N).
@@ -28,14 +28,15 @@ use std::time::Instant;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{Pid, dup, pipe, read, write};
 
 use super::channel::{ScratchDir, fifo_pair};
-use super::child::{Affinity, cpus, reap, spawn_child};
+use super::child::{Affinity, cpus, spawn_child};
 use super::model::FanIn;
 use super::throughput::{PERIOD, pattern};
 use super::{BenchNote, Config, Measure, Measurement, Mechanism, empty_measurement, with_cpu};
-use crate::event::{Error, Result, Sink};
+use crate::event::{Error, ProcessEnd, Result, Sink};
 use crate::sys::usage::{self, Usage};
 use crate::sys::{Context, Doing, pipesize, signals};
 
@@ -46,6 +47,9 @@ pub(super) const HEADER: usize = 16;
 /// Bytes the payload pattern never holds (it runs 0 to 250), so a record boundary in the wrong
 /// place cannot pass for a header.
 const MAGIC: [u8; 4] = [0xfb, 0xfc, 0xfd, 0xfe];
+
+/// The most a socket sender writes at once: 64 senders' buffers stay within 64 MiB.
+const MOST_PER_WRITE: usize = 1 << 20;
 
 /// Whether `--senders` measures this mechanism: the byte streams many writers can share.
 pub(super) fn applies(mechanism: Mechanism) -> bool {
@@ -85,12 +89,15 @@ impl Plan {
                 pipe_buf: record,
             });
         }
+        let records = (config.total / senders as u64 / record as u64).max(1);
+        // A socket sender writes `--size` bytes of whole records at a time, but no more than it
+        // sends in all, nor more than `MOST_PER_WRITE`: every sender has its own buffer.
         let batch = if mechanism.is_pipe() {
             1
         } else {
-            (config.size / record).max(1)
+            (config.size.min(MOST_PER_WRITE) / record)
+                .clamp(1, usize::try_from(records).unwrap_or(usize::MAX))
         };
-        let records = (config.total / senders as u64 / record as u64).max(1);
         (
             Plan {
                 senders,
@@ -131,7 +138,7 @@ pub(super) fn measure(
     let mut scratch = vec![0u8; plan.batch * plan.record];
     let mut buffer = vec![0u8; (plan.batch * plan.record).max(64 << 10)];
     let mut tally = Tally::new(plan);
-    let mut senders = Senders(Vec::with_capacity(plan.senders));
+    let mut senders = Senders::new(plan.senders);
     let before = usage::own();
 
     // What the parent keeps, handed through each fork so the child closes it: the read ends,
@@ -150,7 +157,7 @@ pub(super) fn measure(
             send(&writer, plan, sender, source, scratch)
         })?;
         keep = kept;
-        senders.0.push(pid);
+        senders.running.push(pid);
     }
     drop(go_read);
     let Keep { readers, go, .. } = keep;
@@ -159,22 +166,27 @@ pub(super) fn measure(
     let read = send_go(&go, plan.senders).and_then(|()| {
         drop(go);
         if mechanism.is_pipe() {
-            read_pipe(&readers[0], &mut tally, &mut buffer)
+            read_pipe(&readers[0], &mut tally, &mut buffer, &mut senders)
         } else {
-            read_sockets(&readers, &mut tally, &mut buffer)
+            read_sockets(&readers, &mut tally, &mut buffer, &mut senders)
         }
     });
     let ended = tally.done_at.unwrap_or_else(Instant::now);
     // Our ends close before the senders are reaped: a sender still writing gets EPIPE instead
-    // of waiting for a reader that has stopped. After a failure or a stop, they are killed.
+    // of waiting for a reader that has stopped. After a stop, they are killed at once.
     drop(readers);
-    if read.is_err() {
+    if let Err(Error::Stopped(_)) = read {
         senders.kill();
     }
     let reaped = senders.reap();
-    let broken = |b: Broken| b.error(mechanism, pipe_buf);
-    read.and_then(|r| r.map_err(broken))?;
-    let children = reaped?;
+    let children = match (read, reaped) {
+        (Err(stop @ Error::Stopped(_)), _) => return Err(stop),
+        // A sender killed by a signal explains whatever the reader saw (a record cut short).
+        (_, Err(died @ Error::BenchChild(ProcessEnd::Signaled(_)))) => return Err(died),
+        (Err(e), _) => return Err(e),
+        (Ok(Err(broken)), _) => return Err(broken.error(mechanism, pipe_buf)),
+        (Ok(Ok(())), reaped) => reaped?,
+    };
     let total = plan.sender_bytes() * plan.senders as u64;
     tally.complete().map_err(|_| Error::BytesMissing {
         received: tally.received,
@@ -288,32 +300,82 @@ struct Keep {
     pending: Vec<OwnedFd>,
 }
 
-/// The senders forked so far; any not reaped by [`Senders::reap`] (an early return) are
-/// killed and reaped on drop, so none is left behind.
-struct Senders(Vec<Pid>);
+/// The senders forked so far: those still running, the CPU time of those reaped, and the
+/// first that failed. Any not reaped by [`Senders::reap`] (an early return) are killed and
+/// reaped on drop, so none is left behind.
+struct Senders {
+    running: Vec<Pid>,
+    used: Usage,
+    /// How the first failed sender ended (a death by a signal wins over an exit status: the
+    /// others may only have seen the reader leave).
+    failed: Option<ProcessEnd>,
+    /// When [`Senders::reap_ended`] last looked.
+    looked: Instant,
+}
+
+/// How often the reader looks whether a sender died: a pipe shared by the others reaches end
+/// of file only when all of them are done.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Senders {
+    fn new(senders: usize) -> Senders {
+        Senders {
+            running: Vec::with_capacity(senders),
+            used: Usage::default(),
+            failed: None,
+            looked: Instant::now(),
+        }
+    }
+
     fn kill(&self) {
-        for pid in &self.0 {
+        for pid in &self.running {
             let _ = kill(*pid, Signal::SIGKILL);
         }
     }
 
-    /// Reaps every sender; their CPU time added up, or the first failure.
-    fn reap(&mut self) -> Result<Usage> {
-        let mut total = Usage::default();
-        let mut first_error = None;
-        for pid in std::mem::take(&mut self.0) {
-            match reap(pid) {
-                Ok(used) => total = total + used,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
+    fn ended(&mut self, status: WaitStatus, used: Usage) {
+        self.used = self.used + used;
+        let end = match status {
+            WaitStatus::Exited(_, 0) => return,
+            WaitStatus::Exited(_, code) => ProcessEnd::Exited(code),
+            WaitStatus::Signaled(_, signal, _) => ProcessEnd::Signaled(signal),
+            _ => ProcessEnd::Other,
+        };
+        if !matches!(self.failed, Some(ProcessEnd::Signaled(_))) {
+            self.failed = Some(end);
+        }
+    }
+
+    /// Every `LOOK_EVERY`: reaps the senders that have ended, without waiting; fails once one
+    /// of them failed.
+    fn reap_ended(&mut self) -> Result<()> {
+        if self.looked.elapsed() < LOOK_EVERY {
+            return Ok(());
+        }
+        self.looked = Instant::now();
+        for pid in std::mem::take(&mut self.running) {
+            match usage::try_wait4(pid) {
+                Ok(None) => self.running.push(pid),
+                Ok(Some((status, used))) => self.ended(status, used),
+                // ECHILD: already gone; reap() says so.
+                Err(_) => self.running.push(pid),
             }
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(total),
+        match self.failed {
+            Some(end) => Err(Error::BenchChild(end)),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for every sender; their CPU time added up, or how the first failed one ended.
+    fn reap(&mut self) -> Result<Usage> {
+        for pid in std::mem::take(&mut self.running) {
+            let (status, used) = usage::wait4(pid).doing(Doing::WaitingForBenchChild)?;
+            self.ended(status, used);
+        }
+        match self.failed {
+            Some(end) => Err(Error::BenchChild(end)),
+            None => Ok(self.used),
         }
     }
 }
@@ -321,7 +383,7 @@ impl Senders {
 impl Drop for Senders {
     fn drop(&mut self) {
         self.kill();
-        for pid in std::mem::take(&mut self.0) {
+        for pid in std::mem::take(&mut self.running) {
             let _ = signals::restarting(|| nix::sys::wait::waitpid(pid, None));
         }
     }
@@ -404,7 +466,11 @@ pub(super) enum Fault {
     /// A sender number no sender has.
     UnknownSender(u32),
     /// Not the next record of this sender (one lost, repeated or reordered).
-    OutOfOrder { sender: u32, expected: u64, got: u64 },
+    OutOfOrder {
+        sender: u32,
+        expected: u64,
+        got: u64,
+    },
     /// The payload is not the one of (sender, seq): the record tore.
     BadPayload { sender: u32, seq: u64 },
     /// A connection carried records of two senders.
@@ -612,11 +678,13 @@ impl Framer {
 type Read = Result<std::result::Result<(), Broken>>;
 
 /// Pipes and FIFOs: one stream, read until every sender has closed its end.
-fn read_pipe(fd: &OwnedFd, tally: &mut Tally, buffer: &mut [u8]) -> Read {
+fn read_pipe(fd: &OwnedFd, tally: &mut Tally, buffer: &mut [u8], senders: &mut Senders) -> Read {
     let mut framer = Framer::new(tally.plan, false);
     loop {
-        // A full pipe never makes read(2) block, so EINTR alone would not notice Ctrl-C.
+        // A full pipe never makes read(2) block, so EINTR alone would not notice Ctrl-C, nor a
+        // sender's death: the others keep the pipe open.
         signals::check()?;
+        senders.reap_ended()?;
         match read(fd, buffer) {
             Ok(0) => return Ok(framer.finish()),
             Ok(n) => {
@@ -633,7 +701,12 @@ fn read_pipe(fd: &OwnedFd, tally: &mut Tally, buffer: &mut [u8]) -> Read {
 
 /// Sockets: every connection at once with poll(2), each with its own reassembly, until every
 /// one has hung up.
-fn read_sockets(fds: &[OwnedFd], tally: &mut Tally, buffer: &mut [u8]) -> Read {
+fn read_sockets(
+    fds: &[OwnedFd],
+    tally: &mut Tally,
+    buffer: &mut [u8],
+    senders: &mut Senders,
+) -> Read {
     let mut framers: Vec<Framer> = fds.iter().map(|_| Framer::new(tally.plan, true)).collect();
     let mut open: Vec<usize> = (0..fds.len()).collect();
     let watch = |open: &[usize]| -> Vec<PollFd<'_>> {
@@ -644,6 +717,7 @@ fn read_sockets(fds: &[OwnedFd], tally: &mut Tally, buffer: &mut [u8]) -> Read {
     let mut polled = watch(&open);
     while !open.is_empty() {
         signals::check()?;
+        senders.reap_ended()?;
         match poll(&mut polled, PollTimeout::NONE) {
             Ok(_) => {}
             Err(Errno::EINTR) => continue,
@@ -673,12 +747,195 @@ fn read_sockets(fds: &[OwnedFd], tally: &mut Tally, buffer: &mut [u8]) -> Read {
         if closed {
             // Each hung-up connection leaves the watch list (a new list only then).
             let before = std::mem::take(&mut open);
-            open = before
-                .into_iter()
-                .filter(|&i| !framers[i].ended)
-                .collect();
+            open = before.into_iter().filter(|&i| !framers[i].ended).collect();
             polled = watch(&open);
         }
     }
     Ok(Ok(()))
+}
+
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAN: Plan = Plan {
+        senders: 2,
+        record: 64,
+        records: 3,
+        batch: 1,
+    };
+
+    fn record(sender: u32, seq: u64) -> Vec<u8> {
+        let mut bytes = vec![0u8; PLAN.record];
+        fill(&mut bytes, sender, seq, &pattern(PLAN.record));
+        bytes
+    }
+
+    /// Feeds `stream` in pieces of `piece` bytes (cutting records at every boundary but one).
+    fn feed(stream: &[u8], piece: usize, pin: bool) -> (Tally, Result<(), Broken>) {
+        let mut tally = Tally::new(PLAN);
+        let mut framer = Framer::new(PLAN, pin);
+        for chunk in stream.chunks(piece) {
+            if let Err(broken) = framer.feed(&mut tally, chunk) {
+                return (tally, Err(broken));
+            }
+        }
+        let end = framer.finish();
+        (tally, end)
+    }
+
+    fn interleaved() -> Vec<u8> {
+        [(0, 0), (1, 0), (1, 1), (0, 1), (0, 2), (1, 2)]
+            .iter()
+            .flat_map(|&(s, q)| record(s, q))
+            .collect()
+    }
+
+    #[test]
+    fn whole_records_in_order_pass_whatever_the_read_boundaries() {
+        for piece in [1, 7, 64, 100, 1000] {
+            let (tally, end) = feed(&interleaved(), piece, false);
+            assert_eq!(end, Ok(()), "pieces of {piece}");
+            assert_eq!(tally.complete(), Ok(()));
+            assert_eq!(tally.bytes, vec![192, 192]);
+            let fan_in = tally.fan_in();
+            // Sender 0 finished first, when sender 1 had sent 2 records of 3.
+            assert_eq!(fan_in.share_min, 2.0 / 5.0);
+            assert_eq!(fan_in.share_max, 3.0 / 5.0);
+        }
+    }
+
+    #[test]
+    fn a_torn_record_is_caught() {
+        // Sender 0's record cut after 40 bytes by sender 1's whole record: what a write above
+        // PIPE_BUF may do in a pipe.
+        let mut stream = record(0, 0)[..40].to_vec();
+        stream.extend(record(1, 0));
+        stream.extend(&record(0, 0)[40..]);
+        let (_, end) = feed(&stream, 4096, false);
+        assert_eq!(
+            end,
+            Err(Broken {
+                fault: Fault::BadPayload { sender: 0, seq: 0 },
+                after: 0
+            })
+        );
+        // Bytes missing from the middle: the next record starts in the middle of one, with no
+        // header there; a header cut short has a sequence number that makes no sense.
+        for (cut, fault) in [
+            (3, Fault::NoHeader),
+            (
+                10,
+                Fault::OutOfOrder {
+                    sender: 1,
+                    expected: 0,
+                    got: u64::from_le_bytes([0, 0, 0xfb, 0xfc, 0xfd, 0xfe, 0, 0]),
+                },
+            ),
+        ] {
+            let mut stream = record(0, 0);
+            stream.extend(&record(1, 0)[..cut]);
+            stream.extend(record(0, 1));
+            let (_, end) = feed(&stream, 4096, false);
+            assert_eq!(end.unwrap_err().fault, fault, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_record_out_of_order_lost_or_repeated_is_caught() {
+        for (order, expected, got) in [
+            (&[(0, 1)][..], 0, 1),
+            (&[(0, 0), (0, 2)][..], 1, 2),
+            (&[(0, 0), (0, 0)][..], 1, 0),
+        ] {
+            let stream: Vec<u8> = order.iter().flat_map(|&(s, q)| record(s, q)).collect();
+            let (_, end) = feed(&stream, 33, false);
+            assert_eq!(
+                end.unwrap_err().fault,
+                Fault::OutOfOrder {
+                    sender: 0,
+                    expected,
+                    got
+                },
+                "{order:?}"
+            );
+        }
+        // A fourth record where each sender sends three.
+        let mut stream: Vec<u8> = (0..3).flat_map(|q| record(0, q)).collect();
+        stream.extend(record(0, 3));
+        let (_, end) = feed(&stream, 64, false);
+        assert!(matches!(
+            end.unwrap_err().fault,
+            Fault::OutOfOrder { got: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn an_unknown_sender_a_second_sender_on_a_connection_and_a_cut_end_are_caught() {
+        let (_, end) = feed(&record(2, 0), 64, false);
+        assert_eq!(end.unwrap_err().fault, Fault::UnknownSender(2));
+        // Interleaved senders are right for a pipe and wrong for one connection.
+        let (_, end) = feed(&interleaved(), 64, true);
+        assert_eq!(
+            end.unwrap_err(),
+            Broken {
+                fault: Fault::TwoSenders { first: 0, then: 1 },
+                after: 64
+            }
+        );
+        let (_, end) = feed(&record(0, 0)[..63], 64, true);
+        assert_eq!(end.unwrap_err().fault, Fault::Truncated);
+    }
+
+    #[test]
+    fn a_sender_that_stops_short_fails_the_totals() {
+        let stream: Vec<u8> = [(0, 0), (1, 0), (0, 1), (0, 2)]
+            .iter()
+            .flat_map(|&(s, q)| record(s, q))
+            .collect();
+        let (tally, end) = feed(&stream, 64, false);
+        assert_eq!(end, Ok(()));
+        assert_eq!(
+            tally.complete().unwrap_err().fault,
+            Fault::Short {
+                sender: 1,
+                bytes: 64
+            }
+        );
+    }
+
+    #[test]
+    fn records_fit_pipe_buf_and_split_the_total_evenly() {
+        let mut config = Config::new(true);
+        config.senders = 4;
+        config.total = 4 << 20;
+        let (plan, notes) = Plan::new(Mechanism::Pipe, &config, 4096);
+        assert_eq!((plan.record, plan.records, plan.batch), (4096, 256, 1));
+        assert_eq!(
+            notes,
+            [BenchNote::RecordsCapped {
+                asked: 64 << 10,
+                pipe_buf: 4096
+            }]
+        );
+        let (plan, notes) = Plan::new(Mechanism::Tcp, &config, 4096);
+        assert_eq!((plan.record, plan.records, plan.batch), (4096, 256, 16));
+        assert!(notes.is_empty());
+        config.size = 1;
+        config.total = 1;
+        let (plan, notes) = Plan::new(Mechanism::Fifo, &config, 4096);
+        assert_eq!(
+            (plan.record, plan.records),
+            (HEADER, 1),
+            "one record at least"
+        );
+        assert_eq!(
+            notes,
+            [BenchNote::RecordsPadded {
+                asked: 1,
+                header: HEADER
+            }]
+        );
+    }
 }

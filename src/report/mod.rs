@@ -698,7 +698,8 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
 
 /// A row kept only to say that what was asked does not apply to its mechanism.
 fn not_measured(m: &Measurement) -> bool {
-    m.notes.contains(&crate::bench::model::BenchNote::FanInDoesNotApply)
+    m.notes
+        .contains(&crate::bench::model::BenchNote::FanInDoesNotApply)
 }
 
 /// The width prose wraps to: `COLUMNS` or the terminal's own, only when stderr is a terminal.

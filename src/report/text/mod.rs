@@ -210,7 +210,10 @@ pub enum ModePart {
     /// shm: the ring's data area, in bytes.
     Ring(usize),
     /// Fan-in: this many senders, writing records of this many bytes.
-    FanIn { senders: usize, record_bytes: usize },
+    FanIn {
+        senders: usize,
+        record_bytes: usize,
+    },
     /// A row with nothing measured: what it is about does not apply (its note says why).
     DoesNotApply,
 }

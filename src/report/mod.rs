@@ -460,7 +460,13 @@ impl Reporter {
                 }
             }
         }
-        self.last_stdout(&words.bench_reading(&Reading::of(results)))
+        // A table where nothing was measured (fan-in, on mechanisms it does not apply to) has
+        // nothing to read.
+        let reading = Reading::of(results);
+        if reading.fastest.is_none() && reading.quickest.is_none() {
+            return Ok(());
+        }
+        self.last_stdout(&words.bench_reading(&reading))
     }
 
     /// How long the last words may wait for a stalled stdout or stderr: one second in all,

@@ -1857,7 +1857,7 @@ impl Words for Pt {
                          os remetentes não rasgam os registros uns dos outros"
                     }
                     Mechanism::Mq => {
-                        "uma fila de mensagens mantém cada mensagem inteira, seja quem for que a \
+                        "uma fila de mensagens mantém cada mensagem inteira, não importa quem a \
                          envie"
                     }
                     Mechanism::Shm => {

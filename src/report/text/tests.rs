@@ -1342,6 +1342,44 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         "capped note".into(),
         words.bench_note(Mechanism::Mq, &capped),
     ));
+    for mechanism in Mechanism::ALL {
+        said.push((
+            format!("fan-in {}", mechanism.name()),
+            words.bench_note(mechanism, &BenchNote::FanInDoesNotApply),
+        ));
+    }
+    said.push((
+        "records capped".into(),
+        words.bench_note(
+            Mechanism::Fifo,
+            &BenchNote::RecordsCapped {
+                asked: 64 << 10,
+                pipe_buf: 4096,
+            },
+        ),
+    ));
+    for asked in [1, 2] {
+        said.push((
+            format!("records padded {asked}"),
+            words.bench_note(
+                Mechanism::Tcp,
+                &BenchNote::RecordsPadded { asked, header: 16 },
+            ),
+        ));
+    }
+    for senders in [1, 4] {
+        let fan_in = crate::bench::model::FanIn {
+            senders,
+            record_bytes: 4096,
+            sender_bytes: vec![1 << 20; senders],
+            share_min: 0.238,
+            share_max: 0.261,
+        };
+        said.push((
+            format!("fairness {senders}"),
+            words.fan_in_fairness(Mechanism::Pipe, &fan_in),
+        ));
+    }
     let reading = Reading {
         fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
         quickest: Some((Mechanism::Pipe, 42.7)),
@@ -1369,6 +1407,15 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::Memcpy,
         ModePart::Futex,
         ModePart::Ring(1 << 20),
+        ModePart::FanIn {
+            senders: 4,
+            record_bytes: 4096,
+        },
+        ModePart::FanIn {
+            senders: 1,
+            record_bytes: 16,
+        },
+        ModePart::DoesNotApply,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }

@@ -222,5 +222,12 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.pin = args.pin;
     config.huge_pages = args.huge_pages;
     config.histogram = args.histogram;
+    config.sweep = args.sweep.as_ref().map(|sizes| match sizes {
+        Some(sizes) => sizes.0.clone(),
+        None => bench::SWEEP_SIZES.to_vec(),
+    });
+    if let Some(cell_time) = args.cell_time {
+        config.cell_time = cell_time;
+    }
     config
 }

@@ -78,6 +78,8 @@ pub struct Reporter {
     origin_clock: f64,
     timeline: Option<timeline::Timeline>,
     trace: Option<(std::path::PathBuf, trace::Trace)>,
+    /// Bench rows already said as they were measured (JSON), not to be said again at the end.
+    streamed: std::sync::atomic::AtomicUsize,
 }
 
 impl Reporter {
@@ -112,6 +114,7 @@ impl Reporter {
                 .timeline
                 .map(|style| timeline::Timeline::new(style, origin_clock)),
             trace: settings.trace.map(|path| (path, trace::Trace::default())),
+            streamed: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -230,7 +233,8 @@ impl Reporter {
         for summary in summaries {
             self.last_stdout(&json::summary(summary, pid, self.now()))?;
         }
-        for measurement in measurements {
+        let streamed = self.streamed.load(Ordering::SeqCst);
+        for measurement in measurements.iter().skip(streamed) {
             self.last_stdout(&json::measurement(measurement))?;
         }
         Ok(())
@@ -386,9 +390,22 @@ impl Reporter {
         };
         let mut rows = vec![words.bench_header().map(String::from).to_vec()];
         for m in results {
-            rows.push(vec![
+            let mut row = vec![
                 m.mechanism.name().to_string(),
                 words.measure(m.measure).to_string(),
+                match m.size_bytes {
+                    0 => "-".to_string(),
+                    bytes => crate::units::human_bytes(bytes as u64),
+                },
+            ];
+            if let Some(why) = m.skipped {
+                row.extend(std::iter::repeat_n("-".to_string(), 12));
+                row.push(words.unsupported(why));
+                rows.push(row);
+                continue;
+            }
+            row.push(count_of(m).map_or_else(|| "-".to_string(), |n| n.to_string()));
+            row.extend([
                 or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
                 or_dash(m.messages_per_second, 0),
                 or_dash(m.rtt_median_us, 1),
@@ -412,10 +429,11 @@ impl Reporter {
                     .collect::<Vec<_>>()
                     .join(", "),
             ]);
+            rows.push(row);
         }
         let align = [Align::Left, Align::Left]
             .into_iter()
-            .chain([Align::Right; 11])
+            .chain([Align::Right; 13])
             .chain([Align::Left])
             .collect::<Vec<_>>();
         for line in text::table(&rows, &align) {
@@ -563,6 +581,18 @@ impl Sink for Reporter {
         self.stdout_line(&format!("{line}\n"))
     }
 
+    fn measured(&self, row: &Measurement) -> Result<()> {
+        if !self.json {
+            return Ok(());
+        }
+        if self.stdout_closed.load(Ordering::SeqCst) {
+            return Err(Error::StdoutClosed);
+        }
+        self.stdout_line(&format!("{}\n", json::measurement(row)))?;
+        self.streamed.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn note(&self, note: &Note<'_>) {
         if self.stdout_closed.load(Ordering::SeqCst) {
             return;
@@ -583,9 +613,10 @@ impl Sink for Reporter {
                 steps,
                 mechanism,
                 measure,
+                size,
             } => format!(
                 "\r\x1b[2K{}",
-                self.words.progress(step, steps, mechanism, measure)
+                self.words.progress(step, steps, mechanism, measure, size)
             ),
             Progress::Atomic {
                 step,
@@ -609,6 +640,16 @@ fn write_error(e: WriteError) -> Error {
     }
 }
 
+/// What a row counted: its timed round trips, or its writes (messages, for a queue).
+fn count_of(m: &Measurement) -> Option<u64> {
+    match m.measure {
+        crate::bench::model::Measure::Latency => m.rounds,
+        crate::bench::model::Measure::Throughput => m
+            .messages
+            .or_else(|| (m.size_bytes > 0).then(|| m.bytes.div_ceil(m.size_bytes as u64))),
+    }
+}
+
 /// An ASCII histogram of a row's round trips: a bar per bucket, 50 columns for the fullest.
 fn histogram(
     words: &dyn Words,
@@ -617,9 +658,10 @@ fn histogram(
 ) -> Vec<String> {
     let most = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let mut lines = vec![format!(
-        "{} {}:",
+        "{} {}, {}:",
         m.mechanism.name(),
-        words.measure(m.measure)
+        words.measure(m.measure),
+        crate::units::human_bytes(m.size_bytes as u64)
     )];
     for bucket in buckets {
         let bar = (bucket.count * 50).div_ceil(most) as usize;

@@ -20,6 +20,7 @@ mod safety;
 mod shm;
 mod signal;
 mod socket;
+mod sweep;
 mod tcp;
 mod timeline;
 mod util;

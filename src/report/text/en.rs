@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -882,11 +882,13 @@ impl Words for En {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "measuring the {} {}: {}",
+                "measuring the {} {}{}: {}",
                 mechanism.name(),
                 self.measure(*measure),
+                size.map_or_else(String::new, |s| format!(" at {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
@@ -1713,10 +1715,12 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mechanism",
             "measure",
+            "size",
+            "count",
             "GiB/s",
             "messages/s",
             "p50 µs",
@@ -1730,6 +1734,20 @@ impl Words for En {
             "CPU cost",
             "mode",
         ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (a record must fit the send buffer: at most {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (a message is at most mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
+        }
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {
@@ -1824,11 +1842,13 @@ impl Words for En {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -925,12 +925,14 @@ impl Words for Es {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "midiendo {} {} de {}: {}",
+                "midiendo {} {} de {}{}: {}",
                 article(*measure),
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" con {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1788,10 +1790,12 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamaño",
+            "cantidad",
             "GiB/s",
             "mensajes/s",
             "p50 µs",
@@ -1805,6 +1809,22 @@ impl Words for Es {
             "costo de CPU",
             "modo",
         ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (un registro debe caber en el búfer de envío: como máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (un mensaje tiene como máximo mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (lleva un número, ninguna carga que dimensionar)".to_string()
+            }
+        }
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {
@@ -1900,11 +1920,13 @@ impl Words for Es {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "medición [{step}/{steps}] {} de {}…",
+            "medición [{step}/{steps}] {} de {}{}…",
             self.measure(measure),
-            mechanism.name()
+            mechanism.name(),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

@@ -13,7 +13,7 @@ mod pt;
 
 use std::path::Path;
 
-use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
+use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism, Unsupported};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, CpuReport, CrashReport, Error, Event, ExecReport,
     HeldFd, LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
@@ -114,7 +114,9 @@ pub trait Words: Sync {
     /// the shm row's own figure.
     fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 14];
+    fn bench_header(&self) -> [&'static str; 16];
+    /// Why a sweep has no row for a mechanism at a size (the mode column of a `-` row).
+    fn unsupported(&self, why: Unsupported) -> String;
     /// A bench row's CPU cost: µs per round trip, or seconds per GiB.
     fn cpu_cost(&self, value: f64, measure: Measure) -> String;
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
@@ -122,8 +124,14 @@ pub trait Words: Sync {
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
     /// The one-line reading of a bench table.
     fn bench_reading(&self, reading: &Reading) -> String;
-    fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
-    -> String;
+    fn progress(
+        &self,
+        step: usize,
+        steps: usize,
+        mechanism: Mechanism,
+        measure: Measure,
+        size: Option<usize>,
+    ) -> String;
     /// "the father spent 87 % of the time waiting".
     fn waiting(&self, waiting: &crate::event::Waiting) -> String;
     /// The words of the timeline.

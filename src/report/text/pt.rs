@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -915,11 +915,13 @@ impl Words for Pt {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "medindo a {} de {}: {}",
+                "medindo a {} de {}{}: {}",
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" com {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1762,10 +1764,12 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamanho",
+            "quantidade",
             "GiB/s",
             "mensagens/s",
             "p50 µs",
@@ -1779,6 +1783,22 @@ impl Words for Pt {
             "custo de CPU",
             "modo",
         ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (um registro precisa caber no buffer de envio: no máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (uma mensagem tem no máximo mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (leva um número, nenhuma carga para dimensionar)".to_string()
+            }
+        }
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {
@@ -1874,11 +1894,13 @@ impl Words for Pt {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

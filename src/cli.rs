@@ -680,6 +680,16 @@ pub struct BenchArgs {
     /// How long to measure each size of a sweep (1ms to 1m) [default: 200ms; 40ms with --quick]
     #[arg(long, value_name = "DURATION", value_parser = cell_time, requires = "sweep", allow_hyphen_values = true)]
     pub cell_time: Option<Duration>,
+    /// Also write the rows, with the machine's facts and this command line, to FILE as JSON
+    /// (written whole or not at all)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_json: Option<PathBuf>,
+    /// Also write the rows to FILE as CSV: one header line, one line per row, no comments
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the table, with the machine's facts, to FILE as Markdown (to paste in an issue)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_markdown: Option<PathBuf>,
     /// Measure only throughput
     #[arg(long, conflicts_with = "latency_only")]
     pub throughput_only: bool,
@@ -690,6 +700,37 @@ pub struct BenchArgs {
     /// of the named mechanism's (--histogram pipe)
     #[arg(long, value_name = "MECHANISM", value_enum, num_args = 0..=1, default_missing_value = None)]
     pub histogram: Option<Option<Mechanism>>,
+}
+
+/// A path a result can be written to (see `sys::machine::writable`), checked before anything
+/// runs.
+fn export_path(text: &str) -> Result<PathBuf, String> {
+    use crate::sys::machine::{Unwritable, writable};
+    let path = PathBuf::from(text);
+    if text.is_empty() {
+        return Err("an empty path; give a file name, like results.json".into());
+    }
+    match writable(&path) {
+        Ok(()) => Ok(path),
+        Err(Unwritable::NoFolder(folder)) => Err(format!(
+            "the folder `{}` does not exist; create it first, or choose another path",
+            folder.display()
+        )),
+        Err(Unwritable::IsFolder) => Err(format!(
+            "`{text}` is a folder; give a file name, like {}/results.json",
+            text.trim_end_matches('/')
+        )),
+        Err(Unwritable::NotAFile) => Err(format!(
+            "`{text}` is not a plain file, and ipcdemo only replaces files; choose another path"
+        )),
+        Err(Unwritable::KernelFiles) => Err(format!(
+            "`{text}` is in a kernel file system (/proc, /sys); choose a path on a disk"
+        )),
+        Err(Unwritable::ReadOnly(folder)) => Err(format!(
+            "cannot write in `{}` (read-only, or not yours); choose another folder",
+            folder.display()
+        )),
+    }
 }
 
 /// The message sizes of a sweep, ascending, each once.
@@ -803,6 +844,31 @@ pub fn parse() -> Cli {
                  not a stream of bytes); drop --throughput-only, or measure it with --latency-only",
             )
             .exit();
+    }
+    if let Some(Command::Bench(bench)) = &cli.command {
+        let paths: Vec<&PathBuf> = [
+            &bench.export_json,
+            &bench.export_csv,
+            &bench.export_markdown,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(twice) = paths
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| paths[..i].contains(p).then_some(p))
+        {
+            command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "two exports would write `{}`; give each its own file",
+                        twice.display()
+                    ),
+                )
+                .exit();
+        }
     }
     if let Some(Command::Shm(ShmArgs {
         race: Some(ShmCommand::Race(race)),

@@ -11,6 +11,7 @@ mod capacity;
 mod docs;
 mod endings;
 mod exec;
+mod export;
 mod fds;
 mod mq;
 mod named;

@@ -1219,6 +1219,7 @@ impl Words for En {
             Doing::OpeningDevNull => "opening /dev/null".into(),
             Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
             Doing::WritingTrace => format!("writing the trace {p}"),
+            Doing::WritingExport => format!("writing the export {p}"),
             Doing::Locking => format!("locking {p}"),
             Doing::BlockingSignals => "blocking the lesson's signals".into(),
             Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
@@ -1748,6 +1749,41 @@ impl Words for En {
             ),
             Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
         }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "ipcdemo bench results"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "unknown".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("command: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} online; this run may use {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
+        ]
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {

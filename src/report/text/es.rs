@@ -1271,6 +1271,7 @@ impl Words for Es {
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
             Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
             Doing::WritingTrace => format!("escribiendo la traza {p}"),
+            Doing::WritingExport => format!("escribiendo la exportación {p}"),
             Doing::Locking => format!("bloqueando {p}"),
             Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1825,6 +1826,41 @@ impl Words for Es {
                 "- (lleva un número, ninguna carga que dimensionar)".to_string()
             }
         }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados de ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconocido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("orden: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPU: {} en línea; esta ejecución puede usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("núcleo: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
+        ]
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {

@@ -124,6 +124,16 @@ pub trait Words: Sync {
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
     /// The one-line reading of a bench table.
     fn bench_reading(&self, reading: &Reading) -> String;
+    /// The title of an exported Markdown page.
+    fn export_title(&self) -> &'static str;
+    /// The facts of an exported Markdown page, a line each: ipcdemo's version, the command,
+    /// the CPU, the CPUs online and allowed, the kernel, pipe-max-size.
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String>;
     fn progress(
         &self,
         step: usize,

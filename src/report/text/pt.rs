@@ -1261,6 +1261,7 @@ impl Words for Pt {
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
             Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
             Doing::WritingTrace => format!("escrevendo o traço {p}"),
+            Doing::WritingExport => format!("escrevendo a exportação {p}"),
             Doing::Locking => format!("travando {p}"),
             Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1799,6 +1800,41 @@ impl Words for Pt {
                 "- (leva um número, nenhuma carga para dimensionar)".to_string()
             }
         }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados do ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconhecido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("comando: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} ligadas; esta execução pode usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
+        ]
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {

@@ -594,7 +594,7 @@ fn note_index(n: &Note<'_>) -> usize {
     }
 }
 
-const DOINGS: [Doing; 74] = [
+const DOINGS: [Doing; 75] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -641,6 +641,7 @@ const DOINGS: [Doing; 74] = [
     Doing::Locking,
     Doing::SharingMemory,
     Doing::WritingTrace,
+    Doing::WritingExport,
     Doing::BlockingSignals,
     Doing::SettingQueueLimit,
     Doing::ReadingProcess,
@@ -747,6 +748,7 @@ fn doing_index(d: Doing) -> usize {
         Doing::InitialisingMutex => 71,
         Doing::LockingMutex => 72,
         Doing::WaitingInRing => 73,
+        Doing::WritingExport => 74,
     }
 }
 

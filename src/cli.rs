@@ -633,7 +633,7 @@ const BENCH_EXAMPLES: &str = "\
 Examples:
   ipcdemo bench --quick                 every mechanism in a few seconds
   ipcdemo bench --mechanism pipe,tcp --pin split   the cross-CPU wake-up, made visible
-  ipcdemo bench --mechanism pipe --zero-copy --busy-poll --huge-pages --throughput-only";
+  ipcdemo bench --quick --sweep         every mechanism at 1 B, 4 B, … 4 MiB: where they cross";
 
 /// `ipcdemo bench`: throughput and latency of every mechanism, side by side.
 #[derive(Debug, Args)]
@@ -673,6 +673,23 @@ pub struct BenchArgs {
     /// A run of a few seconds in all: 64M streamed, 10000 round trips
     #[arg(long)]
     pub quick: bool,
+    /// Measure every size in a list, like 64,4K,1M (1 B to 16M each, at most 32 sizes), each
+    /// for --cell-time instead of --total or --rounds [default list: powers of 4, 1 to 4M]
+    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
+    pub sweep: Option<Option<SweepSizes>>,
+    /// How long to measure each size of a sweep (1ms to 1m) [default: 200ms; 40ms with --quick]
+    #[arg(long, value_name = "DURATION", value_parser = cell_time, requires = "sweep", allow_hyphen_values = true)]
+    pub cell_time: Option<Duration>,
+    /// Also write the rows, with the machine's facts and this command line, to FILE as JSON
+    /// (written whole or not at all)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_json: Option<PathBuf>,
+    /// Also write the rows to FILE as CSV: one header line, one line per row, no comments
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the table, with the machine's facts, to FILE as Markdown (to paste in an issue)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_markdown: Option<PathBuf>,
     /// Measure only throughput
     #[arg(long, conflicts_with = "latency_only")]
     pub throughput_only: bool,
@@ -689,6 +706,82 @@ pub struct BenchArgs {
     /// it does not apply (1 to 64)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), allow_hyphen_values = true)]
     pub senders: u16,
+}
+
+/// A path a result can be written to (see `sys::machine::writable`), checked before anything
+/// runs.
+fn export_path(text: &str) -> Result<PathBuf, String> {
+    use crate::sys::machine::{Unwritable, writable};
+    let path = PathBuf::from(text);
+    if text.is_empty() {
+        return Err("an empty path; give a file name, like results.json".into());
+    }
+    match writable(&path) {
+        Ok(()) => Ok(path),
+        Err(Unwritable::NoFolder(folder)) => Err(format!(
+            "the folder `{}` does not exist; create it first, or choose another path",
+            folder.display()
+        )),
+        Err(Unwritable::IsFolder) => Err(format!(
+            "`{text}` is a folder; give a file name, like {}/results.json",
+            text.trim_end_matches('/')
+        )),
+        Err(Unwritable::NotAFile) => Err(format!(
+            "`{text}` is not a plain file, and ipcdemo only replaces files; choose another path"
+        )),
+        Err(Unwritable::KernelFiles) => Err(format!(
+            "`{text}` is in a kernel file system (/proc, /sys); choose a path on a disk"
+        )),
+        Err(Unwritable::ReadOnly(folder)) => Err(format!(
+            "cannot write in `{}` (read-only, or not yours); choose another folder",
+            folder.display()
+        )),
+    }
+}
+
+/// The message sizes of a sweep, ascending, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepSizes(pub Vec<usize>);
+
+/// The most sizes one sweep takes.
+const MOST_SWEEP_SIZES: usize = 32;
+
+fn sweep_sizes(text: &str) -> Result<SweepSizes, String> {
+    let one = bytes_in_range(1, 16 << 20);
+    let mut sizes = Vec::new();
+    for part in text.split(',') {
+        if part.trim().is_empty() {
+            return Err(format!(
+                "`{text}` has an empty size; list sizes like 64,4K,1M"
+            ));
+        }
+        if crate::units::parse_bytes(part) == Ok(0) {
+            return Err(
+                "a message of 0 bytes measures nothing; give sizes from 1 B to 16 MiB, \
+                        like 64,4K,1M"
+                    .into(),
+            );
+        }
+        sizes.push(one(part)?);
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    if sizes.len() > MOST_SWEEP_SIZES {
+        return Err(format!(
+            "{} sizes is too many for one sweep; give at most {MOST_SWEEP_SIZES}",
+            sizes.len()
+        ));
+    }
+    Ok(SweepSizes(sizes))
+}
+
+fn cell_time(text: &str) -> Result<Duration, String> {
+    match duration_at_least(Duration::from_millis(1))(text)? {
+        d if d > Duration::from_secs(60) => Err(format!(
+            "`{text}` is too long for one cell; give at most 1m"
+        )),
+        d => Ok(d),
+    }
 }
 
 /// A duration of at least a millisecond (a wait of nothing can only fail).
@@ -772,6 +865,31 @@ pub fn parse() -> Cli {
                 ),
             )
             .exit();
+    }
+    if let Some(Command::Bench(bench)) = &cli.command {
+        let paths: Vec<&PathBuf> = [
+            &bench.export_json,
+            &bench.export_csv,
+            &bench.export_markdown,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(twice) = paths
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| paths[..i].contains(p).then_some(p))
+        {
+            command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "two exports would write `{}`; give each its own file",
+                        twice.display()
+                    ),
+                )
+                .exit();
+        }
     }
     if let Some(Command::Shm(ShmArgs {
         race: Some(ShmCommand::Race(race)),

@@ -233,6 +233,20 @@ fn errno_name<S: serde::Serializer>(
     }
 }
 
+/// Why a sweep has no row for a mechanism at a message size: it cannot carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Unsupported {
+    /// A SOCK_SEQPACKET record must fit the sending socket's buffer (`SO_SNDBUF` less the
+    /// kernel's 32 bytes): a bigger one fails with EMSGSIZE.
+    AboveSendBuffer { max_bytes: usize },
+    /// A queue message is at most `mq_msgsize` bytes here (`msgsize_max`, and within
+    /// `RLIMIT_MSGQUEUE`).
+    AboveMessageSize { max_bytes: usize },
+    /// A signal carries one number, an eventfd a count: no payload to size.
+    NoPayload,
+}
+
 /// Round trips up to `up_to_us` (and above the bucket before).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Bucket {
@@ -268,6 +282,11 @@ pub struct Measurement {
     pub measure: Measure,
     /// How it ran: the calls used, polling, pinning, pipe size.
     pub mode: Mode,
+    /// Bytes per write(2) or message (throughput), per ping and per pong (latency); 0 for
+    /// signal and eventfd rows, which carry no payload.
+    pub size_bytes: usize,
+    /// In a sweep: why this mechanism has no row at this size (every number is then null or 0).
+    pub skipped: Option<Unsupported>,
     /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
     /// which carry a number and no bytes).
     pub bytes: u64,

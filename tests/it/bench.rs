@@ -469,7 +469,7 @@ fn a_histogram_has_bars_that_add_up_to_the_rounds() {
     assert!(!bars.is_empty(), "{stdout}");
     assert_eq!(bars.iter().sum::<u64>(), 3000, "{stdout}");
     assert!(
-        stdout.contains("pipe latency:") && !stdout.contains("socketpair latency:"),
+        stdout.contains("pipe latency, 1 B:") && !stdout.contains("socketpair latency"),
         "{stdout}"
     );
     // JSON carries the buckets of every latency row when no mechanism is named.

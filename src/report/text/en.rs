@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -882,11 +882,13 @@ impl Words for En {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "measuring the {} {}: {}",
+                "measuring the {} {}{}: {}",
                 mechanism.name(),
                 self.measure(*measure),
+                size.map_or_else(String::new, |s| format!(" at {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
@@ -1217,6 +1219,7 @@ impl Words for En {
             Doing::OpeningDevNull => "opening /dev/null".into(),
             Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
             Doing::WritingTrace => format!("writing the trace {p}"),
+            Doing::WritingExport => format!("writing the export {p}"),
             Doing::Locking => format!("locking {p}"),
             Doing::BlockingSignals => "blocking the lesson's signals".into(),
             Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
@@ -1713,10 +1716,12 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mechanism",
             "measure",
+            "size",
+            "count",
             "GiB/s",
             "messages/s",
             "p50 µs",
@@ -1729,6 +1734,55 @@ impl Words for En {
             "CPU child s",
             "CPU cost",
             "mode",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (a record must fit the send buffer: at most {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (a message is at most mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "ipcdemo bench results"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "unknown".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("command: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} online; this run may use {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1883,11 +1937,13 @@ impl Words for En {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

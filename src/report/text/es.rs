@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -925,12 +925,14 @@ impl Words for Es {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "midiendo {} {} de {}: {}",
+                "midiendo {} {} de {}{}: {}",
                 article(*measure),
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" con {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1269,6 +1271,7 @@ impl Words for Es {
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
             Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
             Doing::WritingTrace => format!("escribiendo la traza {p}"),
+            Doing::WritingExport => format!("escribiendo la exportación {p}"),
             Doing::Locking => format!("bloqueando {p}"),
             Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1788,10 +1791,12 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamaño",
+            "cantidad",
             "GiB/s",
             "mensajes/s",
             "p50 µs",
@@ -1804,6 +1809,57 @@ impl Words for Es {
             "CPU hijo s",
             "costo de CPU",
             "modo",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (un registro debe caber en el búfer de envío: como máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (un mensaje tiene como máximo mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (lleva un número, ninguna carga que dimensionar)".to_string()
+            }
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados de ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconocido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("orden: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPU: {} en línea; esta ejecución puede usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("núcleo: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1962,11 +2018,13 @@ impl Words for Es {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "medición [{step}/{steps}] {} de {}…",
+            "medición [{step}/{steps}] {} de {}{}…",
             self.measure(measure),
-            mechanism.name()
+            mechanism.name(),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

@@ -13,7 +13,7 @@ mod pt;
 
 use std::path::Path;
 
-use crate::bench::model::{BenchNote, FanIn, Measure, Measurement, Mechanism};
+use crate::bench::model::{BenchNote, FanIn, Measure, Measurement, Mechanism, Unsupported};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, CpuReport, CrashReport, Error, Event, ExecReport,
     HeldFd, LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
@@ -114,7 +114,9 @@ pub trait Words: Sync {
     /// the shm row's own figure.
     fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 14];
+    fn bench_header(&self) -> [&'static str; 16];
+    /// Why a sweep has no row for a mechanism at a size (the mode column of a `-` row).
+    fn unsupported(&self, why: Unsupported) -> String;
     /// A bench row's CPU cost: µs per round trip, or seconds per GiB.
     fn cpu_cost(&self, value: f64, measure: Measure) -> String;
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
@@ -125,8 +127,24 @@ pub trait Words: Sync {
     fn fan_in_fairness(&self, mechanism: Mechanism, fan_in: &FanIn) -> String;
     /// The one-line reading of a bench table.
     fn bench_reading(&self, reading: &Reading) -> String;
-    fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
-    -> String;
+    /// The title of an exported Markdown page.
+    fn export_title(&self) -> &'static str;
+    /// The facts of an exported Markdown page, a line each: ipcdemo's version, the command,
+    /// the CPU, the CPUs online and allowed, the kernel, pipe-max-size.
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String>;
+    fn progress(
+        &self,
+        step: usize,
+        steps: usize,
+        mechanism: Mechanism,
+        measure: Measure,
+        size: Option<usize>,
+    ) -> String;
     /// "the father spent 87 % of the time waiting".
     fn waiting(&self, waiting: &crate::event::Waiting) -> String;
     /// The words of the timeline.

@@ -9,7 +9,7 @@ use super::{
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
     son_command, son_name,
 };
-use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -915,11 +915,13 @@ impl Words for Pt {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "medindo a {} de {}: {}",
+                "medindo a {} de {}{}: {}",
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" com {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1259,6 +1261,7 @@ impl Words for Pt {
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
             Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
             Doing::WritingTrace => format!("escrevendo o traço {p}"),
+            Doing::WritingExport => format!("escrevendo a exportação {p}"),
             Doing::Locking => format!("travando {p}"),
             Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1762,10 +1765,12 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamanho",
+            "quantidade",
             "GiB/s",
             "mensagens/s",
             "p50 µs",
@@ -1778,6 +1783,57 @@ impl Words for Pt {
             "CPU filho s",
             "custo de CPU",
             "modo",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (um registro precisa caber no buffer de envio: no máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (uma mensagem tem no máximo mq_msgsize: {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (leva um número, nenhuma carga para dimensionar)".to_string()
+            }
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados do ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconhecido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("comando: `{}`", command.join(" ")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} ligadas; esta execução pode usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1936,11 +1992,13 @@ impl Words for Pt {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 

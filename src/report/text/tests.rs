@@ -8,7 +8,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use super::*;
-use crate::bench::model::Pin;
+use crate::bench::model::{Pin, Unsupported};
 use crate::event::{
     Data, Deadlock, ExecReport, HeldFd, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId,
     Stall, Waits,
@@ -141,6 +141,7 @@ fn errors() -> Vec<Error> {
         Error::Bench {
             mechanism: Mechanism::Tcp,
             measure: Measure::Latency,
+            size: Some(4096),
             error: Box::new(Error::OtherSideLeft),
         },
         Error::BenchChild(ProcessEnd::Exited(3)),
@@ -593,7 +594,7 @@ fn note_index(n: &Note<'_>) -> usize {
     }
 }
 
-const DOINGS: [Doing; 74] = [
+const DOINGS: [Doing; 75] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -640,6 +641,7 @@ const DOINGS: [Doing; 74] = [
     Doing::Locking,
     Doing::SharingMemory,
     Doing::WritingTrace,
+    Doing::WritingExport,
     Doing::BlockingSignals,
     Doing::SettingQueueLimit,
     Doing::ReadingProcess,
@@ -746,6 +748,7 @@ fn doing_index(d: Doing) -> usize {
         Doing::InitialisingMutex => 71,
         Doing::LockingMutex => 72,
         Doing::WaitingInRing => 73,
+        Doing::WritingExport => 74,
     }
 }
 
@@ -1388,7 +1391,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     said.push(("reading".into(), words.bench_reading(&reading)));
     said.push((
         "progress".into(),
-        words.progress(1, 12, Mechanism::Fifo, Measure::Latency),
+        words.progress(1, 12, Mechanism::Fifo, Measure::Latency, Some(4096)),
     ));
     for part in [
         ModePart::ReadWrite,
@@ -1512,6 +1515,19 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     }
     said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
     said.push(("bench header".into(), words.bench_header().join(" ")));
+    for why in [
+        Unsupported::AboveSendBuffer { max_bytes: 212_960 },
+        Unsupported::AboveMessageSize { max_bytes: 8192 },
+        Unsupported::NoPayload,
+    ] {
+        // A new reason must join this list: the match has no wildcard.
+        match why {
+            Unsupported::AboveSendBuffer { .. }
+            | Unsupported::AboveMessageSize { .. }
+            | Unsupported::NoPayload => {}
+        }
+        said.push((format!("unsupported {why:?}"), words.unsupported(why)));
+    }
     said.push((
         "cpu cost latency".into(),
         words.cpu_cost(4.75, Measure::Latency),

@@ -921,6 +921,8 @@ fn fan_in_conflict(bench: &BenchArgs) -> Option<&'static str> {
         Some("--zero-copy: its reader never sees the records fan-in checks")
     } else if bench.busy_poll {
         Some("--busy-poll: fan-in sleeps in read(2) and poll(2)")
+    } else if bench.sweep.is_some() {
+        Some("--sweep: its cells are sized by pilot runs of one writer")
     } else {
         None
     }

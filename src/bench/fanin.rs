@@ -35,7 +35,9 @@ use super::channel::{ScratchDir, fifo_pair};
 use super::child::{Affinity, cpus, spawn_child};
 use super::model::FanIn;
 use super::throughput::{PERIOD, pattern};
-use super::{BenchNote, Config, Measure, Measurement, Mechanism, empty_measurement, with_cpu};
+use super::{
+    BenchNote, Config, Measure, Measurement, Mechanism, Unsupported, empty_measurement, with_cpu,
+};
 use crate::event::{Error, ProcessEnd, Result, Sink};
 use crate::sys::usage::{self, Usage};
 use crate::sys::{Context, Doing, pipesize, signals};
@@ -122,12 +124,15 @@ pub(super) fn measure(
 ) -> Result<Measurement> {
     let mut result = empty_measurement(Measure::Throughput, None, Vec::new());
     if !applies(mechanism) {
+        result.skipped = Some(Unsupported::NoFanIn);
         result.notes.push(BenchNote::FanInDoesNotApply);
         return Ok(result);
     }
     let pipe_buf = crate::sys::pipe_buf();
     let (plan, notes) = Plan::new(mechanism, config, pipe_buf);
     result.notes = notes;
+    // What each write(2) carries: one record through a pipe, a batch of them on a socket.
+    result.size_bytes = plan.batch * plan.record;
     let (parent_cpu, child_cpu) = cpus(config.pin)?;
     let _affinity = Affinity::pin(parent_cpu)?;
     let ends = open_ends(mechanism, config, plan.senders)?;

@@ -162,9 +162,9 @@ pub enum BenchNote {
     /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
     /// the row used that size instead of the `asked` one.
     MessageSizeCapped { asked: usize, max: usize },
-    /// Fan-in (`--senders`): this mechanism has no fan-in row (a socketpair has two ends, a
-    /// queue, a seqpacket socket and the shm ring keep records whole by themselves); nothing
-    /// was measured.
+    /// Fan-in (`--senders`): why this mechanism has no fan-in row (a socketpair has two ends;
+    /// a queue and a seqpacket socket keep records whole by themselves; the shm ring has one
+    /// writer; signals and eventfds carry a number); the row is skipped.
     FanInDoesNotApply,
     /// Fan-in through a pipe or FIFO: records of `pipe_buf` bytes, not the `asked` size, since
     /// only a write of at most `PIPE_BUF` bytes is atomic (`pipe(7)`).
@@ -245,6 +245,9 @@ pub enum Unsupported {
     AboveMessageSize { max_bytes: usize },
     /// A signal carries one number, an eventfd a count: no payload to size.
     NoPayload,
+    /// Fan-in (`--senders`): only a pipe, a FIFO and Unix stream and TCP listeners take many
+    /// senders here; the row's note says why this mechanism does not.
+    NoFanIn,
 }
 
 /// Round trips up to `up_to_us` (and above the bucket before).

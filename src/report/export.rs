@@ -44,7 +44,7 @@ struct Document<'a> {
 
 /// The CSV columns: the rows' JSON fields, `mode`'s with a `mode_` prefix, `skipped` as its
 /// reason and `skipped_max_bytes`. The histogram stays in the JSON.
-const CSV_COLUMNS: [&str; 37] = [
+const CSV_COLUMNS: [&str; 42] = [
     "mechanism",
     "measure",
     "size_bytes",
@@ -82,6 +82,11 @@ const CSV_COLUMNS: [&str; 37] = [
     "mode_message_size_bytes",
     "mode_ring_bytes",
     "histogram_buckets",
+    "fan_in_senders",
+    "fan_in_record_bytes",
+    "fan_in_sender_bytes",
+    "fan_in_share_min",
+    "fan_in_share_max",
 ];
 
 /// The JSON document.
@@ -141,9 +146,23 @@ fn csv_value(row: &Value, column: &str) -> Value {
         "histogram_buckets" => row["histogram"]
             .as_array()
             .map_or(Value::Null, |b| Value::from(b.len())),
-        _ => match column.strip_prefix("mode_") {
-            Some(field) => row["mode"][field].clone(),
-            None => row[column].clone(),
+        // Each sender's bytes, in sender order, a space between.
+        "fan_in_sender_bytes" => {
+            row["fan_in"]["sender_bytes"]
+                .as_array()
+                .map_or(Value::Null, |each| {
+                    Value::String(
+                        each.iter()
+                            .map(Value::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
+                })
+        }
+        _ => match (column.strip_prefix("mode_"), column.strip_prefix("fan_in_")) {
+            (Some(field), _) => row["mode"][field].clone(),
+            (_, Some(field)) => row["fan_in"][field].clone(),
+            (None, None) => row[column].clone(),
         },
     }
 }

@@ -738,9 +738,6 @@ fn histogram(
 /// What a bench row's mode column says, as parts.
 fn mode_parts(m: &Measurement) -> Vec<ModePart> {
     use crate::bench::model::Pin;
-    if not_measured(m) {
-        return vec![ModePart::DoesNotApply];
-    }
     let mode = &m.mode;
     let mut parts = vec![if m.mechanism == Mechanism::Signal {
         ModePart::Sigqueue
@@ -786,12 +783,6 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
         (Pin::None | Pin::Same | Pin::Split, _) => {}
     }
     parts
-}
-
-/// A row kept only to say that what was asked does not apply to its mechanism.
-fn not_measured(m: &Measurement) -> bool {
-    m.notes
-        .contains(&crate::bench::model::BenchNote::FanInDoesNotApply)
 }
 
 /// The width prose wraps to: `COLUMNS` or the terminal's own, only when stderr is a terminal.

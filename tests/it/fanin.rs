@@ -97,6 +97,13 @@ fn four_senders_move_every_byte_of_every_sender_exactly() {
             serde_json::json!([])
         };
         assert_eq!(row["notes"], notes, "{row}");
+        // What each write(2) carried: one record through a pipe, 16 of them on a socket.
+        let write = if notes.as_array().unwrap().is_empty() {
+            65536
+        } else {
+            4096
+        };
+        assert_eq!(row["size_bytes"], write, "{row}");
         assert!(row["rounds"].is_null(), "throughput only: {row}");
     }
 }
@@ -159,6 +166,11 @@ fn mechanisms_without_fan_in_say_it_does_not_apply() {
             serde_json::json!(["fan_in_does_not_apply"]),
             "{row}"
         );
+        assert_eq!(
+            row["skipped"],
+            serde_json::json!({"reason": "no_fan_in"}),
+            "{row}"
+        );
         assert_eq!(row["bytes"], 0, "nothing measured: {row}");
         assert!(row["bytes_per_second"].is_null(), "{row}");
         assert!(row.get("fan_in").is_none(), "{row}");
@@ -184,7 +196,8 @@ fn mechanisms_without_fan_in_say_it_does_not_apply() {
         "{stdout}"
     );
     assert!(
-        lines[2].starts_with("socketpair ") && lines[2].ends_with("  does not apply"),
+        lines[2].starts_with("socketpair ")
+            && lines[2].ends_with("  - (no fan-in here: see the note)"),
         "{stdout}"
     );
     assert!(
@@ -223,6 +236,7 @@ fn bad_sender_counts_and_what_fan_in_cannot_do_are_usage_errors() {
         (&["bench", "--senders", "2", "--zero-copy"], "--zero-copy"),
         (&["bench", "--senders", "2", "--busy-poll"], "--busy-poll"),
         (&["bench", "--senders", "2", "--histogram"], "--histogram"),
+        (&["bench", "--senders", "2", "--sweep"], "--sweep"),
     ] {
         let started = Instant::now();
         let out = ipcdemo(args).assert().code(2);
@@ -361,4 +375,40 @@ fn a_sender_that_dies_ends_the_run_with_the_cause_instead_of_a_hang() {
             assert!(kill(sender, None).is_err(), "{mechanism}: {sender} reaped");
         }
     }
+}
+
+#[test]
+fn a_csv_export_of_fan_in_keeps_every_sender() {
+    let dir = temp_dir();
+    let csv = dir.path().join("fan-in.csv");
+    ipcdemo(&[
+        "bench",
+        "--senders",
+        "3",
+        "--total",
+        "3M",
+        "--mechanism",
+        "unix-stream,mq",
+        "--export-csv",
+        path_str(&csv),
+    ])
+    .assert()
+    .success();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let cell = |line: &str, name: &str| {
+        let at = header.iter().position(|h| *h == name).unwrap();
+        line.split(',').nth(at).unwrap().to_string()
+    };
+    assert_eq!(cell(lines[1], "fan_in_senders"), "3", "{text}");
+    assert_eq!(cell(lines[1], "fan_in_record_bytes"), "4096", "{text}");
+    assert_eq!(
+        cell(lines[1], "fan_in_sender_bytes"),
+        "1048576 1048576 1048576",
+        "{text}"
+    );
+    assert_eq!(cell(lines[2], "skipped"), "no_fan_in", "{text}");
+    assert_eq!(cell(lines[2], "fan_in_senders"), "", "{text}");
 }

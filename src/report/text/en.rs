@@ -1748,6 +1748,7 @@ impl Words for En {
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
+            Unsupported::NoFanIn => "- (no fan-in here: see the note)".to_string(),
         }
     }
 
@@ -1822,7 +1823,6 @@ impl Words for En {
                 count(senders as u64, "sender", "senders"),
                 human_bytes(record_bytes as u64)
             ),
-            ModePart::DoesNotApply => "does not apply".into(),
         }
     }
 

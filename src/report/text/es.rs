@@ -1825,6 +1825,7 @@ impl Words for Es {
             Unsupported::NoPayload => {
                 "- (lleva un número, ninguna carga que dimensionar)".to_string()
             }
+            Unsupported::NoFanIn => "- (sin fan-in aquí: ver la nota)".to_string(),
         }
     }
 
@@ -1899,7 +1900,6 @@ impl Words for Es {
                 count(senders as u64, "emisor", "emisores"),
                 human_bytes(record_bytes as u64)
             ),
-            ModePart::DoesNotApply => "no se aplica".into(),
         }
     }
 

@@ -232,8 +232,6 @@ pub enum ModePart {
         senders: usize,
         record_bytes: usize,
     },
-    /// A row with nothing measured: what it is about does not apply (its note says why).
-    DoesNotApply,
 }
 
 /// A share of one CPU, in per cent: CPU time over wall time.

@@ -1799,6 +1799,7 @@ impl Words for Pt {
             Unsupported::NoPayload => {
                 "- (leva um número, nenhuma carga para dimensionar)".to_string()
             }
+            Unsupported::NoFanIn => "- (sem fan-in aqui: veja a nota)".to_string(),
         }
     }
 
@@ -1873,7 +1874,6 @@ impl Words for Pt {
                 count(senders as u64, "remetente", "remetentes"),
                 human_bytes(record_bytes as u64)
             ),
-            ModePart::DoesNotApply => "não se aplica".into(),
         }
     }
 

@@ -1418,7 +1418,6 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             senders: 1,
             record_bytes: 16,
         },
-        ModePart::DoesNotApply,
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -1519,12 +1518,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         Unsupported::AboveSendBuffer { max_bytes: 212_960 },
         Unsupported::AboveMessageSize { max_bytes: 8192 },
         Unsupported::NoPayload,
+        Unsupported::NoFanIn,
     ] {
         // A new reason must join this list: the match has no wildcard.
         match why {
             Unsupported::AboveSendBuffer { .. }
             | Unsupported::AboveMessageSize { .. }
-            | Unsupported::NoPayload => {}
+            | Unsupported::NoPayload
+            | Unsupported::NoFanIn => {}
         }
         said.push((format!("unsupported {why:?}"), words.unsupported(why)));
     }

@@ -7,7 +7,7 @@ use nix::errno::Errno;
 use super::{
     ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
     limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    son_command, son_name,
+    sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -1990,7 +1990,7 @@ impl Words for Es {
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
                 " el flujo más rápido fue {} con {} GiB/s",
-                best.name(),
+                sized(best, r.sizes.0),
                 self.num(gib, 2)
             );
             if let Some(times) = times_tcp {
@@ -2001,7 +2001,7 @@ impl Words for Es {
         if let Some((best, median)) = r.quickest {
             line += &format!(
                 " la ida y vuelta más rápida fue {} con una mediana de {} µs.",
-                best.name(),
+                sized(best, r.sizes.1),
                 self.num(median, 1)
             );
             if r.suggest_pinning {

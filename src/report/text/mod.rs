@@ -248,6 +248,17 @@ pub struct Reading {
     pub quickest: Option<(Mechanism, f64)>,
     /// The quickest round trip was a cross-CPU wake-up (suggest --pin same or --busy-poll).
     pub suggest_pinning: bool,
+    /// In a sweep (rows of more than one size): the message sizes of the fastest stream and
+    /// of the quickest round trip.
+    pub sizes: (Option<usize>, Option<usize>),
+}
+
+/// A mechanism's name, with the message size in a sweep: `shm (64 KiB)`.
+pub fn sized(mechanism: Mechanism, size: Option<usize>) -> String {
+    match size {
+        Some(size) => format!("{} ({})", mechanism.name(), human_bytes(size as u64)),
+        None => mechanism.name().to_string(),
+    }
 }
 
 impl Reading {
@@ -261,10 +272,23 @@ impl Reading {
             .iter()
             .filter_map(|m| m.rtt_median_us.map(|median| (m, median)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
-        let tcp = results
-            .iter()
-            .find(|m| m.mechanism == Mechanism::Tcp && m.bytes_per_second.is_some());
+        // TCP at the same size as the fastest: a sweep compares like with like.
+        let tcp = results.iter().find(|m| {
+            m.mechanism == Mechanism::Tcp
+                && m.bytes_per_second.is_some()
+                && fastest.is_some_and(|best| best.size_bytes == m.size_bytes)
+        });
+        let swept = results.iter().filter(|m| m.skipped.is_none()).any(|m| {
+            results
+                .iter()
+                .any(|o| o.size_bytes != m.size_bytes && o.measure == m.measure)
+        });
+        let size_of = |m: &Measurement| swept.then_some(m.size_bytes);
         Reading {
+            sizes: (
+                fastest.and_then(size_of),
+                quickest.and_then(|(m, _)| size_of(m)),
+            ),
             fastest: fastest.map(|best| {
                 let times_tcp = tcp
                     .filter(|t| t.mechanism != best.mechanism && gib(t) > 0.0)

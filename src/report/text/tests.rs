@@ -1387,6 +1387,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
         quickest: Some((Mechanism::Pipe, 42.7)),
         suggest_pinning: true,
+        sizes: (Some(64 << 10), Some(1)),
     };
     said.push(("reading".into(), words.bench_reading(&reading)));
     said.push((

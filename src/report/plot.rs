@@ -32,22 +32,25 @@ const TOP: f64 = 130.0;
 const BOTTOM: f64 = 760.0;
 /// Left of the plot area: room for tick labels and the rotated axis title (mechanism names,
 /// for bars).
-const LEFT: f64 = 230.0;
+const LEFT: f64 = 250.0;
 const LEFT_BARS: f64 = 270.0;
 /// Right of the plot area; the legend stands beyond it, never over a line.
-const RIGHT: f64 = 1235.0;
+const RIGHT: f64 = 1220.0;
 const RIGHT_BARS: f64 = 1200.0;
-const LEGEND_LEFT: f64 = 1262.0;
+const LEGEND_LEFT: f64 = 1248.0;
 
 const FONT: &str = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
 const INK: &str = "#222222";
 const GRID: &str = "#d9d9d9";
-const TITLE_PX: u32 = 40;
-const AXIS_TITLE_PX: u32 = 30;
-const TICK_PX: u32 = 26;
-const LEGEND_PX: u32 = 28;
+const TITLE_PX: u32 = 44;
+const AXIS_TITLE_PX: u32 = 32;
+const TICK_PX: u32 = 30;
+const LEGEND_PX: u32 = 30;
 const LINE_WIDTH: f64 = 5.0;
 const MARKER_RADIUS: f64 = 10.0;
+/// How far below a line to put the baseline of text meant to stand centred on it (about the
+/// height of a lower-case letter, half of it, plus a little).
+const CENTRED: f64 = TICK_PX as f64 * 0.35;
 
 /// The bench's rows as a whole SVG document (`<?xml …?>` to `</svg>`), in `words`' language.
 ///
@@ -82,10 +85,11 @@ pub fn svg(rows: &[Measurement], words: &dyn Words) -> String {
     if panels.is_empty() {
         let _ = writeln!(
             out,
-            "<text class=\"no-data\" x=\"{}\" y=\"{}\" font-size=\"{AXIS_TITLE_PX}\" \
+            "<text class=\"no-data\" x=\"{}\" y=\"{}\" font-size=\"{}\" \
              text-anchor=\"middle\" fill=\"{INK}\">{}</text>",
             WIDTH / 2.0,
             PANEL_HEIGHT / 2.0,
+            fit(&words.plot(PlotWord::NoData), AXIS_TITLE_PX, WIDTH - 80.0),
             escape(&words.plot(PlotWord::NoData)),
         );
     }
@@ -666,10 +670,11 @@ fn draw(out: &mut String, panel: &Panel, dy: f64, words: &dyn Words) {
     let _ = writeln!(
         out,
         "<g class=\"panel\" data-measure=\"{measure}\">\n\
-         <text class=\"title\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{TITLE_PX}\" \
+         <text class=\"title\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{}\" \
          font-weight=\"bold\" text-anchor=\"middle\" fill=\"{INK}\">{}</text>",
         WIDTH / 2.0,
         dy + 58.0,
+        fit(&words.plot(title), TITLE_PX, WIDTH - 80.0),
         escape(&words.plot(title)),
     );
     match panel {
@@ -771,9 +776,9 @@ fn key(out: &mut String, dy: f64, words: &dyn Words) {
             "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{INK}\" \
              stroke-width=\"{LINE_WIDTH}\"{}/>\n\
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{TICK_PX}\" fill=\"{INK}\">{}</text>",
-            y - 9.0,
+            y - CENTRED,
             x + 70.0,
-            y - 9.0,
+            y - CENTRED,
             dash(dashed),
             x + 84.0,
             y,
@@ -785,7 +790,8 @@ fn key(out: &mut String, dy: f64, words: &dyn Words) {
 
 fn dash(dashed: bool) -> &'static str {
     if dashed {
-        " stroke-dasharray=\"14 9\""
+        // Lighter than the median's line, which is the one to read first.
+        " stroke-dasharray=\"14 9\" stroke-opacity=\"0.7\""
     } else {
         ""
     }
@@ -796,7 +802,7 @@ fn dash(dashed: bool) -> &'static str {
 fn lines(out: &mut String, f: &Frame, x: &Axis, y: &Axis, series: &[Series], columns: &[&str]) {
     grid(out, f, x, y);
     x_axis(out, f, x);
-    y_axis(out, f, y, LEFT - 190.0);
+    y_axis(out, f, y, 38.0);
     for s in series {
         let (colour, shape) = look(s.mechanism);
         let _ = writeln!(
@@ -826,7 +832,7 @@ fn lines(out: &mut String, f: &Frame, x: &Axis, y: &Axis, series: &[Series], col
                 }
             }
             let width = if line.dashed {
-                LINE_WIDTH - 1.0
+                LINE_WIDTH - 1.5
             } else {
                 LINE_WIDTH
             };
@@ -920,16 +926,17 @@ fn x_axis(out: &mut String, f: &Frame, x: &Axis) {
              font-size=\"{TICK_PX}\" text-anchor=\"middle\" fill=\"{INK}\">{}</text></g>",
             f.bottom,
             f.bottom + 10.0,
-            f.bottom + 42.0,
+            f.bottom + 46.0,
             escape(label)
         );
     }
     let _ = writeln!(
         out,
-        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{AXIS_TITLE_PX}\" \
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{}\" \
          text-anchor=\"middle\" fill=\"{INK}\">{}</text>\n</g>",
         (f.left + f.right) / 2.0,
         f.bottom + 100.0,
+        fit(&x.title, AXIS_TITLE_PX, f.right - f.left),
         escape(&x.title)
     );
 }
@@ -958,7 +965,7 @@ fn y_axis(out: &mut String, f: &Frame, y: &Axis, title_x: f64) {
             f.left - 10.0,
             f.left,
             f.left - 16.0,
-            at + 9.0,
+            at + CENTRED,
             escape(label)
         );
     }
@@ -967,8 +974,10 @@ fn y_axis(out: &mut String, f: &Frame, y: &Axis, title_x: f64) {
         let _ = writeln!(
             out,
             "<text class=\"axis-title\" x=\"{title_x:.1}\" y=\"{middle:.1}\" \
-             font-size=\"{AXIS_TITLE_PX}\" text-anchor=\"middle\" fill=\"{INK}\" \
+             font-size=\"{}\" text-anchor=\"middle\" fill=\"{INK}\" \
              transform=\"rotate(-90 {title_x:.1} {middle:.1})\">{}</text>",
+            // Beside the plot area, the column is free a little above and below it.
+            fit(&y.title, AXIS_TITLE_PX, f.bottom - f.top + 80.0),
             escape(&y.title)
         );
     }
@@ -999,7 +1008,7 @@ fn legend(out: &mut String, f: &Frame, series: &[Series]) {
             x + 56.0,
             marker(shape, x + 28.0, y, MARKER_RADIUS, colour, "white", ""),
             x + 72.0,
-            y + 10.0,
+            y + CENTRED,
             name = s.mechanism.name(),
         );
     }
@@ -1018,13 +1027,15 @@ fn bars_panel(out: &mut String, f: &Frame, bars: &[Bar], words: &dyn Words) {
         title: words.plot(PlotWord::GibPerSecond),
         unit: "gib-per-second",
     };
+    // The y axis counts upwards; the bars read downwards, in the order of the table.
     let names = Scale::Category { n: bars.len() };
+    let place = |i: usize| bars.len().saturating_sub(i + 1) as f64;
     let y = Axis {
         scale: names,
         ticks: bars
             .iter()
             .enumerate()
-            .map(|(i, b)| (i as f64, b.mechanism.name().to_string()))
+            .map(|(i, b)| (place(i), b.mechanism.name().to_string()))
             .collect(),
         title: String::new(),
         unit: "mechanism",
@@ -1043,8 +1054,7 @@ fn bars_panel(out: &mut String, f: &Frame, bars: &[Bar], words: &dyn Words) {
     let thick = (band * 0.62).min(64.0);
     for (i, b) in bars.iter().enumerate() {
         let (colour, _) = look(b.mechanism);
-        // Top to bottom in the order of the table.
-        let middle = names.at(i as f64, f.top, f.bottom);
+        let middle = names.at(place(i), f.bottom, f.top);
         let end = scale.at(b.gib_per_second, f.left, f.right);
         let _ = writeln!(
             out,
@@ -1057,10 +1067,22 @@ fn bars_panel(out: &mut String, f: &Frame, bars: &[Bar], words: &dyn Words) {
             middle - thick / 2.0,
             (end - f.left).max(0.0),
             end + 12.0,
-            middle + 9.0,
+            middle + CENTRED,
             words.num(b.gib_per_second, 2),
             human_bytes(b.size as u64),
         );
+    }
+}
+
+/// The font size, at most `px`, at which `text` fits in `room` units: a sentence can be
+/// longer in one language than in another. The width is estimated (0.6 em a character, about
+/// DejaVu Sans'), since a picture cannot measure its text before a viewer draws it.
+fn fit(text: &str, px: u32, room: f64) -> u32 {
+    let wide = text.chars().count() as f64 * 0.6;
+    if wide * f64::from(px) <= room {
+        px
+    } else {
+        ((room / wide).floor() as u32).clamp(16, px)
     }
 }
 
@@ -1330,7 +1352,7 @@ mod tests {
                     "y".into(),
                     "log".into(),
                     "bytes-per-second".into(),
-                    "bytes per second, one way (log scale)".into()
+                    "bytes/s, one way (log scale)".into()
                 ),
             ]
         );
@@ -1438,6 +1460,24 @@ mod tests {
         assert_eq!(bars.len(), 2);
         assert_eq!(bars[1].attribute("data-size"), Some("8192"));
         assert_eq!(tick_labels(throughput, "y"), ["pipe", "mq"]);
+        // Each name stands level with its own bar, the first at the top.
+        let ticks: Vec<_> = throughput.descendants().filter(class_is("tick")).collect();
+        let number = |n: roxmltree::Node<'_, '_>, a: &str| -> f64 {
+            n.attribute(a).unwrap().parse().unwrap()
+        };
+        for (i, bar) in bars.iter().enumerate() {
+            let name = ticks
+                .iter()
+                .filter_map(|t| t.descendants().find(|n| n.has_tag_name("text")))
+                .find(|t| t.text() == Some(series(throughput)[i].as_str()))
+                .unwrap();
+            let middle = number(*bar, "y") + number(*bar, "height") / 2.0;
+            assert!(
+                (number(name, "y") - CENTRED - middle).abs() < 1.0,
+                "bar {i}"
+            );
+        }
+        assert!(number(bars[0], "y") < number(bars[1], "y"));
         assert_eq!(axes(throughput)[0].2, "gib-per-second");
         assert_eq!(axes(throughput)[0].3, "GiB per second, one way");
         // Signal's row is at size 0: still a line here, where x is the percentile.

@@ -1905,7 +1905,7 @@ impl Words for En {
             PlotWord::LatencyBySize => "Round trip by message size",
             PlotWord::Latency => "Round-trip percentiles",
             PlotWord::MessageSize => "message size (log scale)",
-            PlotWord::BytesPerSecond => "bytes per second, one way (log scale)",
+            PlotWord::BytesPerSecond => "bytes/s, one way (log scale)",
             PlotWord::GibPerSecond => "GiB per second, one way",
             PlotWord::RoundTrip => "round trip (log scale)",
             PlotWord::Percentile => "percentile of round trips",

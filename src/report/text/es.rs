@@ -1983,7 +1983,7 @@ impl Words for Es {
             PlotWord::LatencyBySize => "Ida y vuelta según el tamaño del mensaje",
             PlotWord::Latency => "Percentiles de la ida y vuelta",
             PlotWord::MessageSize => "tamaño del mensaje (escala log)",
-            PlotWord::BytesPerSecond => "bytes por segundo, en un sentido (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, en un sentido (escala log)",
             PlotWord::GibPerSecond => "GiB por segundo, en un sentido",
             PlotWord::RoundTrip => "ida y vuelta (escala log)",
             PlotWord::Percentile => "percentil de las idas y vueltas",

@@ -1957,7 +1957,7 @@ impl Words for Pt {
             PlotWord::LatencyBySize => "Ida e volta por tamanho de mensagem",
             PlotWord::Latency => "Percentis da ida e volta",
             PlotWord::MessageSize => "tamanho da mensagem (escala log)",
-            PlotWord::BytesPerSecond => "bytes por segundo, num sentido (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, num sentido (escala log)",
             PlotWord::GibPerSecond => "GiB por segundo, num sentido",
             PlotWord::RoundTrip => "ida e volta (escala log)",
             PlotWord::Percentile => "percentil das idas e voltas",

@@ -127,7 +127,8 @@ struct Series {
     lines: Vec<Line>,
 }
 
-/// One line: its points in data units (`None`: a gap), and whether it is a p99 line.
+/// One line: its points in data units (`None`: a gap), the percentile it draws when a
+/// series has two (p50, p99), and whether it is dashed (the p99 one).
 struct Line {
     percentile: Option<&'static str>,
     dashed: bool,
@@ -513,10 +514,11 @@ fn size_scale(sizes: &[usize]) -> Scale {
     }
 }
 
-/// A log scale in powers of two around the values (at least a factor of 4).
+/// A log scale in powers of two around the values (at least a factor of 4), with a quarter
+/// of one to spare, so no marker sits on the frame.
 fn binary_scale(values: impl Iterator<Item = f64>) -> Scale {
     let (lo, hi) = extent(values);
-    let (mut a, mut b) = (lo.log2().floor(), hi.log2().ceil());
+    let (mut a, mut b) = ((lo.log2() - 0.25).floor(), (hi.log2() + 0.25).ceil());
     if b - a < 2.0 {
         a -= 1.0;
         b += 1.0;
@@ -527,10 +529,10 @@ fn binary_scale(values: impl Iterator<Item = f64>) -> Scale {
     }
 }
 
-/// A log scale in decades around the values.
+/// A log scale in decades around the values, with a little to spare.
 fn decimal_scale(values: impl Iterator<Item = f64>) -> Scale {
     let (lo, hi) = extent(values);
-    let (a, mut b) = (lo.log10().floor(), hi.log10().ceil());
+    let (a, mut b) = ((lo.log10() - 0.08).floor(), (hi.log10() + 0.08).ceil());
     if b <= a {
         b = a + 1.0;
     }

@@ -700,7 +700,7 @@ fn draw(out: &mut String, panel: &Panel, dy: f64, words: &dyn Words) {
         Panel::LatencyBySize { sizes, series } => {
             let x = size_axis(sizes, words);
             let y = time_axis(series, words);
-            key(out, dy, words);
+            key(out, dy, words, series);
             lines(out, &frame(dy, LEFT, RIGHT), &x, &y, series, &[]);
         }
         Panel::LatencyPercentiles { columns, series } => {
@@ -765,11 +765,19 @@ fn time_axis(series: &[Series], words: &dyn Words) -> Axis {
 }
 
 /// The line styles of the round-trip panel, under its title: solid p50, dashed p99.
-fn key(out: &mut String, dy: f64, words: &dyn Words) {
+fn key(out: &mut String, dy: f64, words: &dyn Words, series: &[Series]) {
     let y = dy + 100.0;
     let _ = writeln!(out, "<g class=\"key\">");
+    // Only the styles drawn: a run whose rows have no p99 has no dashed line to explain.
+    let drawn = |dashed: bool| {
+        series
+            .iter()
+            .flat_map(|s| &s.lines)
+            .any(|l| l.dashed == dashed)
+    };
     for (i, (word, dashed)) in [(PlotWord::Median, false), (PlotWord::P99, true)]
         .into_iter()
+        .filter(|&(_, dashed)| drawn(dashed))
         .enumerate()
     {
         let x = LEFT + 140.0 + i as f64 * 440.0;
@@ -1629,6 +1637,54 @@ mod tests {
         let (scale, ticks) = linear_scale(2.51);
         assert_eq!(ticks, [0.0, 1.0, 2.0, 3.0]);
         assert!(matches!(scale, Scale::Linear { hi } if hi == 3.0));
+    }
+
+    #[test]
+    fn odd_figures_stay_on_the_picture_and_never_make_nan() {
+        let odd = [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-6, 1e18];
+        let mut rows = Vec::new();
+        for (i, &v) in odd.iter().enumerate() {
+            let size = 1 << (2 * i);
+            rows.push(stream(Mechanism::Pipe, size, v));
+            rows.push(rtt(Mechanism::Pipe, size, v));
+            // One good point per mechanism, and one at size 0 that no log axis can place.
+            rows.push(stream(Mechanism::Fifo, size, 1e9));
+            rows.push(rtt(Mechanism::Fifo, 0, 5.0));
+        }
+        for rows in [rows.clone(), rows[..2].to_vec(), rows[4..6].to_vec()] {
+            let text = svg(&rows, Lang::Es.words());
+            let doc = parse(&text);
+            assert_finite(&doc);
+            let height: f64 = doc
+                .root_element()
+                .attribute("height")
+                .unwrap()
+                .parse()
+                .unwrap();
+            for point in doc.descendants().filter(class_is("point")) {
+                for (a, most) in [("cx", WIDTH), ("cy", height)] {
+                    if let Some(v) = point.attribute(a) {
+                        let v: f64 = v.parse().unwrap();
+                        assert!((0.0..=most).contains(&v), "{a}={v}");
+                    }
+                }
+            }
+        }
+        // Without any p99, the key does not explain a dashed line.
+        let no_tail: Vec<Measurement> = sweep()
+            .into_iter()
+            .map(|r| Measurement {
+                rtt_p99_us: None,
+                ..r
+            })
+            .collect();
+        let text = svg(&no_tail, Lang::En.words());
+        let doc = parse(&text);
+        let key = doc.descendants().find(class_is("key")).unwrap();
+        assert_eq!(
+            key.descendants().filter(|n| n.has_tag_name("line")).count(),
+            1
+        );
     }
 
     /// Not a check: draws rows from a bench's JSON lines to look at, e.g.

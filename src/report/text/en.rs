@@ -1912,7 +1912,7 @@ impl Words for En {
             PlotWord::Median => "median (p50)",
             PlotWord::P99 => "99th percentile (p99)",
             PlotWord::Max => "max",
-            PlotWord::NoData => "No measurement to draw: the run ended before its first row",
+            PlotWord::NoData => "Nothing to draw: no row was measured",
         }
         .into()
     }

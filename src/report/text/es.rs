@@ -1990,9 +1990,7 @@ impl Words for Es {
             PlotWord::Median => "mediana (p50)",
             PlotWord::P99 => "percentil 99 (p99)",
             PlotWord::Max => "máx",
-            PlotWord::NoData => {
-                "Ninguna medida que dibujar: la ejecución terminó antes de la primera fila"
-            }
+            PlotWord::NoData => "Nada que dibujar: no se midió ninguna fila",
         }
         .into()
     }

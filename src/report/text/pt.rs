@@ -1964,9 +1964,7 @@ impl Words for Pt {
             PlotWord::Median => "mediana (p50)",
             PlotWord::P99 => "percentil 99 (p99)",
             PlotWord::Max => "máx",
-            PlotWord::NoData => {
-                "Nenhuma medida a desenhar: a execução acabou antes da primeira linha"
-            }
+            PlotWord::NoData => "Nada a desenhar: nenhuma linha foi medida",
         }
         .into()
     }

@@ -12,6 +12,7 @@ pub mod export;
 mod json;
 pub mod lessons;
 mod out;
+pub mod plot;
 pub mod text;
 mod timeline;
 mod trace;

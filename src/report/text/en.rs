@@ -5,9 +5,9 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    sized, son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -1954,6 +1954,26 @@ impl Words for En {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: throughput and round trips",
+            PlotWord::ThroughputBySize => "Throughput by message size",
+            PlotWord::Throughput => "Throughput",
+            PlotWord::LatencyBySize => "Round trip by message size",
+            PlotWord::Latency => "Round-trip percentiles",
+            PlotWord::MessageSize => "message size (log scale)",
+            PlotWord::BytesPerSecond => "bytes/s, one way (log scale)",
+            PlotWord::GibPerSecond => "GiB per second, one way",
+            PlotWord::RoundTrip => "round trip (log scale)",
+            PlotWord::Percentile => "percentile of round trips",
+            PlotWord::Median => "median (p50)",
+            PlotWord::P99 => "99th percentile (p99)",
+            PlotWord::Max => "max",
+            PlotWord::NoData => "Nothing to draw: no row was measured",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

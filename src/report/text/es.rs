@@ -5,9 +5,9 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    sized, son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -2035,6 +2035,26 @@ impl Words for Es {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: rendimiento e idas y vueltas",
+            PlotWord::ThroughputBySize => "Rendimiento según el tamaño del mensaje",
+            PlotWord::Throughput => "Rendimiento",
+            PlotWord::LatencyBySize => "Ida y vuelta según el tamaño del mensaje",
+            PlotWord::Latency => "Percentiles de la ida y vuelta",
+            PlotWord::MessageSize => "tamaño del mensaje (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, en un sentido (escala log)",
+            PlotWord::GibPerSecond => "GiB por segundo, en un sentido",
+            PlotWord::RoundTrip => "ida y vuelta (escala log)",
+            PlotWord::Percentile => "percentil de las idas y vueltas",
+            PlotWord::Median => "mediana (p50)",
+            PlotWord::P99 => "percentil 99 (p99)",
+            PlotWord::Max => "máx",
+            PlotWord::NoData => "Nada que dibujar: no se midió ninguna fila",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

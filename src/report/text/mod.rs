@@ -149,6 +149,8 @@ pub trait Words: Sync {
     fn waiting(&self, waiting: &crate::event::Waiting) -> String;
     /// The words of the timeline.
     fn timeline(&self, word: TimelineWord) -> String;
+    /// The words of the bench's SVG picture (titles, axes, legend).
+    fn plot(&self, word: PlotWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     /// fds: the forgotten write end and the close-on-exec pair, in one or two lines.
@@ -200,6 +202,40 @@ pub enum TimelineWord {
     EndOfFile,
     /// What the middle column means.
     Legend(crate::event::Channel),
+}
+
+/// The words of the bench's SVG picture (`report::plot`): everything it writes but
+/// mechanism names, percentile names (p50, p99.9) and figures with their units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotWord {
+    /// The picture's own title (its SVG `<title>`).
+    Title,
+    /// Panel: throughput against message size, a line per mechanism.
+    ThroughputBySize,
+    /// Panel: throughput with one size per mechanism, a bar each.
+    Throughput,
+    /// Panel: round-trip percentiles against message size.
+    LatencyBySize,
+    /// Panel: the round-trip percentiles of each mechanism, one size each.
+    Latency,
+    /// Axis: the message size (log scale).
+    MessageSize,
+    /// Axis of throughput against size: bytes per second, one way (log scale).
+    BytesPerSecond,
+    /// Axis of throughput bars: GiB per second, one way.
+    GibPerSecond,
+    /// Axis: the round-trip time (log scale).
+    RoundTrip,
+    /// Axis: which percentile of the round trips.
+    Percentile,
+    /// Legend: the solid line is the median.
+    Median,
+    /// Legend: the dashed line is the 99th percentile.
+    P99,
+    /// The slowest round trip, as a place on the percentile axis.
+    Max,
+    /// Said instead of a picture when the run measured nothing.
+    NoData,
 }
 
 /// One part of a bench row's mode.

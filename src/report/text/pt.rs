@@ -5,9 +5,9 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    sized, son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -2009,6 +2009,26 @@ impl Words for Pt {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: vazão e idas e voltas",
+            PlotWord::ThroughputBySize => "Vazão por tamanho de mensagem",
+            PlotWord::Throughput => "Vazão",
+            PlotWord::LatencyBySize => "Ida e volta por tamanho de mensagem",
+            PlotWord::Latency => "Percentis da ida e volta",
+            PlotWord::MessageSize => "tamanho da mensagem (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, num sentido (escala log)",
+            PlotWord::GibPerSecond => "GiB por segundo, num sentido",
+            PlotWord::RoundTrip => "ida e volta (escala log)",
+            PlotWord::Percentile => "percentil das idas e voltas",
+            PlotWord::Median => "mediana (p50)",
+            PlotWord::P99 => "percentil 99 (p99)",
+            PlotWord::Max => "máx",
+            PlotWord::NoData => "Nada a desenhar: nenhuma linha foi medida",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

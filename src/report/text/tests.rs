@@ -1478,6 +1478,41 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     ] {
         said.push((format!("{word:?}"), words.timeline(word)));
     }
+    for word in [
+        PlotWord::Title,
+        PlotWord::ThroughputBySize,
+        PlotWord::Throughput,
+        PlotWord::LatencyBySize,
+        PlotWord::Latency,
+        PlotWord::MessageSize,
+        PlotWord::BytesPerSecond,
+        PlotWord::GibPerSecond,
+        PlotWord::RoundTrip,
+        PlotWord::Percentile,
+        PlotWord::Median,
+        PlotWord::P99,
+        PlotWord::Max,
+        PlotWord::NoData,
+    ] {
+        // A new word must join this list: the match has no wildcard.
+        match word {
+            PlotWord::Title
+            | PlotWord::ThroughputBySize
+            | PlotWord::Throughput
+            | PlotWord::LatencyBySize
+            | PlotWord::Latency
+            | PlotWord::MessageSize
+            | PlotWord::BytesPerSecond
+            | PlotWord::GibPerSecond
+            | PlotWord::RoundTrip
+            | PlotWord::Percentile
+            | PlotWord::Median
+            | PlotWord::P99
+            | PlotWord::Max
+            | PlotWord::NoData => {}
+        }
+        said.push((format!("plot {word:?}"), words.plot(word)));
+    }
     for report in leak_reports() {
         said.push((format!("{report:?}"), words.leak_summary(&report)));
     }

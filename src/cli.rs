@@ -690,6 +690,10 @@ pub struct BenchArgs {
     /// Also write the table, with the machine's facts, to FILE as Markdown (to paste in an issue)
     #[arg(long, value_name = "FILE", value_parser = export_path)]
     pub export_markdown: Option<PathBuf>,
+    /// Also draw the run as an SVG picture in FILE: throughput and round trips against message
+    /// size with --sweep, else a bar and the percentiles per mechanism
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub plot: Option<PathBuf>,
     /// Measure only throughput
     #[arg(long, conflicts_with = "latency_only")]
     pub throughput_only: bool,
@@ -871,6 +875,7 @@ pub fn parse() -> Cli {
             &bench.export_json,
             &bench.export_csv,
             &bench.export_markdown,
+            &bench.plot,
         ]
         .into_iter()
         .flatten()

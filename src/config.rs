@@ -34,6 +34,7 @@ pub fn settings(cli: &Cli) -> Settings {
                 json: bench.export_json.clone(),
                 csv: bench.export_csv.clone(),
                 markdown: bench.export_markdown.clone(),
+                plot: bench.plot.clone(),
                 command: std::env::args_os()
                     .map(|a| a.to_string_lossy().into_owned())
                     .collect(),

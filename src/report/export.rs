@@ -21,13 +21,15 @@ pub struct Exports {
     pub json: Option<PathBuf>,
     pub csv: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
+    /// An SVG picture of the rows (`report::plot`).
+    pub plot: Option<PathBuf>,
     /// The command line, as given, for the record.
     pub command: Vec<String>,
 }
 
 impl Exports {
     pub fn any(&self) -> bool {
-        self.json.is_some() || self.csv.is_some() || self.markdown.is_some()
+        self.json.is_some() || self.csv.is_some() || self.markdown.is_some() || self.plot.is_some()
     }
 }
 

@@ -229,6 +229,7 @@ impl Reporter {
                 &self.exports.markdown,
                 Box::new(|| export::markdown(self.words, &table, &reading, &machine, command)),
             ),
+            (&self.exports.plot, Box::new(|| plot::svg(rows, self.words))),
         ];
         for (path, contents) in files {
             let Some(path) = path else { continue };

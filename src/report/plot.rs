@@ -14,10 +14,6 @@
 //!
 //! The SVG is written by hand rather than with a plotting crate: it costs no dependency, and
 //! every element carries the structure a test (or a stylesheet) can find: see [`svg`].
-
-// Until main.rs writes `--plot FILE` (the other half of #22), only the tests call this.
-#![allow(dead_code)]
-
 use std::fmt::Write as _;
 
 use crate::bench::model::{Measure, Measurement, Mechanism};
@@ -1137,6 +1133,7 @@ mod tests {
             },
             size_bytes,
             skipped: None,
+            fan_in: None,
             bytes: 0,
             seconds: 0.0,
             bytes_per_second: None,

@@ -25,10 +25,11 @@ fn markdown_cells(line: &str) -> Vec<String> {
 #[test]
 fn the_three_exports_of_one_sweep_agree_row_for_row() {
     let dir = temp_dir();
-    let (json, csv, md) = (
+    let (json, csv, md, svg) = (
         dir.path().join("r.json"),
         dir.path().join("r.csv"),
         dir.path().join("r.md"),
+        dir.path().join("r.svg"),
     );
     let out = ipcdemo(&[
         "bench",
@@ -45,6 +46,8 @@ fn the_three_exports_of_one_sweep_agree_row_for_row() {
         path_str(&csv),
         "--export-markdown",
         path_str(&md),
+        "--plot",
+        path_str(&svg),
     ])
     .assert()
     .success();
@@ -173,6 +176,43 @@ fn the_three_exports_of_one_sweep_agree_row_for_row() {
             assert_eq!(cells[3], row["rounds"].to_string());
         }
     }
+
+    // The picture: XML, a panel per measure with both axes, a series per mechanism measured
+    // (signal has no payload to draw against size), a point per measured size.
+    let svg_text = read(&svg);
+    let doc = roxmltree::Document::parse(&svg_text).unwrap();
+    let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
+    let panels: Vec<_> = doc.descendants().filter(|n| class(n, "panel")).collect();
+    let measures: Vec<&str> = panels
+        .iter()
+        .map(|p| p.attribute("data-measure").unwrap())
+        .collect();
+    assert_eq!(measures, ["throughput", "latency"]);
+    for panel in &panels {
+        let axes: Vec<&str> = panel
+            .descendants()
+            .filter(|n| class(n, "axis"))
+            .map(|n| n.attribute("data-axis").unwrap())
+            .collect();
+        assert_eq!(axes, ["x", "y"], "{svg_text}");
+        let mut series: Vec<&str> = panel
+            .descendants()
+            .filter(|n| class(n, "series"))
+            .map(|n| n.attribute("data-mechanism").unwrap())
+            .collect();
+        series.sort_unstable();
+        assert_eq!(series, ["mq", "pipe", "shm"], "{svg_text}");
+        for s in panel.descendants().filter(|n| class(n, "series")) {
+            let mut sizes: Vec<&str> = s
+                .descendants()
+                .filter(|n| class(n, "point") && n.attribute("data-percentile") != Some("p99"))
+                .filter_map(|n| n.attribute("data-size"))
+                .collect();
+            sizes.sort_unstable();
+            sizes.dedup();
+            assert_eq!(sizes, ["4096", "64"], "{svg_text}");
+        }
+    }
 }
 
 #[test]
@@ -189,6 +229,7 @@ fn bad_export_paths_are_refused_before_anything_runs() {
         ("--export-csv", "/dev/null", "not a plain file"),
         ("--export-json", path_str(&under_a_file), "does not exist"),
         ("--export-json", "", "empty path"),
+        ("--plot", "/proc/r.svg", "kernel file system"),
     ] {
         let out = ipcdemo(&["bench", "--mechanism", "pipe", flag, path])
             .assert()
@@ -248,6 +289,8 @@ fn a_stopped_run_leaves_no_export_and_no_temporary_file() {
         path_str(&json),
         "--export-csv",
         path_str(&dir.path().join("r.csv")),
+        "--plot",
+        path_str(&dir.path().join("r.svg")),
     ]);
     cmd.stdout(std::process::Stdio::null());
     let child = cmd.spawn().unwrap();

@@ -675,7 +675,7 @@ pub struct BenchArgs {
     pub quick: bool,
     /// Measure every size in a list, like 64,4K,1M (1 B to 16M each, at most 32 sizes), each
     /// for --cell-time instead of --total or --rounds [default list: powers of 4, 1 to 4M]
-    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
+    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, allow_hyphen_values = true, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
     pub sweep: Option<Option<SweepSizes>>,
     /// How long to measure each size of a sweep (1ms to 1m) [default: 200ms; 40ms with --quick]
     #[arg(long, value_name = "DURATION", value_parser = cell_time, requires = "sweep", allow_hyphen_values = true)]
@@ -740,6 +740,20 @@ fn export_path(text: &str) -> Result<PathBuf, String> {
             "cannot write in `{}` (read-only, or not yours); choose another folder",
             folder.display()
         )),
+        Err(Unwritable::NoFileName) => Err(format!(
+            "`{text}` names no file; give a file name, like results.json"
+        )),
+        Err(Unwritable::NameTooLong(most)) => Err(format!(
+            "the file name in `{text}` is too long; give one of at most {most} bytes"
+        )),
+        Err(Unwritable::NotYours) => Err(format!(
+            "`{text}` belongs to another user, and ipcdemo replaces only your files; choose \
+             another path"
+        )),
+        Err(Unwritable::ReadOnlyFile) => Err(format!(
+            "`{text}` is read-only, so it is kept; make it writable (chmod u+w) or choose \
+             another path"
+        )),
     }
 }
 
@@ -780,11 +794,20 @@ fn sweep_sizes(text: &str) -> Result<SweepSizes, String> {
 }
 
 fn cell_time(text: &str) -> Result<Duration, String> {
-    match duration_at_least(Duration::from_millis(1))(text)? {
-        d if d > Duration::from_secs(60) => Err(format!(
-            "`{text}` is too long for one cell; give at most 1m"
+    let too_long = || format!("`{text}` is too long for one cell; give at most 1m, like 200ms");
+    if text.trim().starts_with('-') {
+        return Err(format!(
+            "`{text}` is negative; a cell lasts 1ms to 1m, like 200ms"
+        ));
+    }
+    match parse_duration(text) {
+        Err(e) if e.contains("too long") => Err(too_long()),
+        Err(e) => Err(e),
+        Ok(d) if d < Duration::from_millis(1) => Err(format!(
+            "`{text}` is too short for one cell; give at least 1ms, like 200ms"
         )),
-        d => Ok(d),
+        Ok(d) if d > Duration::from_secs(60) => Err(too_long()),
+        Ok(d) => Ok(d),
     }
 }
 
@@ -880,12 +903,28 @@ pub fn parse() -> Cli {
         .into_iter()
         .flatten()
         .collect();
+        // One file under two spellings (./r.csv and r.csv, a linked folder) is still one file.
+        let file_of = |path: &PathBuf| {
+            let folder = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => std::path::Path::new("."),
+            };
+            (
+                std::fs::canonicalize(folder).ok(),
+                path.file_name().map(|n| n.to_owned()),
+            )
+        };
+        let files: Vec<_> = paths.iter().map(|p| file_of(p)).collect();
         if let Some(twice) = paths
             .iter()
             .enumerate()
-            .find_map(|(i, p)| paths[..i].contains(p).then_some(p))
+            .find_map(|(i, p)| files[..i].contains(&files[i]).then_some(p))
         {
-            command
+            let mut bench_command = command
+                .find_subcommand("bench")
+                .map(|sub| sub.clone().bin_name("ipcdemo bench"))
+                .unwrap_or_else(|| command.clone());
+            bench_command
                 .error(
                     clap::error::ErrorKind::ArgumentConflict,
                     format!(

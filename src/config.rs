@@ -213,7 +213,13 @@ pub fn race(args: &RaceArgs) -> race::Config {
 pub fn bench(args: &BenchArgs) -> bench::Config {
     let mut config = bench::Config::new(args.quick);
     if !args.mechanism.is_empty() {
-        config.mechanisms = args.mechanism.clone();
+        // Each once, in the order first given.
+        config.mechanisms = Vec::new();
+        for &mechanism in &args.mechanism {
+            if !config.mechanisms.contains(&mechanism) {
+                config.mechanisms.push(mechanism);
+            }
+        }
     }
     if args.throughput_only {
         config.measures = vec![bench::Measure::Throughput];

@@ -466,6 +466,8 @@ pub enum Note<'a> {
         kept: u64,
         left_out: u64,
     },
+    /// The bench's exports were not written: the run did not finish.
+    ExportsNotWritten,
     /// A forked son failed; it says so itself before exiting.
     SonFailed {
         pid: i32,

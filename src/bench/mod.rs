@@ -271,10 +271,11 @@ fn cell(
     cell.size = size;
     cell.msg_size = size;
     cell.sweep = None;
-    // About 1 MiB of writes (at least 8), or up to 100 round trips of up to 4 MiB in all.
+    // About 1 MiB of writes (at least 8), or a few round trips (up to 4 MiB in all): small,
+    // since a round trip can take a whole time slice (spinning on one CPU); the pilots grow.
     let pilot_units = match measure {
         Measure::Throughput => ((1u64 << 20) / size as u64).clamp(8, 256),
-        Measure::Latency => ((4u64 << 20) / size as u64).clamp(4, 100),
+        Measure::Latency => ((4u64 << 20) / size as u64).clamp(2, 16),
     };
     let histogram = cell.histogram.take();
     let budget = config.cell_time.as_secs_f64();
@@ -297,11 +298,16 @@ fn cell(
             .filter(|&(u, _)| u < units)
             .map(|(u, s)| (pilot.seconds - s) / (units - u) as f64)
             .filter(|&slope| slope > 0.0);
+        // Never less than half the plain mean, though: a slope of two noisy pilots can be tiny,
+        // a median can be of a quicker mode (both on one CPU) than the run will keep, and a
+        // cell must not last many times its budget.
+        let mean = pilot.seconds / units as f64;
         per_unit = pilot
             .rtt_median_us
             .map(|us| us / 1e6)
             .or(slope)
-            .unwrap_or(pilot.seconds / units as f64);
+            .unwrap_or(mean)
+            .max(mean / 2.0);
         last = Some((units, pilot.seconds));
         if pilot.seconds >= budget / 8.0 {
             break;

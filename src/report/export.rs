@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::text::Words;
 use crate::bench::model::Measurement;
+use crate::sys::atomic_file::Prepared;
 use crate::sys::machine::Machine;
 
 /// Where to write a run's results, lowered from the command line.
@@ -216,9 +217,14 @@ fn escape_markdown(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// Writes `contents` at `path`, whole or not at all; false when `give_up` said to stop first.
-pub fn save(path: &Path, contents: &str, give_up: &dyn Fn() -> bool) -> std::io::Result<bool> {
-    crate::sys::atomic_file::save(path, &mut |out| {
+/// The file for `path` with `contents`, complete but not yet in place; none when `give_up`
+/// said to stop first.
+pub fn prepare(
+    path: &Path,
+    contents: &str,
+    give_up: &dyn Fn() -> bool,
+) -> std::io::Result<Option<Prepared>> {
+    crate::sys::atomic_file::prepare(path, &mut |out| {
         if give_up() {
             return Ok(false);
         }

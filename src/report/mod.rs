@@ -193,10 +193,17 @@ impl Reporter {
             (Ok(()), Err(e)) => Err(e),
             (end, _) => end,
         };
-        // Exports only of a run that ended by itself: a stopped one leaves no file.
+        // Exports only of a run that ended by itself: a stopped one leaves no file, and a
+        // failed one says it wrote none.
         let end = match end {
             Ok(()) => self.export(&outcome.measurements),
-            end => end,
+            Err(Error::Stopped(signal)) => Err(Error::Stopped(signal)),
+            Err(e) => {
+                if self.exports.any() {
+                    self.say_last(&self.words.note(&Note::ExportsNotWritten));
+                }
+                Err(e)
+            }
         };
         let end = stopped(end);
         match (end, said) {
@@ -231,9 +238,24 @@ impl Reporter {
             ),
             (&self.exports.plot, Box::new(|| plot::svg(rows, self.words))),
         ];
+        // Every file complete first, then all put in place: a stop, or a failure, on the way
+        // leaves every old file as it was.
+        let mut ready = Vec::new();
         for (path, contents) in files {
             let Some(path) = path else { continue };
-            export::save(path, &contents(), &give_up).map_err(|e| {
+            let fail = |e: std::io::Error| {
+                Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
+            };
+            match export::prepare(path, &contents(), &give_up).map_err(fail)? {
+                Some(file) => ready.push((path, file)),
+                None => return Ok(()),
+            }
+        }
+        if give_up() {
+            return Ok(());
+        }
+        for (path, file) in ready {
+            file.commit().map_err(|e| {
                 Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
             })?;
         }
@@ -669,7 +691,10 @@ fn bench_cells(words: &dyn Words, results: &[Measurement]) -> (Vec<Vec<String>>,
         }
         row.push(count_of(m).map_or_else(|| "-".to_string(), |n| n.to_string()));
         row.extend([
-            or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
+            // Tiny writes move little: enough decimals to tell 1 B from 4 B.
+            m.bytes_per_second
+                .map(|b| b / f64::from(1u32 << 30))
+                .map_or_else(|| "-".to_string(), |v| words.num(v, gib_decimals(v))),
             or_dash(m.messages_per_second, 0),
             or_dash(m.rtt_median_us, 1),
             or_dash(m.rtt_p90_us, 1),
@@ -700,6 +725,15 @@ fn bench_cells(words: &dyn Words, results: &[Measurement]) -> (Vec<Vec<String>>,
         .chain([Align::Left])
         .collect::<Vec<_>>();
     (rows, align)
+}
+
+/// Decimals for a GiB/s figure: two, more for a figure below 0.1.
+fn gib_decimals(gib: f64) -> usize {
+    match gib {
+        g if g >= 0.1 => 2,
+        g if g >= 0.001 => 4,
+        _ => 6,
+    }
 }
 
 /// What a row counted: its timed round trips, or its writes (messages, for a queue).

@@ -13,25 +13,69 @@ pub fn save(
     path: &Path,
     fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<bool>,
 ) -> std::io::Result<bool> {
+    match prepare(path, fill)? {
+        Some(ready) => ready.commit().map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// A complete temporary file, not yet in place: `commit` renames it over its path; dropping it
+/// removes it. Several can be prepared and then committed together, so a set of files is all
+/// new or all as it was.
+pub struct Prepared {
+    temporary: PathBuf,
+    path: PathBuf,
+    token: u64,
+    committed: bool,
+}
+
+impl Prepared {
+    pub fn commit(mut self) -> std::io::Result<()> {
+        std::fs::rename(&self.temporary, &self.path)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+        super::cleanup::unregister(self.token);
+    }
+}
+
+/// Writes the temporary file for `path` through `fill` (None when `fill` gave up). It gets
+/// the permission bits of the file it will replace, if there is one.
+pub fn prepare(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<bool>,
+) -> std::io::Result<Option<Prepared>> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let (file, temporary) = new_temporary(path)?;
     let identity = {
-        use std::os::unix::fs::MetadataExt;
         let meta = file.metadata()?;
         (meta.dev(), meta.ino(), meta.uid())
     };
     let token = super::cleanup::register(temporary.clone(), identity);
-    let mut out = std::io::BufWriter::new(file);
-    let finished = fill(&mut out).and_then(|done| out.flush().map(|()| done));
-    let result = match finished {
-        Ok(true) => std::fs::rename(&temporary, path).map(|()| true),
-        Ok(false) => Ok(false),
-        Err(e) => Err(e),
+    let prepared = Prepared {
+        temporary,
+        path: path.to_path_buf(),
+        token,
+        committed: false,
     };
-    if !matches!(result, Ok(true)) {
-        let _ = std::fs::remove_file(&temporary);
+    if let Ok(old) = std::fs::symlink_metadata(path)
+        && old.is_file()
+    {
+        file.set_permissions(std::fs::Permissions::from_mode(old.mode() & 0o7777))?;
     }
-    super::cleanup::unregister(token);
-    result
+    let mut out = std::io::BufWriter::new(file);
+    let finished = fill(&mut out)? && {
+        out.flush()?;
+        true
+    };
+    Ok(finished.then_some(prepared))
 }
 
 /// A new file beside `path`, under a name nobody can guess, never one that exists already.

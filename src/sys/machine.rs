@@ -82,16 +82,45 @@ pub enum Unwritable {
     KernelFiles,
     /// The folder is on a read-only file system, or we may not write in it.
     ReadOnly(PathBuf),
+    /// The path names no file (it ends with `/`, `.` or `..`).
+    NoFileName,
+    /// The name is too long to write beside it under a temporary name (at most this many
+    /// bytes).
+    NameTooLong(usize),
+    /// A file of another user is there: not ours to replace.
+    NotYours,
+    /// A read-only file is there: someone meant to keep it.
+    ReadOnlyFile,
 }
+
+/// The most bytes a file name may have (NAME_MAX) less what the temporary name adds
+/// (`.NAME.` and 16 hex digits and `.tmp`).
+pub const LONGEST_NAME: usize = 255 - 22;
 
 /// Whether a file can be put at `path` by writing a new one beside it and renaming it over:
 /// its folder exists, is writable and holds ordinary files, and nothing but a plain file is
 /// there now.
 pub fn writable(path: &Path) -> Result<(), Unwritable> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => return Err(Unwritable::IsFolder),
         Ok(meta) if !meta.is_file() => return Err(Unwritable::NotAFile),
+        Ok(meta) if meta.uid() != nix::unistd::geteuid().as_raw() => {
+            return Err(Unwritable::NotYours);
+        }
+        Ok(meta) if meta.mode() & 0o200 == 0 => return Err(Unwritable::ReadOnlyFile),
         _ => {}
+    }
+    // Path's components hide a trailing `/` or `.`: look at the bytes.
+    let bytes = path.as_os_str().as_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let no_name = matches!(last, b"" | b"." | b"..");
+    let Some(name) = path.file_name().filter(|_| !no_name) else {
+        return Err(Unwritable::NoFileName);
+    };
+    if name.as_bytes().len() > LONGEST_NAME {
+        return Err(Unwritable::NameTooLong(LONGEST_NAME));
     }
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -150,6 +179,13 @@ mod tests {
             writable(Path::new("/no/such/folder/x.csv")),
             Err(Unwritable::NoFolder(_))
         ));
+        assert_eq!(writable(Path::new("new/.")), Err(Unwritable::NoFileName));
+        assert_eq!(writable(Path::new("x.csv/")), Err(Unwritable::NoFileName));
+        let long = "x".repeat(LONGEST_NAME + 1);
+        assert_eq!(
+            writable(&dir.join(long)),
+            Err(Unwritable::NameTooLong(LONGEST_NAME))
+        );
         if cfg!(target_os = "linux") {
             assert_eq!(
                 writable(Path::new("/proc/x.json")),

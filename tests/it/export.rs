@@ -163,7 +163,13 @@ fn the_three_exports_of_one_sweep_agree_row_for_row() {
             continue;
         }
         if let Some(bps) = row["bytes_per_second"].as_f64() {
-            assert_eq!(cells[4], format!("{:.2}", bps / f64::from(1u32 << 30)));
+            let gib = bps / f64::from(1u32 << 30);
+            let decimals = match gib {
+                g if g >= 0.1 => 2,
+                g if g >= 0.001 => 4,
+                _ => 6,
+            };
+            assert_eq!(cells[4], format!("{gib:.decimals$}"));
             assert_eq!(
                 cells[3].parse::<u64>().unwrap(),
                 row["messages"]
@@ -251,6 +257,52 @@ fn bad_export_paths_are_refused_before_anything_runs() {
     assert!(stderr_text(&out).contains("two exports would write"));
     assert_eq!(read(&file), "mine");
 
+    // Files that are not ours to replace, names that name no file or cannot have a temporary
+    // file beside them, and one file under two spellings.
+    use std::os::unix::fs::PermissionsExt;
+    let theirs = dir.path().join("theirs.csv");
+    std::fs::write(&theirs, "theirs").unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let kept = dir.path().join("kept.csv");
+    std::fs::write(&kept, "kept").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let long = dir.path().join("x".repeat(234));
+    let trailing = format!("{}/", path_str(&dir.path().join("r.csv")));
+    let dot = format!("{}/.", path_str(&dir.path().join("new")));
+    for (path, needle) in [
+        (path_str(&theirs), "belongs to another user"),
+        (path_str(&kept), "is read-only, so it is kept"),
+        (path_str(&long), "too long; give one of at most 233 bytes"),
+        (trailing.as_str(), "names no file"),
+        (dot.as_str(), "names no file"),
+    ] {
+        let out = ipcdemo(&["bench", "--mechanism", "pipe", "--export-csv", path])
+            .assert()
+            .code(2);
+        assert_eq!(stdout_text(&out), "", "{path}: nothing ran");
+        let stderr = stderr_text(&out);
+        assert!(stderr.contains(needle), "{path}: {stderr}");
+    }
+    assert_eq!(read(&theirs), "theirs");
+    assert_eq!(read(&kept), "kept");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let spelled = format!("{}/./r.csv", path_str(dir.path()));
+    for (one, other) in [
+        (
+            path_str(&dir.path().join("r.csv")),
+            path_str(&link.join("r.csv")),
+        ),
+        (path_str(&dir.path().join("r.csv")), spelled.as_str()),
+    ] {
+        let out = ipcdemo(&["bench", "--export-json", one, "--export-csv", other])
+            .assert()
+            .code(2);
+        let stderr = stderr_text(&out);
+        assert!(stderr.contains("two exports would write"), "{stderr}");
+        assert!(stderr.contains("Usage: ipcdemo bench"), "{stderr}");
+    }
+
     // Another user cannot write in root's folder: refused up front too.
     if !can_setpriv() {
         skip("needs root and setpriv to act as another user");
@@ -269,6 +321,66 @@ fn bad_export_paths_are_refused_before_anything_runs() {
     });
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("read-only, or not yours"), "{stderr}");
+}
+
+#[test]
+fn an_export_keeps_the_mode_of_the_file_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir();
+    let csv = dir.path().join("r.csv");
+    std::fs::write(&csv, "old").unwrap();
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ipcdemo(&[
+        "bench",
+        "--mechanism",
+        "pipe",
+        "--total",
+        "1M",
+        "--rounds",
+        "10",
+        "--export-csv",
+        path_str(&csv),
+    ])
+    .assert()
+    .success();
+    let text = read(&csv);
+    assert!(text.starts_with("mechanism,measure,"), "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let mode = std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
+
+#[test]
+fn a_failed_run_says_it_wrote_no_export() {
+    use std::os::unix::process::CommandExt;
+    let dir = temp_dir();
+    let csv = dir.path().join("r.csv");
+    let mut cmd = ipcdemo_std(&[
+        "bench",
+        "--mechanism",
+        "pipe,mq",
+        "--total",
+        "1M",
+        "--rounds",
+        "10",
+        "--export-csv",
+        path_str(&csv),
+    ]);
+    // No room for a single message queue: the mq row fails after the pipe's.
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_MSGQUEUE, 0, 0)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let (code, stderr) = run_with_deadline("a bench whose queues cannot be made", cmd);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the exports were not written: the run did not finish"),
+        "{stderr}"
+    );
+    assert!(!csv.exists());
 }
 
 #[test]

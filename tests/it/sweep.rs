@@ -175,7 +175,7 @@ fn a_sweep_measures_up_to_what_a_mechanism_carries_and_says_why_not_beyond() {
     };
     assert!(
         rows[1].ends_with(&format!(
-            "- (a message is at most mq_msgsize: {})",
+            "- (a message is at most {} here: mq_msgsize, within RLIMIT_MSGQUEUE)",
             human(msgsize)
         )),
         "{stdout}"
@@ -240,6 +240,15 @@ fn bad_sweeps_are_usage_errors_before_anything_runs() {
         (&["--sweep", "64,lots"], "is not a size in bytes"),
         (&["--sweep", "64", "--cell-time", "0"], "too short"),
         (&["--sweep", "64", "--cell-time", "2m"], "at most 1m"),
+        (
+            &["--sweep", "64", "--cell-time", "2h"],
+            "too long for one cell; give at most 1m",
+        ),
+        (
+            &["--sweep", "64", "--cell-time=-1ms"],
+            "negative; a cell lasts 1ms to 1m",
+        ),
+        (&["--sweep", "-1"], "is not a size in bytes"),
         (&["--sweep", "64", "--total", "1M"], "cannot be used with"),
         (&["--sweep", "64", "--rounds", "10"], "cannot be used with"),
         (&["--cell-time", "10ms"], "--sweep"),

@@ -607,6 +607,9 @@ impl Words for En {
                 "warning: {}; going on with the size the pipe has",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "the exports were not written: the run did not finish".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -1744,7 +1747,7 @@ impl Words for En {
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::AboveMessageSize { max_bytes } => format!(
-                "- (a message is at most mq_msgsize: {})",
+                "- (a message is at most {} here: mq_msgsize, within RLIMIT_MSGQUEUE)",
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
@@ -1766,7 +1769,7 @@ impl Words for En {
         let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
         vec![
             format!("ipcdemo {}", version),
-            format!("command: `{}`", command.join(" ")),
+            format!("command: `{}`", command_line(command).replace('`', "\\`")),
             format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
             format!(
                 "CPUs: {} online; this run may use {}",

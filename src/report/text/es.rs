@@ -641,6 +641,9 @@ impl Words for Es {
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "las exportaciones no se escribieron: la ejecución no terminó".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -1819,7 +1822,7 @@ impl Words for Es {
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::AboveMessageSize { max_bytes } => format!(
-                "- (un mensaje tiene como máximo mq_msgsize: {})",
+                "- (un mensaje tiene como máximo {} aquí: mq_msgsize, dentro de RLIMIT_MSGQUEUE)",
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::NoPayload => {
@@ -1843,7 +1846,7 @@ impl Words for Es {
         let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
         vec![
             format!("ipcdemo {}", version),
-            format!("orden: `{}`", command.join(" ")),
+            format!("orden: `{}`", command_line(command).replace('`', "\\`")),
             format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
             format!(
                 "CPU: {} en línea; esta ejecución puede usar {}",

@@ -332,8 +332,12 @@ impl Reading {
                 (best.mechanism, gib(best), times_tcp)
             }),
             quickest: quickest.map(|(m, median)| (m.mechanism, median)),
+            // Only for small messages: moving megabytes takes time of its own.
             suggest_pinning: quickest.is_some_and(|(m, median)| {
-                median > 20.0 && m.mode.pin != crate::bench::model::Pin::Same && !m.mode.busy_poll
+                median > 20.0
+                    && m.size_bytes <= 4096
+                    && m.mode.pin != crate::bench::model::Pin::Same
+                    && !m.mode.busy_poll
             }),
         }
     }

@@ -628,6 +628,9 @@ impl Words for Pt {
                 "aviso: {}; seguindo com o tamanho atual",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "as exportações não foram escritas: a execução não terminou".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -1793,7 +1796,7 @@ impl Words for Pt {
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::AboveMessageSize { max_bytes } => format!(
-                "- (uma mensagem tem no máximo mq_msgsize: {})",
+                "- (uma mensagem tem no máximo {} aqui: mq_msgsize, dentro de RLIMIT_MSGQUEUE)",
                 human_bytes(max_bytes as u64)
             ),
             Unsupported::NoPayload => {
@@ -1817,7 +1820,7 @@ impl Words for Pt {
         let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
         vec![
             format!("ipcdemo {}", version),
-            format!("comando: `{}`", command.join(" ")),
+            format!("comando: `{}`", command_line(command).replace('`', "\\`")),
             format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
             format!(
                 "CPUs: {} ligadas; esta execução pode usar {}",

@@ -538,6 +538,7 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
             len: None,
         },
         Note::OneCpu(1),
+        Note::ExportsNotWritten,
         Note::RaceSonKilled {
             pid: 9,
             signal: Signal::SIGKILL,
@@ -591,6 +592,7 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::RingBroken { .. } => 35,
         Note::OneCpu(_) => 36,
         Note::RaceSonKilled { .. } => 37,
+        Note::ExportsNotWritten => 38,
     }
 }
 

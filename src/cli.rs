@@ -633,7 +633,7 @@ const BENCH_EXAMPLES: &str = "\
 Examples:
   ipcdemo bench --quick                 every mechanism in a few seconds
   ipcdemo bench --mechanism pipe,tcp --pin split   the cross-CPU wake-up, made visible
-  ipcdemo bench --mechanism pipe --zero-copy --busy-poll --huge-pages --throughput-only";
+  ipcdemo bench --quick --sweep         every mechanism at 1 B, 4 B, … 4 MiB: where they cross";
 
 /// `ipcdemo bench`: throughput and latency of every mechanism, side by side.
 #[derive(Debug, Args)]
@@ -673,6 +673,27 @@ pub struct BenchArgs {
     /// A run of a few seconds in all: 64M streamed, 10000 round trips
     #[arg(long)]
     pub quick: bool,
+    /// Measure every size in a list, like 64,4K,1M (1 B to 16M each, at most 32 sizes), each
+    /// for --cell-time instead of --total or --rounds [default list: powers of 4, 1 to 4M]
+    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, allow_hyphen_values = true, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
+    pub sweep: Option<Option<SweepSizes>>,
+    /// How long to measure each size of a sweep (1ms to 1m) [default: 200ms; 40ms with --quick]
+    #[arg(long, value_name = "DURATION", value_parser = cell_time, requires = "sweep", allow_hyphen_values = true)]
+    pub cell_time: Option<Duration>,
+    /// Also write the rows, with the machine's facts and this command line, to FILE as JSON
+    /// (written whole or not at all)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_json: Option<PathBuf>,
+    /// Also write the rows to FILE as CSV: one header line, one line per row, no comments
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the table, with the machine's facts, to FILE as Markdown (to paste in an issue)
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub export_markdown: Option<PathBuf>,
+    /// Also draw the run as an SVG picture in FILE: throughput and round trips against message
+    /// size with --sweep, else a bar and the percentiles per mechanism
+    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    pub plot: Option<PathBuf>,
     /// Measure only throughput
     #[arg(long, conflicts_with = "latency_only")]
     pub throughput_only: bool,
@@ -688,6 +709,111 @@ pub struct BenchArgs {
     /// only (no percentiles: they need a clock read around every round trip)
     #[arg(long, conflicts_with = "histogram")]
     pub no_percentiles: bool,
+    /// Fan-in: N sender processes write at once into one pipe, FIFO, Unix stream listener or
+    /// TCP listener (each socket sender on its own connection), in records the reader checks
+    /// (at most PIPE_BUF bytes each in a pipe); throughput only, and the other mechanisms say
+    /// it does not apply (1 to 64)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), allow_hyphen_values = true)]
+    pub senders: u16,
+}
+
+/// A path a result can be written to (see `sys::machine::writable`), checked before anything
+/// runs.
+fn export_path(text: &str) -> Result<PathBuf, String> {
+    use crate::sys::machine::{Unwritable, writable};
+    let path = PathBuf::from(text);
+    if text.is_empty() {
+        return Err("an empty path; give a file name, like results.json".into());
+    }
+    match writable(&path) {
+        Ok(()) => Ok(path),
+        Err(Unwritable::NoFolder(folder)) => Err(format!(
+            "the folder `{}` does not exist; create it first, or choose another path",
+            folder.display()
+        )),
+        Err(Unwritable::IsFolder) => Err(format!(
+            "`{text}` is a folder; give a file name, like {}/results.json",
+            text.trim_end_matches('/')
+        )),
+        Err(Unwritable::NotAFile) => Err(format!(
+            "`{text}` is not a plain file, and ipcdemo only replaces files; choose another path"
+        )),
+        Err(Unwritable::KernelFiles) => Err(format!(
+            "`{text}` is in a kernel file system (/proc, /sys); choose a path on a disk"
+        )),
+        Err(Unwritable::ReadOnly(folder)) => Err(format!(
+            "cannot write in `{}` (read-only, or not yours); choose another folder",
+            folder.display()
+        )),
+        Err(Unwritable::NoFileName) => Err(format!(
+            "`{text}` names no file; give a file name, like results.json"
+        )),
+        Err(Unwritable::NameTooLong(most)) => Err(format!(
+            "the file name in `{text}` is too long; give one of at most {most} bytes"
+        )),
+        Err(Unwritable::NotYours) => Err(format!(
+            "`{text}` belongs to another user, and ipcdemo replaces only your files; choose \
+             another path"
+        )),
+        Err(Unwritable::ReadOnlyFile) => Err(format!(
+            "`{text}` is read-only, so it is kept; make it writable (chmod u+w) or choose \
+             another path"
+        )),
+    }
+}
+
+/// The message sizes of a sweep, ascending, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepSizes(pub Vec<usize>);
+
+/// The most sizes one sweep takes.
+const MOST_SWEEP_SIZES: usize = 32;
+
+fn sweep_sizes(text: &str) -> Result<SweepSizes, String> {
+    let one = bytes_in_range(1, 16 << 20);
+    let mut sizes = Vec::new();
+    for part in text.split(',') {
+        if part.trim().is_empty() {
+            return Err(format!(
+                "`{text}` has an empty size; list sizes like 64,4K,1M"
+            ));
+        }
+        if crate::units::parse_bytes(part) == Ok(0) {
+            return Err(
+                "a message of 0 bytes measures nothing; give sizes from 1 B to 16 MiB, \
+                        like 64,4K,1M"
+                    .into(),
+            );
+        }
+        sizes.push(one(part)?);
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    if sizes.len() > MOST_SWEEP_SIZES {
+        return Err(format!(
+            "{} sizes is too many for one sweep; give at most {MOST_SWEEP_SIZES}",
+            sizes.len()
+        ));
+    }
+    Ok(SweepSizes(sizes))
+}
+
+fn cell_time(text: &str) -> Result<Duration, String> {
+    let too_long = || format!("`{text}` is too long for one cell; give at most 1m, like 200ms");
+    if text.trim().starts_with('-') {
+        return Err(format!(
+            "`{text}` is negative; a cell lasts 1ms to 1m, like 200ms"
+        ));
+    }
+    match parse_duration(text) {
+        Err(e) if e.contains("too long") => Err(too_long()),
+        Err(e) => Err(e),
+        Ok(d) if d < Duration::from_millis(1) => Err(format!(
+            "`{text}` is too short for one cell; give at least 1ms, like 200ms"
+        )),
+        Ok(d) if d > Duration::from_secs(60) => Err(too_long()),
+        Ok(d) => Ok(d),
+    }
 }
 
 /// A duration of at least a millisecond (a wait of nothing can only fail).
@@ -757,6 +883,63 @@ pub fn parse() -> Cli {
             )
             .exit();
     }
+    if let Some(Command::Bench(bench)) = &cli.command
+        && bench.senders > 1
+        && let Some(flag) = fan_in_conflict(bench)
+    {
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--senders {} (fan-in, throughput only) cannot be used with {flag}; drop one \
+                     of them",
+                    bench.senders
+                ),
+            )
+            .exit();
+    }
+    if let Some(Command::Bench(bench)) = &cli.command {
+        let paths: Vec<&PathBuf> = [
+            &bench.export_json,
+            &bench.export_csv,
+            &bench.export_markdown,
+            &bench.plot,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // One file under two spellings (./r.csv and r.csv, a linked folder) is still one file.
+        let file_of = |path: &PathBuf| {
+            let folder = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => std::path::Path::new("."),
+            };
+            (
+                std::fs::canonicalize(folder).ok(),
+                path.file_name().map(|n| n.to_owned()),
+            )
+        };
+        let files: Vec<_> = paths.iter().map(|p| file_of(p)).collect();
+        if let Some(twice) = paths
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| files[..i].contains(&files[i]).then_some(p))
+        {
+            let mut bench_command = command
+                .find_subcommand("bench")
+                .map(|sub| sub.clone().bin_name("ipcdemo bench"))
+                .unwrap_or_else(|| command.clone());
+            bench_command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "two exports would write `{}`; give each its own file",
+                        twice.display()
+                    ),
+                )
+                .exit();
+        }
+    }
     if let Some(Command::Shm(ShmArgs {
         race: Some(ShmCommand::Race(race)),
         ..
@@ -773,6 +956,25 @@ pub fn parse() -> Cli {
             .exit();
     }
     cli
+}
+
+/// The flag a fan-in run (`--senders` above 1) cannot honour, and why: latency is a ping-pong
+/// between two processes; the fan-in reader checks every record, which a zero-copy reader
+/// never sees; it sleeps in read(2) and poll(2) rather than spinning.
+fn fan_in_conflict(bench: &BenchArgs) -> Option<&'static str> {
+    if bench.latency_only {
+        Some("--latency-only: latency is a ping-pong between two processes")
+    } else if bench.histogram.is_some() {
+        Some("--histogram: it draws latency rows")
+    } else if bench.zero_copy {
+        Some("--zero-copy: its reader never sees the records fan-in checks")
+    } else if bench.busy_poll {
+        Some("--busy-poll: fan-in sleeps in read(2) and poll(2)")
+    } else if bench.sweep.is_some() {
+        Some("--sweep: its cells are sized by pilot runs of one writer")
+    } else {
+        None
+    }
 }
 
 /// The completion script for `shell`, generated from this very definition.

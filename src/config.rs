@@ -7,6 +7,7 @@ use crate::cli::{
     MqArgs, NamedArgs, RaceArgs, ShmArgs, ShowArgs, SignalArgs, SocketArgs, SyncArg,
 };
 use crate::lessons::{anon, atomic, capacity, exec, fds, mq, named, race, shm, signal, socket};
+use crate::report::export::Exports;
 use crate::report::text::Lang;
 use crate::report::{Settings, TimelineStyle};
 
@@ -28,6 +29,18 @@ pub fn settings(cli: &Cli) -> Settings {
             ascii: show.ascii || !locale_is_utf8(),
         }),
         trace: show.trace,
+        exports: match &cli.command {
+            Some(Command::Bench(bench)) => Exports {
+                json: bench.export_json.clone(),
+                csv: bench.export_csv.clone(),
+                markdown: bench.export_markdown.clone(),
+                plot: bench.plot.clone(),
+                command: std::env::args_os()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+            },
+            _ => Exports::default(),
+        },
     }
 }
 
@@ -200,7 +213,13 @@ pub fn race(args: &RaceArgs) -> race::Config {
 pub fn bench(args: &BenchArgs) -> bench::Config {
     let mut config = bench::Config::new(args.quick);
     if !args.mechanism.is_empty() {
-        config.mechanisms = args.mechanism.clone();
+        // Each once, in the order first given.
+        config.mechanisms = Vec::new();
+        for &mechanism in &args.mechanism {
+            if !config.mechanisms.contains(&mechanism) {
+                config.mechanisms.push(mechanism);
+            }
+        }
     }
     if args.throughput_only {
         config.measures = vec![bench::Measure::Throughput];
@@ -223,5 +242,17 @@ pub fn bench(args: &BenchArgs) -> bench::Config {
     config.huge_pages = args.huge_pages;
     config.histogram = args.histogram;
     config.percentiles = !args.no_percentiles;
+    config.senders = usize::from(args.senders);
+    if config.senders > 1 {
+        // Fan-in is a stream from many writers: there is no many-sided ping-pong.
+        config.measures = vec![bench::Measure::Throughput];
+    }
+    config.sweep = args.sweep.as_ref().map(|sizes| match sizes {
+        Some(sizes) => sizes.0.clone(),
+        None => bench::SWEEP_SIZES.to_vec(),
+    });
+    if let Some(cell_time) = args.cell_time {
+        config.cell_time = cell_time;
+    }
     config
 }

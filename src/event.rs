@@ -466,6 +466,8 @@ pub enum Note<'a> {
         kept: u64,
         left_out: u64,
     },
+    /// The bench's exports were not written: the run did not finish.
+    ExportsNotWritten,
     /// A forked son failed; it says so itself before exiting.
     SonFailed {
         pid: i32,
@@ -678,6 +680,8 @@ pub enum Error {
     Bench {
         mechanism: Mechanism,
         measure: Measure,
+        /// In a sweep, the message size of the cell that failed.
+        size: Option<usize>,
         error: Box<Error>,
     },
     BenchChild(ProcessEnd),
@@ -1370,6 +1374,8 @@ pub enum Progress {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        /// In a sweep, the message size of this cell.
+        size: Option<usize>,
     },
     /// `atomic`: record size `step` of `steps` is running.
     Atomic {
@@ -1389,6 +1395,11 @@ pub trait Sink: Sync {
     fn event(&self, time: f64, role: Role, pid: i32, event: Event<'_>) -> Result<()>;
     fn note(&self, note: &Note<'_>);
     fn progress(&self, progress: Progress);
+    /// A bench row as soon as it is measured (a JSON stream says it at once; a table waits
+    /// for the last row to know its widths).
+    fn measured(&self, _row: &crate::bench::model::Measurement) -> Result<()> {
+        Ok(())
+    }
     /// One event, stamped now.
     fn event_now(&self, role: Role, pid: i32, event: Event<'_>) -> Result<()> {
         self.event(self.now(), role, pid, event)

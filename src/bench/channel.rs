@@ -28,10 +28,10 @@ pub(super) struct Channel {
 
 /// A private folder for FIFOs and socket files, removed with everything in it on drop. It is
 /// made with `create_dir` (which fails if anything is there), so only our own files go.
-struct ScratchDir(PathBuf);
+pub(super) struct ScratchDir(PathBuf);
 
 impl ScratchDir {
-    fn new() -> Result<ScratchDir> {
+    pub(super) fn new() -> Result<ScratchDir> {
         use std::os::unix::fs::DirBuilderExt;
         let path = std::env::temp_dir().join(format!("ipcdemo-bench-{}", std::process::id()));
         std::fs::DirBuilder::new()
@@ -41,7 +41,7 @@ impl ScratchDir {
         Ok(ScratchDir(path))
     }
 
-    fn join(&self, name: &str) -> PathBuf {
+    pub(super) fn join(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 }
@@ -125,7 +125,7 @@ pub(super) fn open_channel(mechanism: Mechanism, config: &Config) -> Result<Chan
 
 /// Opens both ends of a new FIFO without blocking: the read end first, with `O_NONBLOCK`, so
 /// the write end's open finds a reader; then the read end goes back to blocking.
-fn fifo_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
+pub(super) fn fifo_pair(path: &Path) -> Result<(OwnedFd, OwnedFd)> {
     use nix::sys::stat::Mode;
     nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR).doing_on(Doing::CreatingFifo, path)?;
     let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;

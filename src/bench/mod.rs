@@ -15,6 +15,7 @@
 
 mod channel;
 mod child;
+mod fanin;
 mod latency;
 pub mod model;
 mod mq;
@@ -24,12 +25,36 @@ mod signal;
 mod stats;
 mod throughput;
 
+use std::time::Duration;
+
 use crate::event::{Error, Outcome, Progress, Result, Sink};
-use crate::sys::signals;
 use crate::sys::usage::Usage;
+use crate::sys::{Context, Doing, signals, socket_setup};
 
 use channel::open_channel;
-pub use model::{BenchNote, Measure, Measurement, Mechanism, Mode, Pin};
+pub use model::{BenchNote, Measure, Measurement, Mechanism, Mode, Pin, Unsupported};
+
+/// The message sizes `--sweep` runs when given none: powers of 4 from 1 B to 4 MiB.
+pub const SWEEP_SIZES: [usize; 12] = [
+    1,
+    4,
+    16,
+    64,
+    256,
+    1 << 10,
+    4 << 10,
+    16 << 10,
+    64 << 10,
+    256 << 10,
+    1 << 20,
+    4 << 20,
+];
+
+/// How long each cell of a sweep is measured: short enough that a `--quick` sweep of every
+/// mechanism over the default sizes takes a few seconds.
+pub const CELL_TIME: Duration = Duration::from_millis(200);
+/// The same for `--quick`.
+pub const QUICK_CELL_TIME: Duration = Duration::from_millis(40);
 
 /// How to run the bench.
 #[derive(Debug, Clone)]
@@ -64,6 +89,14 @@ pub struct Config {
     /// Latency rows: time each round trip, for percentiles; without, read the clock only
     /// before and after the whole loop and report the mean alone.
     pub percentiles: bool,
+    /// Fan-in: this many sender processes write at once into one pipe, FIFO or listener
+    /// (throughput only; 1 is the ordinary one-writer run).
+    pub senders: usize,
+    /// A sweep: these message sizes (ascending, no repeats), each cell measured for about
+    /// `cell_time` instead of `total` bytes or `rounds` round trips.
+    pub sweep: Option<Vec<usize>>,
+    /// The time budget of each cell of a sweep.
+    pub cell_time: Duration,
 }
 
 impl Config {
@@ -86,6 +119,9 @@ impl Config {
             huge_pages: false,
             histogram: None,
             percentiles: true,
+            senders: 1,
+            sweep: None,
+            cell_time: if quick { QUICK_CELL_TIME } else { CELL_TIME },
         };
         config.set_rounds(if quick { 10_000 } else { 100_000 });
         config
@@ -127,7 +163,8 @@ pub fn measure(
     config: &Config,
     sink: &dyn Sink,
 ) -> Result<Measurement> {
-    if !mechanism.measures(measure) {
+    // A fan-in run gives every mechanism a row, if only to say fan-in does not apply.
+    if !mechanism.measures(measure) && config.senders <= 1 {
         return Err(Error::NoSuchMeasure { mechanism, measure });
     }
     let cpus = match child::cpus(config.pin)? {
@@ -135,6 +172,8 @@ pub fn measure(
         _ => None,
     };
     let mut result = match mechanism {
+        // Fan-in measures itself, or says it does not apply.
+        _ if config.senders > 1 => fanin::measure(mechanism, config, sink)?,
         Mechanism::Mq => mq::measure(measure, config, sink)?,
         Mechanism::Signal => signal::measure(config, sink)?,
         Mechanism::Shm | Mechanism::Eventfd => shared_memory(mechanism, measure, config, sink)?,
@@ -153,6 +192,14 @@ pub fn measure(
     };
     let ring_bytes = result.mode.ring_bytes;
     result.mechanism = mechanism;
+    result.size_bytes = match (mechanism, measure) {
+        // Fan-in knows its writes (records of at most PIPE_BUF through a pipe).
+        _ if config.senders > 1 => result.size_bytes,
+        (Mechanism::Signal | Mechanism::Eventfd, _) => 0,
+        (Mechanism::Mq, _) => result.mode.message_size_bytes.unwrap_or(0),
+        (_, Measure::Throughput) => config.size,
+        (_, Measure::Latency) => config.msg_size,
+    };
     // What only the measuring knows (a ring's size, a queue's shape), kept over the mode.
     let (max_messages, message_size_bytes) =
         (result.mode.max_messages, result.mode.message_size_bytes);
@@ -169,6 +216,116 @@ pub fn measure(
         result.histogram = None;
     }
     Ok(result)
+}
+
+/// Why `mechanism` cannot carry `size`-byte messages here, if it cannot.
+pub fn unsupported(mechanism: Mechanism, size: usize) -> Result<Option<Unsupported>> {
+    Ok(match mechanism {
+        Mechanism::Signal | Mechanism::Eventfd => Some(Unsupported::NoPayload),
+        Mechanism::UnixSeqpacket => {
+            let max = socket_setup::seqpacket_largest_record().doing(Doing::CreatingSocket)?;
+            (size > max).then_some(Unsupported::AboveSendBuffer { max_bytes: max })
+        }
+        Mechanism::Mq => mq::largest_message()
+            .filter(|&max| size > max)
+            .map(|max| Unsupported::AboveMessageSize { max_bytes: max }),
+        Mechanism::Pipe
+        | Mechanism::Fifo
+        | Mechanism::UnixStream
+        | Mechanism::Socketpair
+        | Mechanism::Tcp
+        | Mechanism::Shm => None,
+    })
+}
+
+/// Pilot runs at most, before a cell's timed run.
+const PILOTS: usize = 4;
+
+/// The units a cell counts: bytes of `size`-byte writes streamed, or round trips.
+fn set_units(config: &mut Config, measure: Measure, size: usize, units: u64) {
+    match measure {
+        // At most 1 TiB, as --total: a cell of tiny writes on a fast machine stays bounded.
+        Measure::Throughput => {
+            let most = (1u64 << 40) / size as u64;
+            config.total = units.clamp(1, most.max(1)) * size as u64;
+        }
+        Measure::Latency => config.set_rounds(units.clamp(1, 10_000_000)),
+    }
+}
+
+/// One cell of a sweep: `mechanism` moving `size`-byte messages for about `config.cell_time`.
+/// Short pilot runs find how long one write or round trip takes, so the timed run can be sized
+/// to the budget while both processes still agree on the count before they start (every byte
+/// and every round is checked, as in any row): a tiny one, whose time is mostly the start (the
+/// child not yet running, pages not yet in), then, if that was much shorter than the budget,
+/// runs of an eighth of it until one lasts that long: its estimate is good.
+fn cell(
+    mechanism: Mechanism,
+    measure: Measure,
+    size: usize,
+    config: &Config,
+    sink: &dyn Sink,
+) -> Result<Measurement> {
+    if let Some(why) = unsupported(mechanism, size)? {
+        let mut row = blank_measurement(measure);
+        row.mechanism = mechanism;
+        row.size_bytes = size;
+        row.skipped = Some(why);
+        return Ok(row);
+    }
+    let mut cell = config.clone();
+    cell.size = size;
+    cell.msg_size = size;
+    cell.sweep = None;
+    // About 1 MiB of writes (at least 8), or a few round trips (up to 4 MiB in all): small,
+    // since a round trip can take a whole time slice (spinning on one CPU); the pilots grow.
+    let pilot_units = match measure {
+        Measure::Throughput => ((1u64 << 20) / size as u64).clamp(8, 256),
+        Measure::Latency => ((4u64 << 20) / size as u64).clamp(2, 16),
+    };
+    let histogram = cell.histogram.take();
+    let budget = config.cell_time.as_secs_f64();
+    // A float too big for u64 saturates (set_units bounds it); never fewer than the pilot ran.
+    let units_for = |seconds: f64, per_unit: f64| match per_unit > 0.0 {
+        true => ((seconds / per_unit) as u64).max(pilot_units),
+        false => u64::MAX,
+    };
+    let mut units = pilot_units;
+    let mut per_unit = 0.0;
+    let mut last: Option<(u64, f64)> = None;
+    for _ in 0..PILOTS {
+        set_units(&mut cell, measure, size, units);
+        let pilot = self::measure(mechanism, measure, &cell, sink)?;
+        signals::check()?;
+        // What one more unit costs, without what every run pays once (the child's first
+        // touches of copied pages, its first wake-up): the median round trip, or the slope
+        // between two pilots of a stream; the plain mean when neither is there.
+        let slope = last
+            .filter(|&(u, _)| u < units)
+            .map(|(u, s)| (pilot.seconds - s) / (units - u) as f64)
+            .filter(|&slope| slope > 0.0);
+        // Never less than half the plain mean, though: a slope of two noisy pilots can be tiny,
+        // a median can be of a quicker mode (both on one CPU) than the run will keep, and a
+        // cell must not last many times its budget.
+        let mean = pilot.seconds / units as f64;
+        per_unit = pilot
+            .rtt_median_us
+            .map(|us| us / 1e6)
+            .or(slope)
+            .unwrap_or(mean)
+            .max(mean / 2.0);
+        last = Some((units, pilot.seconds));
+        if pilot.seconds >= budget / 8.0 {
+            break;
+        }
+        // Too short to trust: an eighth of the budget on this estimate, at least twice as
+        // many as this time.
+        units = units_for(budget / 8.0, per_unit).max(units.saturating_mul(2));
+    }
+    units = units_for(budget, per_unit);
+    cell.histogram = histogram;
+    set_units(&mut cell, measure, size, units);
+    self::measure(mechanism, measure, &cell, sink)
 }
 
 #[cfg(target_os = "linux")]
@@ -226,6 +383,8 @@ fn empty_measurement(
             ring_bytes: None,
             mean_only: false,
         },
+        size_bytes: 0,
+        skipped: None,
         bytes: 0,
         seconds: 0.0,
         bytes_per_second: None,
@@ -239,6 +398,7 @@ fn empty_measurement(
         rtt_max_us: None,
         rtt_mean_us: None,
         histogram: None,
+        fan_in: None,
         round_trips_per_second: None,
         pipe_size_bytes: pipe_size,
         notes,
@@ -256,11 +416,17 @@ fn empty_measurement(
 pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     // A mechanism without a measure (eventfd has no throughput) is left out of a run that asks
     // for both; asked for that measure alone, it is an error.
-    let steps: Vec<(Mechanism, Measure)> = config
+    // A sweep's cells: each (mechanism, measure) at each size, smallest first.
+    let sizes: Vec<Option<usize>> = match &config.sweep {
+        Some(sizes) => sizes.iter().copied().map(Some).collect(),
+        None => vec![None],
+    };
+    let steps: Vec<(Mechanism, Measure, Option<usize>)> = config
         .mechanisms
         .iter()
         .flat_map(|m| config.measures.iter().map(move |x| (*m, *x)))
-        .filter(|(m, x)| m.measures(*x))
+        .filter(|(m, x)| m.measures(*x) || config.senders > 1)
+        .flat_map(|(m, x)| sizes.iter().map(move |s| (m, x, *s)))
         .collect();
     if steps.is_empty() {
         let mechanism = config
@@ -282,7 +448,7 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
     }
     let mut measurements = Vec::with_capacity(steps.len());
     let mut end = Ok(());
-    for (i, &(mechanism, measure)) in steps.iter().enumerate() {
+    for (i, &(mechanism, measure, size)) in steps.iter().enumerate() {
         if let Err(stop) = signals::check() {
             end = Err(stop.into());
             break;
@@ -292,9 +458,21 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
             steps: steps.len(),
             mechanism,
             measure,
+            size,
         });
-        match self::measure(mechanism, measure, config, sink) {
-            Ok(result) => measurements.push(result),
+        let row = match size {
+            Some(size) => cell(mechanism, measure, size, config, sink),
+            None => self::measure(mechanism, measure, config, sink),
+        };
+        match row {
+            Ok(result) => {
+                let said = sink.measured(&result);
+                measurements.push(result);
+                if let Err(e) = said {
+                    end = Err(e);
+                    break;
+                }
+            }
             Err(e) => {
                 // Ctrl-C reaches the child too; whatever error its death caused here, the cause
                 // was the signal.
@@ -303,6 +481,7 @@ pub fn run(config: &Config, sink: &dyn Sink) -> Outcome {
                     None => Error::Bench {
                         mechanism,
                         measure,
+                        size,
                         error: Box::new(e),
                     },
                 });

@@ -165,6 +165,16 @@ pub enum BenchNote {
     /// mq: messages are at most `max` bytes here (`msgsize_max`, or `RLIMIT_MSGQUEUE`), so
     /// the row used that size instead of the `asked` one.
     MessageSizeCapped { asked: usize, max: usize },
+    /// Fan-in (`--senders`): why this mechanism has no fan-in row (a socketpair has two ends;
+    /// a queue and a seqpacket socket keep records whole by themselves; the shm ring has one
+    /// writer; signals and eventfds carry a number); the row is skipped.
+    FanInDoesNotApply,
+    /// Fan-in through a pipe or FIFO: records of `pipe_buf` bytes, not the `asked` size, since
+    /// only a write of at most `PIPE_BUF` bytes is atomic (`pipe(7)`).
+    RecordsCapped { asked: usize, pipe_buf: usize },
+    /// Fan-in: records of `header` bytes, not the `asked` size: a record must hold its sender
+    /// and sequence number.
+    RecordsPadded { asked: usize, header: usize },
 }
 
 impl From<PipeSizeError> for BenchNote {
@@ -186,7 +196,10 @@ impl BenchNote {
             }
             BenchNote::ZeroCopyCountsOnly
             | BenchNote::SignalLatencyOnly
-            | BenchNote::MessageSizeCapped { .. } => None,
+            | BenchNote::MessageSizeCapped { .. }
+            | BenchNote::FanInDoesNotApply
+            | BenchNote::RecordsCapped { .. }
+            | BenchNote::RecordsPadded { .. } => None,
         }
     }
 }
@@ -223,11 +236,47 @@ fn errno_name<S: serde::Serializer>(
     }
 }
 
+/// Why a sweep has no row for a mechanism at a message size: it cannot carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Unsupported {
+    /// A SOCK_SEQPACKET record must fit the sending socket's buffer (`SO_SNDBUF` less the
+    /// kernel's 32 bytes): a bigger one fails with EMSGSIZE.
+    AboveSendBuffer { max_bytes: usize },
+    /// A queue message is at most `mq_msgsize` bytes here (`msgsize_max`, and within
+    /// `RLIMIT_MSGQUEUE`).
+    AboveMessageSize { max_bytes: usize },
+    /// A signal carries one number, an eventfd a count: no payload to size.
+    NoPayload,
+    /// Fan-in (`--senders`): only a pipe, a FIFO and Unix stream and TCP listeners take many
+    /// senders here; the row's note says why this mechanism does not.
+    NoFanIn,
+}
+
 /// Round trips up to `up_to_us` (and above the bucket before).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Bucket {
     pub up_to_us: f64,
     pub count: u64,
+}
+
+/// What a fan-in row adds: several senders write into one pipe, FIFO or listener at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FanIn {
+    /// Sender processes, writing at once.
+    pub senders: usize,
+    /// Bytes per record: a 16-byte header (sender, sequence number) and a payload derived from
+    /// both, so the reader checks every byte.
+    pub record_bytes: usize,
+    /// Bytes received from each sender, in sender order (all equal: every run is checked).
+    pub sender_bytes: Vec<u64>,
+    /// The smallest sender's share of the bytes received up to the moment the first sender's
+    /// stream was complete (ideal: 1/senders; to six decimals).
+    #[serde(serialize_with = "micro")]
+    pub share_min: f64,
+    /// The largest sender's share, over the same bytes.
+    #[serde(serialize_with = "micro")]
+    pub share_max: f64,
 }
 
 /// One measurement of one mechanism.
@@ -239,6 +288,11 @@ pub struct Measurement {
     pub measure: Measure,
     /// How it ran: the calls used, polling, pinning, pipe size.
     pub mode: Mode,
+    /// Bytes per write(2) or message (throughput), per ping and per pong (latency); 0 for
+    /// signal and eventfd rows, which carry no payload.
+    pub size_bytes: usize,
+    /// In a sweep: why this mechanism has no row at this size (every number is then null or 0).
+    pub skipped: Option<Unsupported>,
     /// Bytes that crossed, in bytes (for latency: pings and pongs together; 0 for signals,
     /// which carry a number and no bytes).
     pub bytes: u64,
@@ -278,6 +332,10 @@ pub struct Measurement {
     /// With --histogram: the round trips in buckets whose bounds double.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub histogram: Option<Vec<Bucket>>,
+    /// Fan-in rows only (`--senders N`, N > 1): the senders, their records, what each moved
+    /// and how fairly the reader was served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fan_in: Option<FanIn>,
     /// Round trips per second over the whole timed loop (whole round trips).
     #[serde(serialize_with = "whole")]
     pub round_trips_per_second: Option<f64>,

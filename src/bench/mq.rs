@@ -16,6 +16,17 @@ pub(super) fn measure(measure: Measure, config: &Config, sink: &dyn Sink) -> Res
     linux::measure(measure, config, sink)
 }
 
+/// The largest message a queue of ours can carry here, in bytes (none without queues).
+#[cfg(target_os = "linux")]
+pub(super) fn largest_message() -> Option<usize> {
+    Some(linux::largest_message())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn largest_message() -> Option<usize> {
+    None
+}
+
 #[cfg(not(target_os = "linux"))]
 pub(super) fn measure(_: Measure, _: &Config, _: &dyn Sink) -> Result<Measurement> {
     use crate::event::{Error, LinuxOnly};
@@ -82,23 +93,31 @@ mod linux {
     /// Two queues sized for `wanted`-byte messages, as deep as the system lets anyone have
     /// them (`msg_max`, and both within `RLIMIT_MSGQUEUE`); their names are gone once both
     /// ends of each are open.
-    fn open_queues(wanted: usize, nonblocking: bool) -> Result<Queues> {
+    /// The largest message both queues can hold one of: `msgsize_max`, and within
+    /// `RLIMIT_MSGQUEUE` shared by the two.
+    pub(super) fn largest_message() -> usize {
         let limits = mqueue::limits();
-        let mut notes = Vec::new();
         let size_max = limits
             .msgsize_max
             .and_then(|m| usize::try_from(m).ok())
             .unwrap_or(8192);
-        let mut message_size = wanted.min(size_max).max(1);
+        let within_rlimit = limits.rlimit_bytes.map_or(usize::MAX, |rlimit| {
+            // Two queues share the limit: one message each must fit.
+            let fits = (rlimit / 2).saturating_sub(OVERHEAD_PER_MESSAGE).max(1);
+            usize::try_from(fits).unwrap_or(usize::MAX)
+        });
+        size_max.min(within_rlimit).max(1)
+    }
+
+    fn open_queues(wanted: usize, nonblocking: bool) -> Result<Queues> {
+        let limits = mqueue::limits();
+        let mut notes = Vec::new();
+        let message_size = wanted.min(largest_message()).max(1);
         let mut max_messages = limits.msg_max.unwrap_or(10).max(1);
         if let Some(rlimit) = limits.rlimit_bytes {
-            // Two queues share the limit: first one message each must fit, then as many as
-            // fit beside it.
-            let budget = rlimit / 2;
-            let fits = budget.saturating_sub(OVERHEAD_PER_MESSAGE).max(1);
-            message_size = message_size.min(usize::try_from(fits).unwrap_or(usize::MAX));
+            // Two queues share the limit: as many messages as fit beside each other.
             let per_message = message_size as u64 + OVERHEAD_PER_MESSAGE;
-            max_messages = max_messages.min(budget / per_message).max(1);
+            max_messages = max_messages.min((rlimit / 2) / per_message).max(1);
         }
         if message_size < wanted {
             notes.push(BenchNote::MessageSizeCapped {

@@ -8,9 +8,11 @@
 //! the run ends quietly and successfully. Colour only for event lines, only on a terminal (or
 //! when asked), never in JSON.
 
+pub mod export;
 mod json;
 pub mod lessons;
 mod out;
+pub mod plot;
 pub mod text;
 mod timeline;
 mod trace;
@@ -49,6 +51,8 @@ pub struct Settings {
     pub timeline: Option<TimelineStyle>,
     /// Write the run as a trace to this file at the end.
     pub trace: Option<std::path::PathBuf>,
+    /// Write the bench's rows to these files at the end.
+    pub exports: export::Exports,
 }
 
 /// How the process should end, once everything is said.
@@ -78,6 +82,9 @@ pub struct Reporter {
     origin_clock: f64,
     timeline: Option<timeline::Timeline>,
     trace: Option<(std::path::PathBuf, trace::Trace)>,
+    exports: export::Exports,
+    /// Bench rows already said as they were measured (JSON), not to be said again at the end.
+    streamed: std::sync::atomic::AtomicUsize,
 }
 
 impl Reporter {
@@ -112,6 +119,8 @@ impl Reporter {
                 .timeline
                 .map(|style| timeline::Timeline::new(style, origin_clock)),
             trace: settings.trace.map(|path| (path, trace::Trace::default())),
+            streamed: std::sync::atomic::AtomicUsize::new(0),
+            exports: settings.exports,
         }
     }
 
@@ -184,6 +193,19 @@ impl Reporter {
             (Ok(()), Err(e)) => Err(e),
             (end, _) => end,
         };
+        // Exports only of a run that ended by itself: a stopped one leaves no file, and a
+        // failed one says it wrote none.
+        let end = match end {
+            Ok(()) => self.export(&outcome.measurements),
+            Err(Error::Stopped(signal)) => Err(Error::Stopped(signal)),
+            Err(e) => {
+                if self.exports.any() {
+                    self.say_last(&self.words.note(&Note::ExportsNotWritten));
+                }
+                Err(e)
+            }
+        };
+        let end = stopped(end);
         match (end, said) {
             (Ok(()), Ok(())) => Ending::Success,
             (Err(Error::Stopped(signal)), _) => Ending::Signal(signal),
@@ -191,6 +213,53 @@ impl Reporter {
             (Ok(()), Err(e)) => self.fail(&write_error(e)),
             (Err(e), _) => self.fail(&e),
         }
+    }
+
+    /// Writes the exports asked for, each whole or not at all; a stop that comes meanwhile
+    /// abandons the rest.
+    fn export(&self, rows: &[Measurement]) -> Result<()> {
+        if !self.exports.any() {
+            return Ok(());
+        }
+        let machine = crate::sys::machine::facts();
+        let command = &self.exports.command;
+        let (table, _) = bench_cells(self.words, rows);
+        let reading = self.words.bench_reading(&Reading::of(rows));
+        let give_up = || crate::sys::signals::received().is_some();
+        let files = [
+            (
+                &self.exports.json,
+                Box::new(|| export::json(rows, &machine, command)) as Box<dyn Fn() -> String>,
+            ),
+            (&self.exports.csv, Box::new(|| export::csv(rows))),
+            (
+                &self.exports.markdown,
+                Box::new(|| export::markdown(self.words, &table, &reading, &machine, command)),
+            ),
+            (&self.exports.plot, Box::new(|| plot::svg(rows, self.words))),
+        ];
+        // Every file complete first, then all put in place: a stop, or a failure, on the way
+        // leaves every old file as it was.
+        let mut ready = Vec::new();
+        for (path, contents) in files {
+            let Some(path) = path else { continue };
+            let fail = |e: std::io::Error| {
+                Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
+            };
+            match export::prepare(path, &contents(), &give_up).map_err(fail)? {
+                Some(file) => ready.push((path, file)),
+                None => return Ok(()),
+            }
+        }
+        if give_up() {
+            return Ok(());
+        }
+        for (path, file) in ready {
+            file.commit().map_err(|e| {
+                Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
+            })?;
+        }
+        Ok(())
     }
 
     /// Writes the trace, if one was asked for.
@@ -230,7 +299,8 @@ impl Reporter {
         for summary in summaries {
             self.last_stdout(&json::summary(summary, pid, self.now()))?;
         }
-        for measurement in measurements {
+        let streamed = self.streamed.load(Ordering::SeqCst);
+        for measurement in measurements.iter().skip(streamed) {
             self.last_stdout(&json::measurement(measurement))?;
         }
         Ok(())
@@ -381,43 +451,7 @@ impl Reporter {
 
     fn bench_table(&self, results: &[Measurement]) -> Result<(), WriteError> {
         let words = self.words;
-        let or_dash = |value: Option<f64>, decimals: usize| {
-            value.map_or_else(|| "-".to_string(), |v| words.num(v, decimals))
-        };
-        let mut rows = vec![words.bench_header().map(String::from).to_vec()];
-        for m in results {
-            rows.push(vec![
-                m.mechanism.name().to_string(),
-                words.measure(m.measure).to_string(),
-                or_dash(m.bytes_per_second.map(|b| b / f64::from(1u32 << 30)), 2),
-                or_dash(m.messages_per_second, 0),
-                or_dash(m.rtt_median_us, 1),
-                or_dash(m.rtt_p90_us, 1),
-                or_dash(m.rtt_p99_us, 1),
-                or_dash(m.rtt_p999_us, 1),
-                or_dash(m.rtt_max_us, 1),
-                or_dash(m.round_trips_per_second, 0),
-                words.num(m.cpu_seconds().0, 3),
-                words.num(m.cpu_seconds().1, 3),
-                m.cpu_us_per_round_trip
-                    .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Latency))
-                    .or_else(|| {
-                        m.cpu_s_per_gib
-                            .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Throughput))
-                    })
-                    .unwrap_or_else(|| "-".to_string()),
-                mode_parts(m)
-                    .into_iter()
-                    .map(|part| words.mode_part(part))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ]);
-        }
-        let align = [Align::Left, Align::Left]
-            .into_iter()
-            .chain([Align::Right; 11])
-            .chain([Align::Left])
-            .collect::<Vec<_>>();
+        let (rows, align) = bench_cells(words, results);
         for line in text::table(&rows, &align) {
             self.last_stdout(&line)?;
         }
@@ -427,6 +461,11 @@ impl Reporter {
                 (m.copy_ceiling_bytes_per_second, m.bytes_per_second)
             {
                 self.last_stdout(&words.copy_ceiling(gib(ceiling), gib(own)))?;
+            }
+        }
+        for m in results {
+            if let Some(fan_in) = &m.fan_in {
+                self.last_stdout(&words.fan_in_fairness(m.mechanism, fan_in))?;
             }
         }
         for m in results {
@@ -450,7 +489,13 @@ impl Reporter {
                 }
             }
         }
-        self.last_stdout(&words.bench_reading(&Reading::of(results)))
+        // A table where nothing was measured (fan-in, on mechanisms it does not apply to) has
+        // nothing to read.
+        let reading = Reading::of(results);
+        if reading.fastest.is_none() && reading.quickest.is_none() {
+            return Ok(());
+        }
+        self.last_stdout(&words.bench_reading(&reading))
     }
 
     /// How long the last words may wait for a stalled stdout or stderr: one second in all,
@@ -563,6 +608,18 @@ impl Sink for Reporter {
         self.stdout_line(&format!("{line}\n"))
     }
 
+    fn measured(&self, row: &Measurement) -> Result<()> {
+        if !self.json {
+            return Ok(());
+        }
+        if self.stdout_closed.load(Ordering::SeqCst) {
+            return Err(Error::StdoutClosed);
+        }
+        self.stdout_line(&format!("{}\n", json::measurement(row)))?;
+        self.streamed.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn note(&self, note: &Note<'_>) {
         if self.stdout_closed.load(Ordering::SeqCst) {
             return;
@@ -583,9 +640,10 @@ impl Sink for Reporter {
                 steps,
                 mechanism,
                 measure,
+                size,
             } => format!(
                 "\r\x1b[2K{}",
-                self.words.progress(step, steps, mechanism, measure)
+                self.words.progress(step, steps, mechanism, measure, size)
             ),
             Progress::Atomic {
                 step,
@@ -609,6 +667,85 @@ fn write_error(e: WriteError) -> Error {
     }
 }
 
+/// The bench table's header and rows as the terminal shows them (and Markdown exports), and
+/// how each column is aligned.
+fn bench_cells(words: &dyn Words, results: &[Measurement]) -> (Vec<Vec<String>>, Vec<Align>) {
+    let or_dash = |value: Option<f64>, decimals: usize| {
+        value.map_or_else(|| "-".to_string(), |v| words.num(v, decimals))
+    };
+    let mut rows = vec![words.bench_header().map(String::from).to_vec()];
+    for m in results {
+        let mut row = vec![
+            m.mechanism.name().to_string(),
+            words.measure(m.measure).to_string(),
+            match m.size_bytes {
+                0 => "-".to_string(),
+                bytes => crate::units::human_bytes(bytes as u64),
+            },
+        ];
+        if let Some(why) = m.skipped {
+            row.extend(std::iter::repeat_n("-".to_string(), 12));
+            row.push(words.unsupported(why));
+            rows.push(row);
+            continue;
+        }
+        row.push(count_of(m).map_or_else(|| "-".to_string(), |n| n.to_string()));
+        row.extend([
+            // Tiny writes move little: enough decimals to tell 1 B from 4 B.
+            m.bytes_per_second
+                .map(|b| b / f64::from(1u32 << 30))
+                .map_or_else(|| "-".to_string(), |v| words.num(v, gib_decimals(v))),
+            or_dash(m.messages_per_second, 0),
+            or_dash(m.rtt_median_us, 1),
+            or_dash(m.rtt_p90_us, 1),
+            or_dash(m.rtt_p99_us, 1),
+            or_dash(m.rtt_p999_us, 1),
+            or_dash(m.rtt_max_us, 1),
+            or_dash(m.round_trips_per_second, 0),
+            words.num(m.cpu_seconds().0, 3),
+            words.num(m.cpu_seconds().1, 3),
+            m.cpu_us_per_round_trip
+                .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Latency))
+                .or_else(|| {
+                    m.cpu_s_per_gib
+                        .map(|v| words.cpu_cost(v, crate::bench::model::Measure::Throughput))
+                })
+                .unwrap_or_else(|| "-".to_string()),
+            mode_parts(m)
+                .into_iter()
+                .map(|part| words.mode_part(part))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+        rows.push(row);
+    }
+    let align = [Align::Left, Align::Left]
+        .into_iter()
+        .chain([Align::Right; 13])
+        .chain([Align::Left])
+        .collect::<Vec<_>>();
+    (rows, align)
+}
+
+/// Decimals for a GiB/s figure: two, more for a figure below 0.1.
+fn gib_decimals(gib: f64) -> usize {
+    match gib {
+        g if g >= 0.1 => 2,
+        g if g >= 0.001 => 4,
+        _ => 6,
+    }
+}
+
+/// What a row counted: its timed round trips, or its writes (messages, for a queue).
+fn count_of(m: &Measurement) -> Option<u64> {
+    match m.measure {
+        crate::bench::model::Measure::Latency => m.rounds,
+        crate::bench::model::Measure::Throughput => m
+            .messages
+            .or_else(|| (m.size_bytes > 0).then(|| m.bytes.div_ceil(m.size_bytes as u64))),
+    }
+}
+
 /// An ASCII histogram of a row's round trips: a bar per bucket, 50 columns for the fullest.
 fn histogram(
     words: &dyn Words,
@@ -617,9 +754,10 @@ fn histogram(
 ) -> Vec<String> {
     let most = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let mut lines = vec![format!(
-        "{} {}:",
+        "{} {}, {}:",
         m.mechanism.name(),
-        words.measure(m.measure)
+        words.measure(m.measure),
+        crate::units::human_bytes(m.size_bytes as u64)
     )];
     for bucket in buckets {
         let bar = (bucket.count * 50).div_ceil(most) as usize;
@@ -652,6 +790,12 @@ fn mode_parts(m: &Measurement) -> Vec<ModePart> {
         parts.push(ModePart::Queue {
             max_messages,
             message_size,
+        });
+    }
+    if let Some(fan_in) = &m.fan_in {
+        parts.push(ModePart::FanIn {
+            senders: fan_in.senders,
+            record_bytes: fan_in.record_bytes,
         });
     }
     if let Some(size) = mode.pipe_size_bytes {

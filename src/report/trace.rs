@@ -111,63 +111,17 @@ impl Trace {
     /// once. `give_up` is asked between pieces: a stop that comes while a big trace is written
     /// abandons it. Returns false when it gave up.
     pub fn save(&self, path: &Path, give_up: &dyn Fn() -> bool) -> std::io::Result<bool> {
-        use std::io::Write;
         let calls = self.calls();
         let html = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        let (file, temporary) = new_temporary(path)?;
-        let identity = {
-            use std::os::unix::fs::MetadataExt;
-            let meta = file.metadata()?;
-            (meta.dev(), meta.ino(), meta.uid())
-        };
-        let token = crate::sys::cleanup::register(temporary.clone(), identity);
-        let mut out = std::io::BufWriter::new(file);
-        let written = if html {
-            out.write_all(page(&calls).as_bytes()).map(|()| true)
-        } else {
-            chrome(&calls, self.dropped(), &mut out, give_up)
-        };
-        let finished = written.and_then(|done| out.flush().map(|()| done));
-        let result = match finished {
-            Ok(true) => std::fs::rename(&temporary, path).map(|()| true),
-            Ok(false) => Ok(false),
-            Err(e) => Err(e),
-        };
-        if !matches!(result, Ok(true)) {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        crate::sys::cleanup::unregister(token);
-        result
-    }
-}
-
-/// A new file beside `path`, under a name nobody can guess, never one that exists already.
-fn new_temporary(path: &Path) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    loop {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let salt = u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ u64::from(attempt);
-        let temporary = path.with_file_name(format!(".{name}.{salt:016x}.tmp"));
-        // create_new is O_CREAT|O_EXCL: it fails on anything there, a symbolic link included.
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-        {
-            Ok(file) => return Ok((file, temporary)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
+        crate::sys::atomic_file::save(path, &mut |out| {
+            if html {
+                out.write_all(page(&calls).as_bytes()).map(|()| true)
+            } else {
+                chrome(&calls, self.dropped(), &mut &mut *out, give_up)
             }
-            Err(e) => return Err(e),
-        }
+        })
     }
 }
 

@@ -3,10 +3,12 @@
 //! calls and return data and typed errors, never text: what went wrong is a [`SysError`], and
 //! the words for it live in `report`.
 
+pub mod atomic_file;
 pub mod cleanup;
 pub mod clock;
 pub mod fifo;
 pub mod lock;
+pub mod machine;
 pub mod mqueue;
 pub mod net;
 pub mod pipesize;
@@ -87,6 +89,7 @@ pub enum Doing {
     WaitingForRoom,
     SharingMemory,
     WritingTrace,
+    WritingExport,
     BlockingSignals,
     SettingQueueLimit,
     ReadingProcess,

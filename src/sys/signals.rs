@@ -219,9 +219,11 @@ extern "C" fn record_stop(signal: nix::libc::c_int) {
         .compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst)
         .ok();
     if RECEIVED.swap(signal, Ordering::SeqCst) != 0 {
-        // A second stop signal means "now". Back to the default action; the signal is blocked
-        // while its handler runs, so raising it again leaves it pending, and it kills us as
-        // this handler returns. Both calls are async-signal-safe.
+        // A second stop signal means "now". First what we created goes (an export's
+        // temporary file), by async-signal-safe calls only. Then back to the default action;
+        // the signal is blocked while its handler runs, so raising it again leaves it pending,
+        // and it kills us as this handler returns. Both calls are async-signal-safe.
+        super::cleanup::remove_files_from_handler();
         // SAFETY: see above; no memory is touched.
         unsafe {
             nix::libc::signal(signal, nix::libc::SIG_DFL);
@@ -243,7 +245,8 @@ pub fn install_without_thread() -> Result<(), SysError> {
     );
     for signal in STOP_SIGNALS {
         if !inherited_ignored(signal) {
-            // SAFETY: the handler only does an atomic swap (and signal/raise), all
+            // SAFETY: the handler does an atomic swap, and on a second signal lstat/unlink of
+            // registered files (no allocation, try_lock only) and signal/raise: all
             // async-signal-safe.
             unsafe { sigaction(signal, &stop) }.doing(Doing::InstallingSignals)?;
         }

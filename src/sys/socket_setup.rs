@@ -41,6 +41,21 @@ pub fn unix_socketpair() -> nix::Result<(OwnedFd, OwnedFd)> {
     }
 }
 
+/// The largest record a new `SOCK_SEQPACKET` socket sends: its `SO_SNDBUF` less the 32 bytes
+/// Linux keeps back (`unix_dgram_sendmsg` in net/unix/af_unix.c refuses `len > sk_sndbuf - 32`
+/// with EMSGSIZE). Elsewhere the buffer itself, a bound the kernel may lower.
+pub fn seqpacket_largest_record() -> nix::Result<usize> {
+    use nix::sys::socket::{getsockopt, sockopt::SndBuf};
+    let socket = unix_socket(SockType::SeqPacket, false)?;
+    let buffer = getsockopt(&socket, SndBuf)?;
+    let kept_back = if cfg!(any(target_os = "linux", target_os = "android")) {
+        32
+    } else {
+        0
+    };
+    Ok(buffer.saturating_sub(kept_back))
+}
+
 /// Accepts one connection, non-blocking and close-on-exec.
 pub fn accept_nonblocking(listener: &OwnedFd) -> nix::Result<OwnedFd> {
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -91,6 +91,36 @@ pub fn wait4_telling(
     }
 }
 
+/// As [`wait4`], without waiting (`WNOHANG`): `None` while `child` still runs; once it has
+/// ended, it is reaped, with how it ended and the CPU time it used.
+pub fn try_wait4(child: Pid) -> nix::Result<Option<(WaitStatus, Usage)>> {
+    loop {
+        let mut status: nix::libc::c_int = 0;
+        let mut usage = std::mem::MaybeUninit::<nix::libc::rusage>::zeroed();
+        // SAFETY: both out-parameters are ours and live across the call; WNOHANG returns at
+        // once, with 0 while the child runs.
+        let got = unsafe {
+            nix::libc::wait4(
+                child.as_raw(),
+                &mut status,
+                nix::libc::WNOHANG,
+                usage.as_mut_ptr(),
+            )
+        };
+        match Errno::result(got) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+            Ok(0) => return Ok(None),
+            Ok(pid) => {
+                // SAFETY: wait4 filled the rusage when it returned a pid (zeroed before).
+                let usage = unsafe { usage.assume_init() };
+                let status = WaitStatus::from_raw(Pid::from_raw(pid), status)?;
+                return Ok(Some((status, Usage::from_rusage(&usage))));
+            }
+        }
+    }
+}
+
 /// True once `child` has ended, without reaping it (`waitid(2)` with `WNOWAIT`): a waiter
 /// that cannot see end of file (a futex, an eventfd) asks this instead.
 #[cfg(target_os = "linux")]

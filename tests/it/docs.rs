@@ -474,7 +474,7 @@ fn names_in(value: &serde_json::Value, names: &mut std::collections::BTreeSet<St
 fn every_json_field_the_lessons_print_is_in_json_md() {
     let page = read_page("docs/json.md");
     let mut names = std::collections::BTreeSet::new();
-    let runs: [&[&str]; 11] = [
+    let runs: [&[&str]; 14] = [
         // signal: sends, a refusal (a limit of 1 with 3 held), received values, the summary.
         &[
             "--json",
@@ -529,6 +529,41 @@ fn every_json_field_the_lessons_print_is_in_json_md() {
             "100",
             "--mechanism",
             "shm,eventfd",
+        ],
+        // Fan-in: its fields, records padded to a header, and a mechanism it does not apply to.
+        &[
+            "--json",
+            "bench",
+            "--senders",
+            "2",
+            "--total",
+            "64K",
+            "--size",
+            "5",
+            "--mechanism",
+            "pipe,socketpair",
+        ],
+        // Fan-in through a FIFO: records capped at PIPE_BUF.
+        &[
+            "--json",
+            "bench",
+            "--senders",
+            "2",
+            "--total",
+            "1M",
+            "--mechanism",
+            "fifo",
+        ],
+        // A sweep, with a size seqpacket and mq cannot carry and signal's no-payload rows.
+        &[
+            "--json",
+            "bench",
+            "--mechanism",
+            "unix-seqpacket,mq,signal",
+            "--sweep",
+            "1,1M",
+            "--cell-time",
+            "2ms",
         ],
         &[
             "--json",

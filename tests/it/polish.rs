@@ -560,10 +560,11 @@ fn figures_in_portuguese_tables_use_the_decimal_comma() {
     .success();
     let stdout = stdout_text(&out);
     let lines: Vec<&str> = stdout.lines().collect();
-    let gib = lines[1].split_whitespace().nth(2).unwrap();
+    // mechanism, measure, size (a number and its unit), count, then GiB/s.
+    let gib = lines[1].split_whitespace().nth(5).unwrap();
     assert!(gib.contains(',') && !gib.contains('.'), "{stdout}");
-    // mechanism, measure, GiB/s, messages/s, then the median.
-    let median = lines[2].split_whitespace().nth(4).unwrap();
+    // ... GiB/s, messages/s, then the median.
+    let median = lines[2].split_whitespace().nth(7).unwrap();
     assert!(median.contains(','), "{stdout}");
     assert!(lines[3].starts_with("leitura: "), "{stdout}");
 }

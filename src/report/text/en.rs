@@ -5,11 +5,11 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -607,6 +607,9 @@ impl Words for En {
                 "warning: {}; going on with the size the pipe has",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "the exports were not written: the run did not finish".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -882,11 +885,13 @@ impl Words for En {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "measuring the {} {}: {}",
+                "measuring the {} {}{}: {}",
                 mechanism.name(),
                 self.measure(*measure),
+                size.map_or_else(String::new, |s| format!(" at {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => format!("the benchmark's child {}", self.process_end(*end)),
@@ -1217,6 +1222,7 @@ impl Words for En {
             Doing::OpeningDevNull => "opening /dev/null".into(),
             Doing::SharingMemory => "sharing memory with the son (mmap)".into(),
             Doing::WritingTrace => format!("writing the trace {p}"),
+            Doing::WritingExport => format!("writing the export {p}"),
             Doing::Locking => format!("locking {p}"),
             Doing::BlockingSignals => "blocking the lesson's signals".into(),
             Doing::SettingQueueLimit => "setting RLIMIT_SIGPENDING".into(),
@@ -1713,10 +1719,12 @@ impl Words for En {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mechanism",
             "measure",
+            "size",
+            "count",
             "GiB/s",
             "messages/s",
             "p50 µs",
@@ -1729,6 +1737,56 @@ impl Words for En {
             "CPU child s",
             "CPU cost",
             "mode",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (a record must fit the send buffer: at most {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (a message is at most {} here: mq_msgsize, within RLIMIT_MSGQUEUE)",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => "- (carries a number, no payload to size)".to_string(),
+            Unsupported::NoFanIn => "- (no fan-in here: see the note)".to_string(),
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "ipcdemo bench results"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "unknown".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("command: `{}`", command_line(command).replace('`', "\\`")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} online; this run may use {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1764,6 +1822,14 @@ impl Words for En {
                 "mean {} µs, no percentiles",
                 self.num(nanos as f64 / 1e3, 2)
             ),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, {} records",
+                count(senders as u64, "sender", "senders"),
+                human_bytes(record_bytes as u64)
+            ),
         }
     }
 
@@ -1791,8 +1857,58 @@ impl Words for En {
                                              bytes: no throughput row, and --msg-size does not \
                                              apply"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "a socketpair has exactly two ends, one for each of two processes: no \
+                         listener for a third to connect to"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "a seqpacket socket keeps every write a whole packet, so senders cannot \
+                         tear each other's records"
+                    }
+                    Mechanism::Mq => "a message queue keeps every message whole, whoever sends it",
+                    Mechanism::Shm => {
+                        "the ring has one writer's index; two writers would race for it (see \
+                         ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "it carries a number, not bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "not in this run"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) does not apply: {why}; it is measured on the byte \
+                     streams (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: records of {} (PIPE_BUF), not the {} of --size: only a write of at \
+                 most PIPE_BUF bytes to a pipe is atomic (pipe(7)); a larger one may be split \
+                 and interleaved with other senders' bytes",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: records of {}, not {}: each record carries its sender and sequence \
+                 number",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("note ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "fairness ({}, {}): when the first sender finished, each had {} % to {} % of the \
+             bytes read (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "sender", "senders"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {
@@ -1800,7 +1916,7 @@ impl Words for En {
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
                 " the fastest stream was {} at {} GiB/s",
-                best.name(),
+                sized(best, r.sizes.0),
                 self.num(gib, 2)
             );
             if let Some(times) = times_tcp {
@@ -1811,7 +1927,7 @@ impl Words for En {
         if let Some((best, median)) = r.quickest {
             line += &format!(
                 " the quickest round trip was {} at {} µs {}.",
-                best.name(),
+                sized(best, r.sizes.1),
                 self.num(median, 1),
                 if r.by_mean { "mean" } else { "median" }
             );
@@ -1829,11 +1945,13 @@ impl Words for En {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 
@@ -1844,6 +1962,26 @@ impl Words for En {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: throughput and round trips",
+            PlotWord::ThroughputBySize => "Throughput by message size",
+            PlotWord::Throughput => "Throughput",
+            PlotWord::LatencyBySize => "Round trip by message size",
+            PlotWord::Latency => "Round-trip percentiles",
+            PlotWord::MessageSize => "message size (log scale)",
+            PlotWord::BytesPerSecond => "bytes/s, one way (log scale)",
+            PlotWord::GibPerSecond => "GiB per second, one way",
+            PlotWord::RoundTrip => "round trip (log scale)",
+            PlotWord::Percentile => "percentile of round trips",
+            PlotWord::Median => "median (p50)",
+            PlotWord::P99 => "99th percentile (p99)",
+            PlotWord::Max => "max",
+            PlotWord::NoData => "Nothing to draw: no row was measured",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

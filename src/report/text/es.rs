@@ -5,11 +5,11 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -641,6 +641,9 @@ impl Words for Es {
                 "advertencia: {}; se sigue con el tamaño que tiene el pipe",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "las exportaciones no se escribieron: la ejecución no terminó".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -925,12 +928,14 @@ impl Words for Es {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "midiendo {} {} de {}: {}",
+                "midiendo {} {} de {}{}: {}",
                 article(*measure),
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" con {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1269,6 +1274,7 @@ impl Words for Es {
             Doing::OpeningDevNull => "abriendo /dev/null".into(),
             Doing::SharingMemory => "compartiendo memoria con el hijo (mmap)".into(),
             Doing::WritingTrace => format!("escribiendo la traza {p}"),
+            Doing::WritingExport => format!("escribiendo la exportación {p}"),
             Doing::Locking => format!("bloqueando {p}"),
             Doing::BlockingSignals => "bloqueando las señales de la lección".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1788,10 +1794,12 @@ impl Words for Es {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamaño",
+            "cantidad",
             "GiB/s",
             "mensajes/s",
             "p50 µs",
@@ -1804,6 +1812,58 @@ impl Words for Es {
             "CPU hijo s",
             "costo de CPU",
             "modo",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (un registro debe caber en el búfer de envío: como máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (un mensaje tiene como máximo {} aquí: mq_msgsize, dentro de RLIMIT_MSGQUEUE)",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (lleva un número, ninguna carga que dimensionar)".to_string()
+            }
+            Unsupported::NoFanIn => "- (sin fan-in aquí: ver la nota)".to_string(),
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados de ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconocido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("orden: `{}`", command_line(command).replace('`', "\\`")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPU: {} en línea; esta ejecución puede usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("núcleo: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1839,6 +1899,14 @@ impl Words for Es {
                 "media de {} µs, sin percentiles",
                 self.num(nanos as f64 / 1e3, 2)
             ),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, registros de {}",
+                count(senders as u64, "emisor", "emisores"),
+                human_bytes(record_bytes as u64)
+            ),
         }
     }
 
@@ -1867,8 +1935,61 @@ impl Words for Es {
                                              byte: no hay fila de rendimiento, y --msg-size no \
                                              se aplica"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "un socketpair tiene exactamente dos extremos, uno para cada uno de dos \
+                         procesos: ningún socket de escucha al que se conecte un tercero"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "un socket seqpacket mantiene cada escritura como un paquete entero, así \
+                         que los emisores no rompen los registros de los otros"
+                    }
+                    Mechanism::Mq => {
+                        "una cola de mensajes mantiene entero cada mensaje, lo envíe quien lo \
+                         envíe"
+                    }
+                    Mechanism::Shm => {
+                        "el anillo tiene el índice de un solo escritor; dos escritores se lo \
+                         disputarían (ver ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "lleva un número, no bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "no en esta ejecución"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) no se aplica: {why}; se mide en los flujos de bytes \
+                     (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: registros de {} (PIPE_BUF), no los {} de --size: solo una escritura de \
+                 como máximo PIPE_BUF bytes en un pipe es atómica (pipe(7)); una mayor puede \
+                 partirse e intercalarse con bytes de otros emisores",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: registros de {}, no {}: cada registro lleva su emisor y su número de \
+                 secuencia",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("nota ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "equidad ({}, {}): cuando terminó el primer emisor, cada uno tenía del {} % al {} % \
+             de los bytes leídos (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "emisor", "emisores"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {
@@ -1876,7 +1997,7 @@ impl Words for Es {
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
                 " el flujo más rápido fue {} con {} GiB/s",
-                best.name(),
+                sized(best, r.sizes.0),
                 self.num(gib, 2)
             );
             if let Some(times) = times_tcp {
@@ -1887,7 +2008,7 @@ impl Words for Es {
         if let Some((best, median)) = r.quickest {
             line += &format!(
                 " la ida y vuelta más rápida fue {} con una {} de {} µs.",
-                best.name(),
+                sized(best, r.sizes.1),
                 if r.by_mean { "media" } else { "mediana" },
                 self.num(median, 1)
             );
@@ -1905,11 +2026,13 @@ impl Words for Es {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "medición [{step}/{steps}] {} de {}…",
+            "medición [{step}/{steps}] {} de {}{}…",
             self.measure(measure),
-            mechanism.name()
+            mechanism.name(),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 
@@ -1920,6 +2043,26 @@ impl Words for Es {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: rendimiento e idas y vueltas",
+            PlotWord::ThroughputBySize => "Rendimiento según el tamaño del mensaje",
+            PlotWord::Throughput => "Rendimiento",
+            PlotWord::LatencyBySize => "Ida y vuelta según el tamaño del mensaje",
+            PlotWord::Latency => "Percentiles de la ida y vuelta",
+            PlotWord::MessageSize => "tamaño del mensaje (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, en un sentido (escala log)",
+            PlotWord::GibPerSecond => "GiB por segundo, en un sentido",
+            PlotWord::RoundTrip => "ida y vuelta (escala log)",
+            PlotWord::Percentile => "percentil de las idas y vueltas",
+            PlotWord::Median => "mediana (p50)",
+            PlotWord::P99 => "percentil 99 (p99)",
+            PlotWord::Max => "máx",
+            PlotWord::NoData => "Nada que dibujar: no se midió ninguna fila",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

@@ -13,7 +13,7 @@ mod pt;
 
 use std::path::Path;
 
-use crate::bench::model::{BenchNote, Measure, Measurement, Mechanism};
+use crate::bench::model::{BenchNote, FanIn, Measure, Measurement, Mechanism, Unsupported};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, CpuReport, CrashReport, Error, Event, ExecReport,
     HeldFd, LeakReport, Note, PingPongReport, ProcessEnd, QueueReport, ReadCounts, Role,
@@ -114,20 +114,43 @@ pub trait Words: Sync {
     /// the shm row's own figure.
     fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
-    fn bench_header(&self) -> [&'static str; 14];
+    fn bench_header(&self) -> [&'static str; 16];
+    /// Why a sweep has no row for a mechanism at a size (the mode column of a `-` row).
+    fn unsupported(&self, why: Unsupported) -> String;
     /// A bench row's CPU cost: µs per round trip, or seconds per GiB.
     fn cpu_cost(&self, value: f64, measure: Measure) -> String;
     /// The parts of a row's mode column (calls, pipe size, polling, huge pages, pinning).
     fn mode_part(&self, part: ModePart) -> String;
     fn bench_note(&self, mechanism: Mechanism, note: &BenchNote) -> String;
+    /// Under the table, for a fan-in row: each sender's share of the bytes read when the first
+    /// sender finished, smallest and largest, against the ideal.
+    fn fan_in_fairness(&self, mechanism: Mechanism, fan_in: &FanIn) -> String;
     /// The one-line reading of a bench table.
     fn bench_reading(&self, reading: &Reading) -> String;
-    fn progress(&self, step: usize, steps: usize, mechanism: Mechanism, measure: Measure)
-    -> String;
+    /// The title of an exported Markdown page.
+    fn export_title(&self) -> &'static str;
+    /// The facts of an exported Markdown page, a line each: ipcdemo's version, the command,
+    /// the CPU, the CPUs online and allowed, the kernel, pipe-max-size.
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String>;
+    fn progress(
+        &self,
+        step: usize,
+        steps: usize,
+        mechanism: Mechanism,
+        measure: Measure,
+        size: Option<usize>,
+    ) -> String;
     /// "the father spent 87 % of the time waiting".
     fn waiting(&self, waiting: &crate::event::Waiting) -> String;
     /// The words of the timeline.
     fn timeline(&self, word: TimelineWord) -> String;
+    /// The words of the bench's SVG picture (titles, axes, legend).
+    fn plot(&self, word: PlotWord) -> String;
     /// `atomic`'s sign of life: record size `step` of `steps`.
     fn atomic_progress(&self, step: usize, steps: usize, record_size: usize) -> String;
     /// fds: the forgotten write end and the close-on-exec pair, in one or two lines.
@@ -181,6 +204,40 @@ pub enum TimelineWord {
     Legend(crate::event::Channel),
 }
 
+/// The words of the bench's SVG picture (`report::plot`): everything it writes but
+/// mechanism names, percentile names (p50, p99.9) and figures with their units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotWord {
+    /// The picture's own title (its SVG `<title>`).
+    Title,
+    /// Panel: throughput against message size, a line per mechanism.
+    ThroughputBySize,
+    /// Panel: throughput with one size per mechanism, a bar each.
+    Throughput,
+    /// Panel: round-trip percentiles against message size.
+    LatencyBySize,
+    /// Panel: the round-trip percentiles of each mechanism, one size each.
+    Latency,
+    /// Axis: the message size (log scale).
+    MessageSize,
+    /// Axis of throughput against size: bytes per second, one way (log scale).
+    BytesPerSecond,
+    /// Axis of throughput bars: GiB per second, one way.
+    GibPerSecond,
+    /// Axis: the round-trip time (log scale).
+    RoundTrip,
+    /// Axis: which percentile of the round trips.
+    Percentile,
+    /// Legend: the solid line is the median.
+    Median,
+    /// Legend: the dashed line is the 99th percentile.
+    P99,
+    /// The slowest round trip, as a place on the percentile axis.
+    Max,
+    /// Said instead of a picture when the run measured nothing.
+    NoData,
+}
+
 /// One part of a bench row's mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModePart {
@@ -208,6 +265,11 @@ pub enum ModePart {
     Ring(usize),
     /// Latency without percentiles (`--no-percentiles`): the mean round trip, in nanoseconds.
     MeanOnly(u64),
+    /// Fan-in: this many senders, writing records of this many bytes.
+    FanIn {
+        senders: usize,
+        record_bytes: usize,
+    },
 }
 
 /// A share of one CPU, in per cent: CPU time over wall time.
@@ -226,6 +288,17 @@ pub struct Reading {
     pub by_mean: bool,
     /// The quickest round trip was a cross-CPU wake-up (suggest --pin same or --busy-poll).
     pub suggest_pinning: bool,
+    /// In a sweep (rows of more than one size): the message sizes of the fastest stream and
+    /// of the quickest round trip.
+    pub sizes: (Option<usize>, Option<usize>),
+}
+
+/// A mechanism's name, with the message size in a sweep: `shm (64 KiB)`.
+pub fn sized(mechanism: Mechanism, size: Option<usize>) -> String {
+    match size {
+        Some(size) => format!("{} ({})", mechanism.name(), human_bytes(size as u64)),
+        None => mechanism.name().to_string(),
+    }
 }
 
 impl Reading {
@@ -244,10 +317,23 @@ impl Reading {
         let by_median = quickest_by(|m| m.rtt_median_us);
         let by_mean = by_median.is_none();
         let quickest = by_median.or_else(|| quickest_by(|m| m.rtt_mean_us));
-        let tcp = results
-            .iter()
-            .find(|m| m.mechanism == Mechanism::Tcp && m.bytes_per_second.is_some());
+        // TCP at the same size as the fastest: a sweep compares like with like.
+        let tcp = results.iter().find(|m| {
+            m.mechanism == Mechanism::Tcp
+                && m.bytes_per_second.is_some()
+                && fastest.is_some_and(|best| best.size_bytes == m.size_bytes)
+        });
+        let swept = results.iter().filter(|m| m.skipped.is_none()).any(|m| {
+            results
+                .iter()
+                .any(|o| o.size_bytes != m.size_bytes && o.measure == m.measure)
+        });
+        let size_of = |m: &Measurement| swept.then_some(m.size_bytes);
         Reading {
+            sizes: (
+                fastest.and_then(size_of),
+                quickest.and_then(|(m, _)| size_of(m)),
+            ),
             fastest: fastest.map(|best| {
                 let times_tcp = tcp
                     .filter(|t| t.mechanism != best.mechanism && gib(t) > 0.0)
@@ -256,8 +342,12 @@ impl Reading {
             }),
             quickest: quickest.map(|(m, median)| (m.mechanism, median)),
             by_mean: by_mean && quickest.is_some(),
+            // Only for small messages: moving megabytes takes time of its own.
             suggest_pinning: quickest.is_some_and(|(m, median)| {
-                median > 20.0 && m.mode.pin != crate::bench::model::Pin::Same && !m.mode.busy_poll
+                median > 20.0
+                    && m.size_bytes <= 4096
+                    && m.mode.pin != crate::bench::model::Pin::Same
+                    && !m.mode.busy_poll
             }),
         }
     }

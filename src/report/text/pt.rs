@@ -5,11 +5,11 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, Reading, TimelineWord, Words, command_line, count, fd_list, held_list, human_bytes,
-    limit, mq_command, receive_command, shm_son_command, signal_kill_command, signal_son_command,
-    son_command, son_name,
+    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
+    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
+    signal_son_command, sized, son_command, son_name,
 };
-use crate::bench::model::{BenchNote, Measure, Mechanism, Wake};
+use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
     AlarmReport, AtomicRun, CapacityReport, Channel, CpuReport, CrashReport, Deadlock, Error,
     Event, ExecReport, LeakReport, LinuxOnly, Note, Partial, PingPongReport, PipeFill, ProcessEnd,
@@ -628,6 +628,9 @@ impl Words for Pt {
                 "aviso: {}; seguindo com o tamanho atual",
                 self.pipe_size_refused(refused)
             ),
+            Note::ExportsNotWritten => {
+                "as exportações não foram escritas: a execução não terminou".to_string()
+            }
             Note::TraceTruncated {
                 path,
                 kept,
@@ -915,11 +918,13 @@ impl Words for Pt {
             Error::Bench {
                 mechanism,
                 measure,
+                size,
                 error,
             } => format!(
-                "medindo a {} de {}: {}",
+                "medindo a {} de {}{}: {}",
                 self.measure(*measure),
                 mechanism.name(),
+                size.map_or_else(String::new, |s| format!(" com {}", human_bytes(s as u64))),
                 self.error(error)
             ),
             Error::BenchChild(end) => {
@@ -1259,6 +1264,7 @@ impl Words for Pt {
             Doing::OpeningDevNull => "abrindo /dev/null".into(),
             Doing::SharingMemory => "compartilhando memória com o filho (mmap)".into(),
             Doing::WritingTrace => format!("escrevendo o traço {p}"),
+            Doing::WritingExport => format!("escrevendo a exportação {p}"),
             Doing::Locking => format!("travando {p}"),
             Doing::BlockingSignals => "bloqueando os sinais da lição".into(),
             Doing::SettingQueueLimit => "configurando RLIMIT_SIGPENDING".into(),
@@ -1762,10 +1768,12 @@ impl Words for Pt {
         }
     }
 
-    fn bench_header(&self) -> [&'static str; 14] {
+    fn bench_header(&self) -> [&'static str; 16] {
         [
             "mecanismo",
             "medida",
+            "tamanho",
+            "quantidade",
             "GiB/s",
             "mensagens/s",
             "p50 µs",
@@ -1778,6 +1786,58 @@ impl Words for Pt {
             "CPU filho s",
             "custo de CPU",
             "modo",
+        ]
+    }
+
+    fn unsupported(&self, why: Unsupported) -> String {
+        match why {
+            Unsupported::AboveSendBuffer { max_bytes } => format!(
+                "- (um registro precisa caber no buffer de envio: no máximo {})",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::AboveMessageSize { max_bytes } => format!(
+                "- (uma mensagem tem no máximo {} aqui: mq_msgsize, dentro de RLIMIT_MSGQUEUE)",
+                human_bytes(max_bytes as u64)
+            ),
+            Unsupported::NoPayload => {
+                "- (leva um número, nenhuma carga para dimensionar)".to_string()
+            }
+            Unsupported::NoFanIn => "- (sem fan-in aqui: veja a nota)".to_string(),
+        }
+    }
+
+    fn export_title(&self) -> &'static str {
+        "resultados do ipcdemo bench"
+    }
+
+    fn machine_facts(
+        &self,
+        machine: &crate::sys::machine::Machine,
+        version: &str,
+        command: &[String],
+    ) -> Vec<String> {
+        let unknown = || "desconhecido".to_string();
+        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+        vec![
+            format!("ipcdemo {}", version),
+            format!("comando: `{}`", command_line(command).replace('`', "\\`")),
+            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+            format!(
+                "CPUs: {} ligadas; esta execução pode usar {}",
+                machine.cpus_online,
+                if allowed.is_empty() {
+                    unknown()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
+            format!(
+                "pipe-max-size: {}",
+                machine
+                    .pipe_max_size_bytes
+                    .map_or_else(unknown, |b| human_bytes(b as u64))
+            ),
         ]
     }
 
@@ -1813,6 +1873,14 @@ impl Words for Pt {
                 "média de {} µs, sem percentis",
                 self.num(nanos as f64 / 1e3, 2)
             ),
+            ModePart::FanIn {
+                senders,
+                record_bytes,
+            } => format!(
+                "{}, registros de {}",
+                count(senders as u64, "remetente", "remetentes"),
+                human_bytes(record_bytes as u64)
+            ),
         }
     }
 
@@ -1841,8 +1909,61 @@ impl Words for Pt {
                                              byte: sem linha de vazão, e --msg-size não se \
                                              aplica"
                 .into(),
+            BenchNote::FanInDoesNotApply => {
+                let why = match mechanism {
+                    Mechanism::Socketpair => {
+                        "um socketpair tem exatamente duas pontas, uma para cada um de dois \
+                         processos: nenhum socket de escuta onde um terceiro se conecte"
+                    }
+                    Mechanism::UnixSeqpacket => {
+                        "um socket seqpacket mantém cada escrita como um pacote inteiro, então \
+                         os remetentes não rasgam os registros uns dos outros"
+                    }
+                    Mechanism::Mq => {
+                        "uma fila de mensagens mantém cada mensagem inteira, não importa quem a \
+                         envie"
+                    }
+                    Mechanism::Shm => {
+                        "o anel tem o índice de um só escritor; dois escritores disputariam por \
+                         ele (veja ipcdemo shm race)"
+                    }
+                    Mechanism::Signal | Mechanism::Eventfd => "carrega um número, não bytes",
+                    Mechanism::Pipe | Mechanism::Fifo | Mechanism::UnixStream | Mechanism::Tcp => {
+                        "não nesta execução"
+                    }
+                };
+                format!(
+                    "fan-in (--senders) não se aplica: {why}; é medido nos fluxos de bytes \
+                     (pipe, fifo, unix-stream, tcp)"
+                )
+            }
+            BenchNote::RecordsCapped { asked, pipe_buf } => format!(
+                "fan-in: registros de {} (PIPE_BUF), não os {} de --size: só uma escrita de no \
+                 máximo PIPE_BUF bytes num pipe é atômica (pipe(7)); uma maior pode ser \
+                 dividida e intercalada com bytes de outros remetentes",
+                human_bytes(*pipe_buf as u64),
+                human_bytes(*asked as u64)
+            ),
+            BenchNote::RecordsPadded { asked, header } => format!(
+                "fan-in: registros de {}, não {}: cada registro leva seu remetente e seu \
+                 número de sequência",
+                count(*header as u64, "byte", "bytes"),
+                count(*asked as u64, "byte", "bytes")
+            ),
         };
         format!("nota ({}): {what}", mechanism.name())
+    }
+
+    fn fan_in_fairness(&self, mechanism: Mechanism, f: &FanIn) -> String {
+        format!(
+            "equidade ({}, {}): quando o primeiro remetente terminou, cada um tinha de {} % a \
+             {} % dos bytes lidos (ideal {} %)",
+            mechanism.name(),
+            count(f.senders as u64, "remetente", "remetentes"),
+            self.num(100.0 * f.share_min, 1),
+            self.num(100.0 * f.share_max, 1),
+            self.num(100.0 / f.senders.max(1) as f64, 1)
+        )
     }
 
     fn bench_reading(&self, r: &Reading) -> String {
@@ -1850,7 +1971,7 @@ impl Words for Pt {
         if let Some((best, gib, times_tcp)) = r.fastest {
             line += &format!(
                 " o fluxo mais rápido foi {} com {} GiB/s",
-                best.name(),
+                sized(best, r.sizes.0),
                 self.num(gib, 2)
             );
             if let Some(times) = times_tcp {
@@ -1861,7 +1982,7 @@ impl Words for Pt {
         if let Some((best, median)) = r.quickest {
             line += &format!(
                 " a ida e volta mais curta foi {} com {} µs de {}.",
-                best.name(),
+                sized(best, r.sizes.1),
                 self.num(median, 1),
                 if r.by_mean { "média" } else { "mediana" }
             );
@@ -1879,11 +2000,13 @@ impl Words for Pt {
         steps: usize,
         mechanism: Mechanism,
         measure: Measure,
+        size: Option<usize>,
     ) -> String {
         format!(
-            "bench [{step}/{steps}] {} {}…",
+            "bench [{step}/{steps}] {} {}{}…",
             mechanism.name(),
-            self.measure(measure)
+            self.measure(measure),
+            size.map_or_else(String::new, |s| format!(", {}", human_bytes(s as u64)))
         )
     }
 
@@ -1894,6 +2017,26 @@ impl Words for Pt {
             self.duration(std::time::Duration::from_secs_f64(w.waited_s)),
             self.duration(std::time::Duration::from_secs_f64(w.reading_s))
         )
+    }
+
+    fn plot(&self, word: PlotWord) -> String {
+        match word {
+            PlotWord::Title => "ipcdemo bench: vazão e idas e voltas",
+            PlotWord::ThroughputBySize => "Vazão por tamanho de mensagem",
+            PlotWord::Throughput => "Vazão",
+            PlotWord::LatencyBySize => "Ida e volta por tamanho de mensagem",
+            PlotWord::Latency => "Percentis da ida e volta",
+            PlotWord::MessageSize => "tamanho da mensagem (escala log)",
+            PlotWord::BytesPerSecond => "bytes/s, num sentido (escala log)",
+            PlotWord::GibPerSecond => "GiB por segundo, num sentido",
+            PlotWord::RoundTrip => "ida e volta (escala log)",
+            PlotWord::Percentile => "percentil das idas e voltas",
+            PlotWord::Median => "mediana (p50)",
+            PlotWord::P99 => "percentil 99 (p99)",
+            PlotWord::Max => "máx",
+            PlotWord::NoData => "Nada a desenhar: nenhuma linha foi medida",
+        }
+        .into()
     }
 
     fn timeline(&self, word: TimelineWord) -> String {

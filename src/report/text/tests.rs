@@ -8,7 +8,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use super::*;
-use crate::bench::model::Pin;
+use crate::bench::model::{Pin, Unsupported};
 use crate::event::{
     Data, Deadlock, ExecReport, HeldFd, LinuxOnly, Partial, PipeFill, QueueReport, Sleeper, SonId,
     Stall, Waits,
@@ -141,6 +141,7 @@ fn errors() -> Vec<Error> {
         Error::Bench {
             mechanism: Mechanism::Tcp,
             measure: Measure::Latency,
+            size: Some(4096),
             error: Box::new(Error::OtherSideLeft),
         },
         Error::BenchChild(ProcessEnd::Exited(3)),
@@ -537,6 +538,7 @@ fn notes<'a>(p: &'a Path, error: &'a Error) -> Vec<Note<'a>> {
             len: None,
         },
         Note::OneCpu(1),
+        Note::ExportsNotWritten,
         Note::RaceSonKilled {
             pid: 9,
             signal: Signal::SIGKILL,
@@ -590,10 +592,11 @@ fn note_index(n: &Note<'_>) -> usize {
         Note::RingBroken { .. } => 35,
         Note::OneCpu(_) => 36,
         Note::RaceSonKilled { .. } => 37,
+        Note::ExportsNotWritten => 38,
     }
 }
 
-const DOINGS: [Doing; 74] = [
+const DOINGS: [Doing; 75] = [
     Doing::CreatingFolder,
     Doing::Examining,
     Doing::CreatingFifo,
@@ -640,6 +643,7 @@ const DOINGS: [Doing; 74] = [
     Doing::Locking,
     Doing::SharingMemory,
     Doing::WritingTrace,
+    Doing::WritingExport,
     Doing::BlockingSignals,
     Doing::SettingQueueLimit,
     Doing::ReadingProcess,
@@ -746,6 +750,7 @@ fn doing_index(d: Doing) -> usize {
         Doing::InitialisingMutex => 71,
         Doing::LockingMutex => 72,
         Doing::WaitingInRing => 73,
+        Doing::WritingExport => 74,
     }
 }
 
@@ -1342,12 +1347,51 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         "capped note".into(),
         words.bench_note(Mechanism::Mq, &capped),
     ));
+    for mechanism in Mechanism::ALL {
+        said.push((
+            format!("fan-in {}", mechanism.name()),
+            words.bench_note(mechanism, &BenchNote::FanInDoesNotApply),
+        ));
+    }
+    said.push((
+        "records capped".into(),
+        words.bench_note(
+            Mechanism::Fifo,
+            &BenchNote::RecordsCapped {
+                asked: 64 << 10,
+                pipe_buf: 4096,
+            },
+        ),
+    ));
+    for asked in [1, 2] {
+        said.push((
+            format!("records padded {asked}"),
+            words.bench_note(
+                Mechanism::Tcp,
+                &BenchNote::RecordsPadded { asked, header: 16 },
+            ),
+        ));
+    }
+    for senders in [1, 4] {
+        let fan_in = crate::bench::model::FanIn {
+            senders,
+            record_bytes: 4096,
+            sender_bytes: vec![1 << 20; senders],
+            share_min: 0.238,
+            share_max: 0.261,
+        };
+        said.push((
+            format!("fairness {senders}"),
+            words.fan_in_fairness(Mechanism::Pipe, &fan_in),
+        ));
+    }
     for by_mean in [false, true] {
         let reading = Reading {
             fastest: Some((Mechanism::UnixStream, 5.91, Some(1.7))),
             quickest: Some((Mechanism::Pipe, 42.7)),
             by_mean,
             suggest_pinning: true,
+            sizes: (Some(64 << 10), Some(1)),
         };
         said.push((
             format!("reading by mean {by_mean}"),
@@ -1356,7 +1400,7 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     }
     said.push((
         "progress".into(),
-        words.progress(1, 12, Mechanism::Fifo, Measure::Latency),
+        words.progress(1, 12, Mechanism::Fifo, Measure::Latency, Some(4096)),
     ));
     for part in [
         ModePart::ReadWrite,
@@ -1376,6 +1420,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         ModePart::Futex,
         ModePart::Ring(1 << 20),
         ModePart::MeanOnly(3_412),
+        ModePart::FanIn {
+            senders: 4,
+            record_bytes: 4096,
+        },
+        ModePart::FanIn {
+            senders: 1,
+            record_bytes: 16,
+        },
     ] {
         said.push((format!("{part:?}"), words.mode_part(part)));
     }
@@ -1435,6 +1487,41 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     ] {
         said.push((format!("{word:?}"), words.timeline(word)));
     }
+    for word in [
+        PlotWord::Title,
+        PlotWord::ThroughputBySize,
+        PlotWord::Throughput,
+        PlotWord::LatencyBySize,
+        PlotWord::Latency,
+        PlotWord::MessageSize,
+        PlotWord::BytesPerSecond,
+        PlotWord::GibPerSecond,
+        PlotWord::RoundTrip,
+        PlotWord::Percentile,
+        PlotWord::Median,
+        PlotWord::P99,
+        PlotWord::Max,
+        PlotWord::NoData,
+    ] {
+        // A new word must join this list: the match has no wildcard.
+        match word {
+            PlotWord::Title
+            | PlotWord::ThroughputBySize
+            | PlotWord::Throughput
+            | PlotWord::LatencyBySize
+            | PlotWord::Latency
+            | PlotWord::MessageSize
+            | PlotWord::BytesPerSecond
+            | PlotWord::GibPerSecond
+            | PlotWord::RoundTrip
+            | PlotWord::Percentile
+            | PlotWord::Median
+            | PlotWord::P99
+            | PlotWord::Max
+            | PlotWord::NoData => {}
+        }
+        said.push((format!("plot {word:?}"), words.plot(word)));
+    }
     for report in leak_reports() {
         said.push((format!("{report:?}"), words.leak_summary(&report)));
     }
@@ -1472,6 +1559,21 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
     }
     said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
     said.push(("bench header".into(), words.bench_header().join(" ")));
+    for why in [
+        Unsupported::AboveSendBuffer { max_bytes: 212_960 },
+        Unsupported::AboveMessageSize { max_bytes: 8192 },
+        Unsupported::NoPayload,
+        Unsupported::NoFanIn,
+    ] {
+        // A new reason must join this list: the match has no wildcard.
+        match why {
+            Unsupported::AboveSendBuffer { .. }
+            | Unsupported::AboveMessageSize { .. }
+            | Unsupported::NoPayload
+            | Unsupported::NoFanIn => {}
+        }
+        said.push((format!("unsupported {why:?}"), words.unsupported(why)));
+    }
     said.push((
         "cpu cost latency".into(),
         words.cpu_cost(4.75, Measure::Latency),

@@ -23,8 +23,9 @@ program's start (about 12 ms for perf, 3 ms for ipcdemo here: under half a per c
 million round trips).
 
 Ratios, not absolute numbers, are the point: the machine is shared and noisy, so each pair runs
-back to back, which goes first alternating, and the ratio is the median of the N paired ratios
-(the range of those ratios is shown too).
+back to back, which goes first alternating, every pair once per repetition (a slow stretch
+falls on every row alike), and the ratio is the median of the N paired ratios (the range of
+those ratios is shown too).
 
 What each tool measures, and how the pair is matched:
 - perf bench sched pipe: two processes (parent and one forked child) ping-pong a 4-byte int
@@ -349,26 +350,32 @@ def with_cpu(fn, server=None):
 def compare(a, pairs, server):
     machine = f"{os.cpu_count()} CPUs, {os.uname().release}"
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine}; "
-          f"{a.runs} alternations of each pair\n")
+          f"{a.runs} alternations of each pair, every pair once per repetition\n")
     print("| comparison | unit | ipcdemo (median) | other (median) | ratio, median of paired "
           "(range) | target | met | CPU cost, ipcdemo / other (median of paired) |")
     print("|---|---|---|---|---|---|---|---|")
     failed = 0
-    for name, unit, target, _, ours_fn, _, theirs_fn, *cost in pairs:
-        cost = cost[0] if cost else None
-        server = cost[3] if cost else None
-        ours, theirs, costs = [], [], []
-        for i in range(a.runs):
+    # Every pair once per repetition, rather than one pair's repetitions in a row: a slow
+    # stretch of the VM (a neighbour's build) then falls on every row alike, not on one.
+    samples = [([], [], []) for _ in pairs]
+    for i in range(a.runs):
+        print(f"repetition {i + 1} of {a.runs}", file=sys.stderr, flush=True)
+        for (_, _, _, _, ours_fn, _, theirs_fn, *cost), (ours, theirs, costs) in zip(pairs,
+                                                                                    samples):
+            cost = cost[0] if cost else None
+            iperf3 = cost[3] if cost else None
             if i % 2 == 0:
                 o, o_cpu = with_cpu(ours_fn)
-                t, t_cpu = with_cpu(theirs_fn, server)
+                t, t_cpu = with_cpu(theirs_fn, iperf3)
             else:
-                t, t_cpu = with_cpu(theirs_fn, server)
+                t, t_cpu = with_cpu(theirs_fn, iperf3)
                 o, o_cpu = with_cpu(ours_fn)
             ours.append(o)
             theirs.append(t)
             if cost:
                 costs.append((o_cpu / cost[1], t_cpu / cost[2]))
+    for (name, unit, target, _, _, _, _, *cost), (ours, theirs, costs) in zip(pairs, samples):
+        cost = cost[0] if cost else None
         ratios = [o / t for o, t in zip(ours, theirs)]
         ratio = statistics.median(ratios)
         met = ratio >= target

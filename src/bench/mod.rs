@@ -297,23 +297,18 @@ fn cell(
         set_units(&mut cell, measure, size, units);
         let pilot = self::measure(mechanism, measure, &cell, sink)?;
         signals::check()?;
-        // What one more unit costs, without what every run pays once (the child's first
-        // touches of copied pages, its first wake-up): the median round trip, or the slope
-        // between two pilots of a stream; the plain mean when neither is there.
+        // What one more unit costs. A stream: the slope between two pilots, without what
+        // every run pays once (the child's first touches of copied pages, its first wake-up),
+        // but never less than half the plain mean (a slope of two noisy pilots can be tiny).
+        // A round trip: the plain mean, not the median: the scheduler flips between keeping
+        // both processes on one CPU (4 µs here) and two (50 µs), and a median of the quick
+        // mode would make a cell last ten times its budget.
+        let mean = pilot.seconds / units as f64;
         let slope = last
-            .filter(|&(u, _)| u < units)
+            .filter(|&(u, _)| u < units && measure == Measure::Throughput)
             .map(|(u, s)| (pilot.seconds - s) / (units - u) as f64)
             .filter(|&slope| slope > 0.0);
-        // Never less than half the plain mean, though: a slope of two noisy pilots can be tiny,
-        // a median can be of a quicker mode (both on one CPU) than the run will keep, and a
-        // cell must not last many times its budget.
-        let mean = pilot.seconds / units as f64;
-        per_unit = pilot
-            .rtt_median_us
-            .map(|us| us / 1e6)
-            .or(slope)
-            .unwrap_or(mean)
-            .max(mean / 2.0);
+        per_unit = slope.unwrap_or(mean).max(mean / 2.0);
         last = Some((units, pilot.seconds));
         if pilot.seconds >= budget / 8.0 {
             break;

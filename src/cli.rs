@@ -675,7 +675,7 @@ pub struct BenchArgs {
     pub quick: bool,
     /// Measure every size in a list, like 64,4K,1M (1 B to 16M each, at most 32 sizes), each
     /// for --cell-time instead of --total or --rounds [default list: powers of 4, 1 to 4M]
-    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, allow_hyphen_values = true, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
+    #[arg(long, value_name = "SIZES", value_parser = sweep_sizes, num_args = 0..=1, default_missing_value = None, conflicts_with_all = ["total", "rounds", "size", "msg_size"])]
     pub sweep: Option<Option<SweepSizes>>,
     /// How long to measure each size of a sweep (1ms to 1m) [default: 200ms; 40ms with --quick]
     #[arg(long, value_name = "DURATION", value_parser = cell_time, requires = "sweep", allow_hyphen_values = true)]

@@ -190,6 +190,17 @@ fn a_sweep_measures_up_to_what_a_mechanism_carries_and_says_why_not_beyond() {
 }
 
 #[test]
+fn a_bare_sweep_before_another_option_runs_the_default_sizes() {
+    let rows = sweep_json(&["--sweep", "--mechanism", "eventfd"]);
+    let sizes: Vec<u64> = rows
+        .iter()
+        .map(|r| r["size_bytes"].as_u64().unwrap())
+        .collect();
+    let powers_of_4: Vec<u64> = (0..12).map(|i| 1 << (2 * i)).collect();
+    assert_eq!(sizes, powers_of_4);
+}
+
+#[test]
 fn every_cell_of_a_sweep_keeps_its_histogram() {
     let rows = sweep_json(&[
         "--mechanism",
@@ -248,7 +259,8 @@ fn bad_sweeps_are_usage_errors_before_anything_runs() {
             &["--sweep", "64", "--cell-time=-1ms"],
             "negative; a cell lasts 1ms to 1m",
         ),
-        (&["--sweep", "-1"], "is not a size in bytes"),
+        // A value must not start with `-`: `--sweep --mechanism pipe` is the default sizes.
+        (&["--sweep", "-1"], "unexpected argument '-1'"),
         (&["--sweep", "64", "--total", "1M"], "cannot be used with"),
         (&["--sweep", "64", "--rounds", "10"], "cannot be used with"),
         (&["--cell-time", "10ms"], "--sweep"),

@@ -197,7 +197,7 @@ pub fn markdown(
     command: &[String],
 ) -> String {
     let mut text = format!("# {}\n\n", words.export_title());
-    for line in words.machine_facts(machine, env!("CARGO_PKG_VERSION"), command) {
+    for line in super::text::machine_facts(words, machine, env!("CARGO_PKG_VERSION"), command) {
         text.push_str(&format!("- {}\n", escape_markdown(&line)));
     }
     text.push('\n');

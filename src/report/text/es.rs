@@ -5,9 +5,9 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
-    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
-    signal_son_command, sized, son_command, son_name,
+    Fact, ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list,
+    held_list, human_bytes, limit, mq_command, receive_command, shm_son_command,
+    signal_kill_command, signal_son_command, sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -1836,35 +1836,16 @@ impl Words for Es {
         "resultados de ipcdemo bench"
     }
 
-    fn machine_facts(
-        &self,
-        machine: &crate::sys::machine::Machine,
-        version: &str,
-        command: &[String],
-    ) -> Vec<String> {
-        let unknown = || "desconocido".to_string();
-        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
-        vec![
-            format!("ipcdemo {}", version),
-            format!("orden: `{}`", command_line(command).replace('`', "\\`")),
-            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
-            format!(
-                "CPU: {} en línea; esta ejecución puede usar {}",
-                machine.cpus_online,
-                if allowed.is_empty() {
-                    unknown()
-                } else {
-                    allowed.join(", ")
-                }
-            ),
-            format!("núcleo: {}", machine.kernel.clone().unwrap_or_else(unknown)),
-            format!(
-                "pipe-max-size: {}",
-                machine
-                    .pipe_max_size_bytes
-                    .map_or_else(unknown, |b| human_bytes(b as u64))
-            ),
-        ]
+    fn fact(&self, fact: Fact) -> &'static str {
+        match fact {
+            Fact::Command => "orden",
+            Fact::Kernel => "núcleo",
+            Fact::Unknown => "desconocido",
+        }
+    }
+
+    fn cpus_fact(&self, online: usize, allowed: &str) -> String {
+        format!("CPU: {online} en línea; esta ejecución puede usar {allowed}")
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {

@@ -129,14 +129,10 @@ pub trait Words: Sync {
     fn bench_reading(&self, reading: &Reading) -> String;
     /// The title of an exported Markdown page.
     fn export_title(&self) -> &'static str;
-    /// The facts of an exported Markdown page, a line each: ipcdemo's version, the command,
-    /// the CPU, the CPUs online and allowed, the kernel, pipe-max-size.
-    fn machine_facts(
-        &self,
-        machine: &crate::sys::machine::Machine,
-        version: &str,
-        command: &[String],
-    ) -> Vec<String>;
+    /// A label of an exported Markdown page's facts (see [`machine_facts`]).
+    fn fact(&self, fact: Fact) -> &'static str;
+    /// "CPUs: 2 online; this run may use 0, 1".
+    fn cpus_fact(&self, online: usize, allowed: &str) -> String;
     fn progress(
         &self,
         step: usize,
@@ -291,6 +287,53 @@ pub struct Reading {
     /// In a sweep (rows of more than one size): the message sizes of the fastest stream and
     /// of the quickest round trip.
     pub sizes: (Option<usize>, Option<usize>),
+}
+
+/// The labels of an exported page's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    Command,
+    Kernel,
+    /// What the system did not say.
+    Unknown,
+}
+
+/// The facts of an exported Markdown page, a line each: ipcdemo's version, the command, the
+/// CPU, the CPUs online and allowed, the kernel, pipe-max-size.
+pub fn machine_facts(
+    words: &dyn Words,
+    machine: &crate::sys::machine::Machine,
+    version: &str,
+    command: &[String],
+) -> Vec<String> {
+    let unknown = || words.fact(Fact::Unknown).to_string();
+    let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
+    let allowed = match allowed.is_empty() {
+        true => unknown(),
+        false => allowed.join(", "),
+    };
+    vec![
+        format!("ipcdemo {version}"),
+        // Double backticks: a backtick inside the command cannot end the code span.
+        format!(
+            "{}: `` {} ``",
+            words.fact(Fact::Command),
+            command_line(command)
+        ),
+        format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
+        words.cpus_fact(machine.cpus_online, &allowed),
+        format!(
+            "{}: {}",
+            words.fact(Fact::Kernel),
+            machine.kernel.clone().unwrap_or_else(unknown)
+        ),
+        format!(
+            "pipe-max-size: {}",
+            machine
+                .pipe_max_size_bytes
+                .map_or_else(unknown, |b| human_bytes(b as u64))
+        ),
+    ]
 }
 
 /// A mechanism's name, with the message size in a sweep: `shm (64 KiB)`.

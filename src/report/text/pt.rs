@@ -5,9 +5,9 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use super::{
-    ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list, held_list,
-    human_bytes, limit, mq_command, receive_command, shm_son_command, signal_kill_command,
-    signal_son_command, sized, son_command, son_name,
+    Fact, ModePart, PlotWord, Reading, TimelineWord, Words, command_line, count, fd_list,
+    held_list, human_bytes, limit, mq_command, receive_command, shm_son_command,
+    signal_kill_command, signal_son_command, sized, son_command, son_name,
 };
 use crate::bench::model::{BenchNote, FanIn, Measure, Mechanism, Unsupported, Wake};
 use crate::event::{
@@ -1810,35 +1810,16 @@ impl Words for Pt {
         "resultados do ipcdemo bench"
     }
 
-    fn machine_facts(
-        &self,
-        machine: &crate::sys::machine::Machine,
-        version: &str,
-        command: &[String],
-    ) -> Vec<String> {
-        let unknown = || "desconhecido".to_string();
-        let allowed: Vec<String> = machine.cpus_allowed.iter().map(|c| c.to_string()).collect();
-        vec![
-            format!("ipcdemo {}", version),
-            format!("comando: `{}`", command_line(command).replace('`', "\\`")),
-            format!("CPU: {}", machine.cpu_model.clone().unwrap_or_else(unknown)),
-            format!(
-                "CPUs: {} ligadas; esta execução pode usar {}",
-                machine.cpus_online,
-                if allowed.is_empty() {
-                    unknown()
-                } else {
-                    allowed.join(", ")
-                }
-            ),
-            format!("kernel: {}", machine.kernel.clone().unwrap_or_else(unknown)),
-            format!(
-                "pipe-max-size: {}",
-                machine
-                    .pipe_max_size_bytes
-                    .map_or_else(unknown, |b| human_bytes(b as u64))
-            ),
-        ]
+    fn fact(&self, fact: Fact) -> &'static str {
+        match fact {
+            Fact::Command => "comando",
+            Fact::Kernel => "kernel",
+            Fact::Unknown => "desconhecido",
+        }
+    }
+
+    fn cpus_fact(&self, online: usize, allowed: &str) -> String {
+        format!("CPUs: {online} ligadas; esta execução pode usar {allowed}")
     }
 
     fn cpu_cost(&self, value: f64, measure: Measure) -> String {

@@ -1574,6 +1574,14 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
         }
         said.push((format!("unsupported {why:?}"), words.unsupported(why)));
     }
+    for fact in [Fact::Command, Fact::Kernel, Fact::Unknown] {
+        match fact {
+            Fact::Command | Fact::Kernel | Fact::Unknown => {}
+        }
+        said.push((format!("fact {fact:?}"), words.fact(fact).to_string()));
+    }
+    said.push(("cpus fact".into(), words.cpus_fact(2, "0, 1")));
+    said.push(("export title".into(), words.export_title().to_string()));
     said.push((
         "cpu cost latency".into(),
         words.cpu_cost(4.75, Measure::Latency),

@@ -456,11 +456,24 @@ impl Reporter {
             self.last_stdout(&line)?;
         }
         let gib = |b: f64| b / f64::from(1u32 << 30);
+        // In a sweep there is a ceiling per size: each names its own.
+        let ceilings = results
+            .iter()
+            .filter(|m| m.copy_ceiling_bytes_per_second.is_some())
+            .count();
         for m in results {
             if let (Some(ceiling), Some(own)) =
                 (m.copy_ceiling_bytes_per_second, m.bytes_per_second)
             {
-                self.last_stdout(&words.copy_ceiling(gib(ceiling), gib(own)))?;
+                let which = match ceilings > 1 {
+                    true => format!(
+                        "{}, {}",
+                        m.mechanism.name(),
+                        crate::units::human_bytes(m.size_bytes as u64)
+                    ),
+                    false => m.mechanism.name().to_string(),
+                };
+                self.last_stdout(&words.copy_ceiling(&which, gib(ceiling), gib(own)))?;
             }
         }
         for m in results {

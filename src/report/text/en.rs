@@ -1702,9 +1702,9 @@ impl Words for En {
         }
     }
 
-    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+    fn copy_ceiling(&self, which: &str, ceiling_gib: f64, shm_gib: f64) -> String {
         format!(
-            "ceiling (shm): copying and checking the same records in one process, through a \
+            "ceiling ({which}): copying and checking the same records in one process, through a \
              buffer the size of the ring, runs at {} GiB/s: a transport that copies them twice \
              on one CPU; the shm row, with two processes, moved {}× that",
             self.num(ceiling_gib, 2),

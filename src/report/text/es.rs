@@ -1777,9 +1777,9 @@ impl Words for Es {
         }
     }
 
-    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+    fn copy_ceiling(&self, which: &str, ceiling_gib: f64, shm_gib: f64) -> String {
         format!(
-            "techo (shm): copiar y verificar los mismos registros en un solo proceso, por un \
+            "techo ({which}): copiar y verificar los mismos registros en un solo proceso, por un \
              búfer del tamaño del anillo, va a {} GiB/s: un transporte que los copia dos veces \
              en una CPU; la fila shm, con dos procesos, movió {}× eso",
             self.num(ceiling_gib, 2),

@@ -112,7 +112,8 @@ pub trait Words: Sync {
     fn cpu_summary(&self, report: &CpuReport) -> String;
     /// The single-process copy-and-verify ceiling beside the shm throughput, in GiB/s, and
     /// the shm row's own figure.
-    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String;
+    /// The shm row's ceiling; `which` is `shm`, or `shm, 64 KiB` in a sweep.
+    fn copy_ceiling(&self, which: &str, ceiling_gib: f64, shm_gib: f64) -> String;
     fn measure(&self, measure: Measure) -> &'static str;
     fn bench_header(&self) -> [&'static str; 16];
     /// Why a sweep has no row for a mechanism at a size (the mode column of a `-` row).

@@ -1751,9 +1751,9 @@ impl Words for Pt {
         }
     }
 
-    fn copy_ceiling(&self, ceiling_gib: f64, shm_gib: f64) -> String {
+    fn copy_ceiling(&self, which: &str, ceiling_gib: f64, shm_gib: f64) -> String {
         format!(
-            "teto (shm): copiar e conferir os mesmos registros num só processo, por um buffer \
+            "teto ({which}): copiar e conferir os mesmos registros num só processo, por um buffer \
              do tamanho do anel, anda a {} GiB/s: um transporte que os copia duas vezes numa \
              CPU; a linha shm, com dois processos, moveu {}× isso",
             self.num(ceiling_gib, 2),

@@ -1557,7 +1557,10 @@ fn everything(words: &dyn Words) -> Vec<(String, String)> {
             ));
         }
     }
-    said.push(("ceiling".into(), words.copy_ceiling(9.8, 4.2)));
+    said.push((
+        "ceiling".into(),
+        words.copy_ceiling("shm, 64 KiB", 9.8, 4.2),
+    ));
     said.push(("bench header".into(), words.bench_header().join(" ")));
     for why in [
         Unsupported::AboveSendBuffer { max_bytes: 212_960 },

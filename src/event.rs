@@ -676,6 +676,10 @@ pub enum Error {
     PipeBufBroken {
         pipe_buf: usize,
     },
+    /// bench: a buffer of this many bytes could not be had (a memory limit).
+    NoMemory {
+        bytes: usize,
+    },
     /// A measurement failed; `error` says why.
     Bench {
         mechanism: Mechanism,

@@ -34,7 +34,7 @@ use nix::unistd::{Pid, dup, pipe, read, write};
 use super::channel::{ScratchDir, fifo_pair};
 use super::child::{Affinity, cpus, spawn_child};
 use super::model::FanIn;
-use super::throughput::{PERIOD, pattern};
+use super::throughput::{PERIOD, pattern, zeroed};
 use super::{
     BenchNote, Config, Measure, Measurement, Mechanism, Unsupported, empty_measurement, with_cpu,
 };
@@ -139,10 +139,10 @@ pub(super) fn measure(
     result.pipe_size_bytes = ends.pipe_size;
     result.notes.extend(ends.notes.iter().copied());
     let (go_read, go_write) = pipe().doing(Doing::CreatingPipe)?;
-    let source = pattern(plan.record);
-    let mut scratch = vec![0u8; plan.batch * plan.record];
-    let mut buffer = vec![0u8; (plan.batch * plan.record).max(64 << 10)];
-    let mut tally = Tally::new(plan);
+    let source = pattern(plan.record)?;
+    let mut scratch = zeroed(plan.batch * plan.record)?;
+    let mut buffer = zeroed((plan.batch * plan.record).max(64 << 10))?;
+    let mut tally = Tally::new(plan)?;
     let mut senders = Senders::new(plan.senders);
     let before = usage::own();
 
@@ -515,16 +515,16 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    pub(super) fn new(plan: Plan) -> Tally {
-        Tally {
+    pub(super) fn new(plan: Plan) -> Result<Tally> {
+        Ok(Tally {
             plan,
             next: vec![0; plan.senders],
             bytes: vec![0; plan.senders],
             first_done: None,
             received: 0,
-            source: pattern(plan.record),
+            source: pattern(plan.record)?,
             done_at: None,
-        }
+        })
     }
 
     /// Checks one whole record; `pinned`: the one sender its connection carries (sockets).
@@ -773,13 +773,13 @@ mod tests {
 
     fn record(sender: u32, seq: u64) -> Vec<u8> {
         let mut bytes = vec![0u8; PLAN.record];
-        fill(&mut bytes, sender, seq, &pattern(PLAN.record));
+        fill(&mut bytes, sender, seq, &pattern(PLAN.record).unwrap());
         bytes
     }
 
     /// Feeds `stream` in pieces of `piece` bytes (cutting records at every boundary but one).
     fn feed(stream: &[u8], piece: usize, pin: bool) -> (Tally, Result<(), Broken>) {
-        let mut tally = Tally::new(PLAN);
+        let mut tally = Tally::new(PLAN).unwrap();
         let mut framer = Framer::new(PLAN, pin);
         for chunk in stream.chunks(piece) {
             if let Err(broken) = framer.feed(&mut tally, chunk) {

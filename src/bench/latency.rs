@@ -8,6 +8,7 @@ use nix::unistd::{read, write};
 
 use super::channel::{Channel, set_nonblocking};
 use super::child::{Affinity, cpus, reap, spawn_child};
+use super::throughput::zeroed;
 use super::{Config, Measure, Measurement, empty_measurement, with_cpu};
 use crate::event::{Error, Result, Sink};
 use crate::sys::{Doing, signals};
@@ -33,7 +34,7 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
     } = channel;
     let (size, busy) = (config.msg_size, config.busy_poll);
     let all_rounds = config.warmup.saturating_add(config.rounds);
-    let mut echo = vec![0u8; size];
+    let mut echo = zeroed(size)?;
     let before = crate::sys::usage::own();
     let (child, (parent_read, parent_write)) =
         spawn_child((parent_read, parent_write), child_cpu, sink, move || {
@@ -43,8 +44,8 @@ pub(super) fn measure(channel: Channel, config: &Config, sink: &dyn Sink) -> Res
             }
             Ok(())
         })?;
-    let mut ping = vec![0u8; size];
-    let mut pong = vec![0u8; size];
+    let mut ping = zeroed(size)?;
+    let mut pong = zeroed(size)?;
     let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let mut started = nanos.begin();

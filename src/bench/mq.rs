@@ -44,7 +44,7 @@ mod linux {
     use nix::unistd::Pid;
 
     use super::super::child::{Affinity, cpus, reap, spawn_child};
-    use super::super::throughput::{PERIOD, pattern};
+    use super::super::throughput::{PERIOD, pattern, zeroed};
     use super::super::with_cpu;
     use super::super::{BenchNote, Config, Measure, Measurement, blank_measurement};
     use crate::event::{Error, Result, Sink};
@@ -173,14 +173,14 @@ mod linux {
             ..
         } = queues;
         let (total, busy) = (config.total, config.busy_poll);
-        let source = pattern(message_size);
+        let source = pattern(message_size)?;
         let before = crate::sys::usage::own();
         let (child, (parent_in, parent_out)) = spawn_child(
             (parent_in.into(), parent_out.into()),
             child_cpu,
             sink,
             move || {
-                let mut go = vec![0u8; message_size];
+                let mut go = zeroed(message_size)?;
                 receive(&child_in, &mut go, busy, Doing::Streaming)?;
                 let mut sent = 0u64;
                 while sent < total {
@@ -198,8 +198,8 @@ mod linux {
             },
         )?;
         let (parent_in, parent_out) = (Queue::from_fd(parent_in), Queue::from_fd(parent_out));
-        let mut buffer = vec![0u8; message_size];
-        let expected = pattern(message_size);
+        let mut buffer = zeroed(message_size)?;
+        let expected = pattern(message_size)?;
         let started = Instant::now();
         let outcome = (|| -> Result<(u64, u64)> {
             send(&parent_out, b"g", busy, Doing::Streaming)?;
@@ -253,7 +253,7 @@ mod linux {
             child_cpu,
             sink,
             move || {
-                let mut echo = vec![0u8; message_size];
+                let mut echo = zeroed(message_size)?;
                 for _ in 0..all_rounds {
                     let n = receive(&child_in, &mut echo, busy, Doing::PingPong)?;
                     send(&child_out, &echo[..n], busy, Doing::PingPong)?;
@@ -262,8 +262,8 @@ mod linux {
             },
         )?;
         let (parent_in, parent_out) = (Queue::from_fd(parent_in), Queue::from_fd(parent_out));
-        let mut ping = vec![0u8; size];
-        let mut pong = vec![0u8; message_size];
+        let mut ping = zeroed(size)?;
+        let mut pong = zeroed(message_size)?;
         let mut nanos = crate::bench::stats::RoundTrips::new(config.percentiles);
         let outcome = (|| -> Result<f64> {
             let mut watch = Watch::new(child);

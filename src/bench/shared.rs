@@ -15,7 +15,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, getpid, getppid};
 
 use super::child::{Affinity, cpus, reap, spawn_child};
-use super::throughput::{PERIOD, pattern};
+use super::throughput::{PERIOD, pattern, zeroed};
 use super::{Config, Measure, Measurement, empty_measurement, with_cpu};
 use crate::event::{Error, Result, Sink};
 use crate::sys::ring::{Consumer, Producer, RECORD_HEADER, Recv, Ring, Waker};
@@ -197,7 +197,7 @@ pub(super) fn throughput(config: &Config, sink: &dyn Sink) -> Result<Measurement
     result.mode.ring_bytes = Some(ring.capacity());
     let (parent_cpu, child_cpu) = cpus(config.pin)?;
     let _affinity = Affinity::pin(parent_cpu)?;
-    let source = pattern(size);
+    let source = pattern(size)?;
     let parent = getpid();
     let before = usage::own();
     let (child, ()) = spawn_child((), child_cpu, sink, || {
@@ -218,8 +218,8 @@ pub(super) fn throughput(config: &Config, sink: &dyn Sink) -> Result<Measurement
         }
         Ok(())
     })?;
-    let mut buffer = vec![0u8; size];
-    let expected = pattern(size);
+    let mut buffer = zeroed(size)?;
+    let expected = pattern(size)?;
     let started = Instant::now();
     ring.start();
     let received = (|| -> Result<u64> {
@@ -261,9 +261,9 @@ pub(super) fn throughput(config: &Config, sink: &dyn Sink) -> Result<Measurement
 /// checks it, as the two sides of the `shm` row do between them: what a transport that copies
 /// twice could reach here at best, with no waiting and no sharing of cache lines.
 fn copy_ceiling(total: u64, size: usize, capacity: usize) -> Result<f64> {
-    let source = pattern(size);
-    let mut area = vec![0u8; capacity];
-    let mut out = vec![0u8; size];
+    let source = pattern(size)?;
+    let mut area = zeroed(capacity)?;
+    let mut out = zeroed(size)?;
     let footprint = Ring::footprint(size);
     let mut offset = 0;
     let mut done = 0u64;
@@ -304,7 +304,7 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let (child, ()) = spawn_child((), child_cpu, sink, || {
         wait_for_start(&ping, parent)?;
         let (mut pings, mut pongs) = (ping.consumer(), pong.producer());
-        let mut echo = vec![0u8; size];
+        let mut echo = zeroed(size)?;
         let peer = Peer::Parent(parent);
         let mut freed = 0;
         for round in 0..all_rounds {
@@ -316,8 +316,8 @@ pub(super) fn latency(config: &Config, sink: &dyn Sink) -> Result<Measurement> {
     let mut nanos = super::stats::RoundTrips::new(config.percentiles);
     let outcome = (|| -> Result<f64> {
         let (mut pings, mut pongs) = (ping.producer(), pong.consumer());
-        let mut message = vec![0u8; size];
-        let mut answer = vec![0u8; size];
+        let mut message = zeroed(size)?;
+        let mut answer = zeroed(size)?;
         let peer = Peer::Child(child);
         let mut freed = 0;
         ping.start();

@@ -18,8 +18,23 @@ use crate::sys::{Context, Doing, signals};
 pub(super) const PERIOD: usize = 251;
 
 /// The writer's bytes: the pattern, long enough to start a write at any phase.
-pub(super) fn pattern(len: usize) -> Vec<u8> {
-    (0..len + PERIOD).map(|i| (i % PERIOD) as u8).collect()
+pub(super) fn pattern(len: usize) -> Result<Vec<u8>> {
+    let mut bytes = zeroed(len.saturating_add(PERIOD))?;
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = (i % PERIOD) as u8;
+    }
+    Ok(bytes)
+}
+
+/// A buffer of `len` zero bytes, or an error instead of an abort when the memory is not
+/// there (a 16 MiB sweep under `ulimit -v`).
+pub(super) fn zeroed(len: usize) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(len)
+        .map_err(|_| Error::NoMemory { bytes: len })?;
+    bytes.resize(len, 0);
+    Ok(bytes)
 }
 
 pub(super) fn measure(
@@ -66,8 +81,8 @@ pub(super) fn measure(
                 stream_write(&child_write, source.bytes(), total, size, busy)
             }
         })?;
-    let mut buffer = vec![0u8; size.max(64 * 1024)];
-    let expected = pattern(buffer.len());
+    let mut buffer = zeroed(size.max(64 * 1024))?;
+    let expected = pattern(buffer.len())?;
     let devnull = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/null")
@@ -129,7 +144,7 @@ const HUGE_PAGE: usize = 2 << 20;
 
 impl WriterBuffer {
     fn new(len: usize, huge: bool) -> Result<WriterBuffer> {
-        let pattern = pattern(len - PERIOD);
+        let pattern = pattern(len - PERIOD)?;
         if !huge {
             return Ok(WriterBuffer {
                 bytes: pattern,
@@ -138,7 +153,7 @@ impl WriterBuffer {
             });
         }
         let rounded = len.div_ceil(HUGE_PAGE) * HUGE_PAGE;
-        let mut bytes = vec![0u8; rounded + HUGE_PAGE];
+        let mut bytes = zeroed(rounded + HUGE_PAGE)?;
         let offset = bytes.as_ptr().align_offset(HUGE_PAGE);
         advise_huge(&mut bytes[offset..offset + rounded]);
         bytes[offset..offset + len].copy_from_slice(&pattern[..len]);

@@ -348,3 +348,34 @@ fn a_stop_signal_ends_a_sweep_by_the_signal_with_the_rows_it_finished() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_size_that_does_not_fit_in_memory_is_an_error_not_an_abort() {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = ipcdemo_std(&[
+        "bench",
+        "--mechanism",
+        "shm",
+        "--throughput-only",
+        "--sweep",
+        "16M",
+        "--cell-time",
+        "1ms",
+    ]);
+    // 200 MB of address space: the program runs, a 64 MiB ring and its copies do not fit.
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = 200 << 20;
+            nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_AS, limit, limit)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let (code, stderr) = run_with_deadline("a sweep under a memory limit", cmd);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("measuring the shm throughput at 16 MiB: could not get 16777467 B of memory"),
+        "{stderr}"
+    );
+}

@@ -878,6 +878,10 @@ impl Words for En {
             Error::CorruptRecords { byte } => format!(
                 "byte {byte:#04x} is not the next byte of any writer: the stream is corrupt"
             ),
+            Error::NoMemory { bytes } => format!(
+                "could not get {} of memory for the buffers: choose smaller sizes, or allow more memory (ulimit -v)",
+                human_bytes(*bytes as u64)
+            ),
             Error::PipeBufBroken { pipe_buf } => format!(
                 "a record of at most PIPE_BUF ({pipe_buf}) bytes tore: this kernel broke the \
                  promise of pipe(7)"

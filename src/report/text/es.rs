@@ -921,6 +921,10 @@ impl Words for Es {
                 "el byte {byte:#04x} no es el siguiente byte de ningún escritor: el flujo está \
                  corrupto"
             ),
+            Error::NoMemory { bytes } => format!(
+                "no se pudieron obtener {} de memoria para los búferes: elija tamaños menores, o permita más memoria (ulimit -v)",
+                human_bytes(*bytes as u64)
+            ),
             Error::PipeBufBroken { pipe_buf } => format!(
                 "se rompió un registro de PIPE_BUF ({pipe_buf}) bytes como máximo: este núcleo \
                  no cumplió la promesa de pipe(7)"

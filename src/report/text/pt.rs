@@ -911,6 +911,10 @@ impl Words for Pt {
                 "o byte {byte:#04x} não é o próximo byte de nenhum escritor: o fluxo está \
                  corrompido"
             ),
+            Error::NoMemory { bytes } => format!(
+                "não foi possível obter {} de memória para os buffers: escolha tamanhos menores, ou permita mais memória (ulimit -v)",
+                human_bytes(*bytes as u64)
+            ),
             Error::PipeBufBroken { pipe_buf } => format!(
                 "um registro de no máximo PIPE_BUF ({pipe_buf}) bytes se rasgou: este kernel \
                  quebrou a promessa de pipe(7)"

@@ -138,6 +138,7 @@ fn errors() -> Vec<Error> {
         },
         Error::CorruptRecords { byte: 0xff },
         Error::PipeBufBroken { pipe_buf: 4096 },
+        Error::NoMemory { bytes: 16 << 20 },
         Error::Bench {
             mechanism: Mechanism::Tcp,
             measure: Measure::Latency,
@@ -400,6 +401,7 @@ fn error_index(e: &Error) -> usize {
         Error::AddsLost { .. } => 68,
         Error::NoSuchMeasure { .. } => 69,
         Error::NeedsLinux(LinuxOnly::SharedMemory) => 70,
+        Error::NoMemory { .. } => 71,
     }
 }
 

@@ -295,6 +295,43 @@ fn the_table_has_a_row_per_measure_and_a_reading() {
 }
 
 #[test]
+fn the_reading_names_sizes_only_in_a_sweep() {
+    let reading = |args: &[&str]| {
+        let out = ipcdemo(args).assert().success();
+        let stdout = stdout_text(&out);
+        stdout
+            .lines()
+            .find(|l| l.starts_with("reading: "))
+            .unwrap_or_else(|| panic!("{stdout}"))
+            .to_string()
+    };
+    // A plain run's rows differ in size (mq's capped messages, signal's none): no sizes.
+    let plain = reading(&[
+        "bench",
+        "--mechanism",
+        "pipe,mq,signal",
+        "--total",
+        "1M",
+        "--rounds",
+        "200",
+    ]);
+    assert!(!plain.contains(" B)") && !plain.contains("iB)"), "{plain}");
+    let swept = reading(&[
+        "bench",
+        "--mechanism",
+        "pipe",
+        "--sweep",
+        "64,4K",
+        "--cell-time",
+        "5ms",
+    ]);
+    assert!(
+        swept.contains("pipe (64 B)") || swept.contains("pipe (4 KiB)"),
+        "{swept}"
+    );
+}
+
+#[test]
 fn bad_sizes_are_usage_errors() {
     for (args, needle) in [
         (&["bench", "--total", "0"][..], "zero-length"),

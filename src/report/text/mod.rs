@@ -367,10 +367,12 @@ impl Reading {
                 && m.bytes_per_second.is_some()
                 && fastest.is_some_and(|best| best.size_bytes == m.size_bytes)
         });
-        let swept = results.iter().filter(|m| m.skipped.is_none()).any(|m| {
-            results
-                .iter()
-                .any(|o| o.size_bytes != m.size_bytes && o.measure == m.measure)
+        // A sweep measures one mechanism and measure more than once (at several sizes); a
+        // plain run's rows may differ in size too (mq's capped messages, signal's none).
+        let swept = results.iter().enumerate().any(|(i, m)| {
+            results[..i].iter().any(|o| {
+                o.mechanism == m.mechanism && o.measure == m.measure && o.size_bytes != m.size_bytes
+            })
         });
         let size_of = |m: &Measurement| swept.then_some(m.size_bytes);
         Reading {

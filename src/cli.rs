@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::bench::model::{Mechanism, Pin, Wake};
@@ -682,17 +683,17 @@ pub struct BenchArgs {
     pub cell_time: Option<Duration>,
     /// Also write the rows, with the machine's facts and this command line, to FILE as JSON
     /// (written whole or not at all)
-    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    #[arg(long, value_name = "FILE", value_parser = clap::builder::OsStringValueParser::new().try_map(export_path))]
     pub export_json: Option<PathBuf>,
     /// Also write the rows to FILE as CSV: one header line, one line per row, no comments
-    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    #[arg(long, value_name = "FILE", value_parser = clap::builder::OsStringValueParser::new().try_map(export_path))]
     pub export_csv: Option<PathBuf>,
     /// Also write the table, with the machine's facts, to FILE as Markdown (to paste in an issue)
-    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    #[arg(long, value_name = "FILE", value_parser = clap::builder::OsStringValueParser::new().try_map(export_path))]
     pub export_markdown: Option<PathBuf>,
     /// Also draw the run as an SVG picture in FILE: throughput and round trips against message
     /// size with --sweep, else a bar and the percentiles per mechanism
-    #[arg(long, value_name = "FILE", value_parser = export_path)]
+    #[arg(long, value_name = "FILE", value_parser = clap::builder::OsStringValueParser::new().try_map(export_path))]
     pub plot: Option<PathBuf>,
     /// Measure only throughput
     #[arg(long, conflicts_with = "latency_only")]
@@ -719,9 +720,12 @@ pub struct BenchArgs {
 
 /// A path a result can be written to (see `sys::machine::writable`), checked before anything
 /// runs.
-fn export_path(text: &str) -> Result<PathBuf, String> {
+fn export_path(os_text: std::ffi::OsString) -> Result<PathBuf, String> {
+    // Any bytes make a Unix path; the messages show them as well as they can.
+    let lossy = os_text.to_string_lossy().into_owned();
+    let text = lossy.as_str();
+    let path = PathBuf::from(os_text);
     use crate::sys::machine::{Unwritable, writable};
-    let path = PathBuf::from(text);
     if text.is_empty() {
         return Err("an empty path; give a file name, like results.json".into());
     }

@@ -422,3 +422,24 @@ fn a_stopped_run_leaves_no_export_and_no_temporary_file() {
     assert_eq!(left, ["r.json"], "only what was there before");
     assert_eq!(read(&json), "before");
 }
+
+#[test]
+fn an_export_path_need_not_be_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir();
+    let path = dir.path().join(std::ffi::OsStr::from_bytes(b"r\xff.csv"));
+    let mut cmd = ipcdemo_std(&[
+        "bench",
+        "--mechanism",
+        "pipe",
+        "--total",
+        "1M",
+        "--rounds",
+        "10",
+        "--export-csv",
+    ]);
+    cmd.arg(&path).stdout(std::process::Stdio::null());
+    let (code, stderr) = run_with_deadline("an export to a Latin-1 name", cmd);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(read(&path).starts_with("mechanism,measure,size_bytes,"));
+}

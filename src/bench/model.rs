@@ -370,6 +370,52 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// A row with nothing measured yet: every figure 0 or none, the mode plain.
+    pub fn blank(mechanism: Mechanism, measure: Measure) -> Measurement {
+        Measurement {
+            mechanism,
+            measure,
+            mode: Mode {
+                zero_copy: false,
+                pipe_size_bytes: None,
+                busy_poll: false,
+                huge_pages: false,
+                pin: Pin::None,
+                cpus: None,
+                max_messages: None,
+                message_size_bytes: None,
+                ring_bytes: None,
+                mean_only: false,
+            },
+            size_bytes: 0,
+            skipped: None,
+            bytes: 0,
+            seconds: 0.0,
+            bytes_per_second: None,
+            messages: None,
+            messages_per_second: None,
+            rounds: None,
+            rtt_median_us: None,
+            rtt_p90_us: None,
+            rtt_p99_us: None,
+            rtt_p999_us: None,
+            rtt_max_us: None,
+            rtt_mean_us: None,
+            histogram: None,
+            fan_in: None,
+            round_trips_per_second: None,
+            pipe_size_bytes: None,
+            notes: Vec::new(),
+            cpu_parent_user_s: 0.0,
+            cpu_parent_sys_s: 0.0,
+            cpu_child_user_s: 0.0,
+            cpu_child_sys_s: 0.0,
+            copy_ceiling_bytes_per_second: None,
+            cpu_us_per_round_trip: None,
+            cpu_s_per_gib: None,
+        }
+    }
+
     /// What the row's speed cost: CPU time per round trip (latency) or per GiB (throughput),
     /// from both sides' totals; none when nothing was timed.
     pub fn set_cpu_cost(&mut self, warmup: u64) {

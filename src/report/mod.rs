@@ -223,31 +223,33 @@ impl Reporter {
         }
         let machine = crate::sys::machine::facts();
         let command = &self.exports.command;
-        let (table, _) = bench_cells(self.words, rows);
-        let reading = self.words.bench_reading(&Reading::of(rows));
+        let exports = &self.exports;
+        let mut files: Vec<(&std::path::Path, String)> = Vec::new();
+        if let Some(path) = &exports.json {
+            files.push((path, export::json(rows, &machine, command)));
+        }
+        if let Some(path) = &exports.csv {
+            files.push((path, export::csv(rows)));
+        }
+        if let Some(path) = &exports.markdown {
+            let (table, _) = bench_cells(self.words, rows);
+            let reading = self.words.bench_reading(&Reading::of(rows));
+            let page = export::markdown(self.words, &table, &reading, &machine, command);
+            files.push((path, page));
+        }
+        if let Some(path) = &exports.plot {
+            files.push((path, plot::svg(rows, self.words)));
+        }
         let give_up = || crate::sys::signals::received().is_some();
-        let files = [
-            (
-                &self.exports.json,
-                Box::new(|| export::json(rows, &machine, command)) as Box<dyn Fn() -> String>,
-            ),
-            (&self.exports.csv, Box::new(|| export::csv(rows))),
-            (
-                &self.exports.markdown,
-                Box::new(|| export::markdown(self.words, &table, &reading, &machine, command)),
-            ),
-            (&self.exports.plot, Box::new(|| plot::svg(rows, self.words))),
-        ];
+        let failed = |path: &std::path::Path, e: std::io::Error| {
+            Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
+        };
         // Every file complete first, then all put in place: a stop, or a failure, on the way
         // leaves every old file as it was.
         let mut ready = Vec::new();
-        for (path, contents) in files {
-            let Some(path) = path else { continue };
-            let fail = |e: std::io::Error| {
-                Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
-            };
-            match export::prepare(path, &contents(), &give_up).map_err(fail)? {
-                Some(file) => ready.push((path, file)),
+        for (path, contents) in &files {
+            match export::prepare(path, contents, &give_up).map_err(|e| failed(path, e))? {
+                Some(file) => ready.push((*path, file)),
                 None => return Ok(()),
             }
         }
@@ -255,9 +257,7 @@ impl Reporter {
             return Ok(());
         }
         for (path, file) in ready {
-            file.commit().map_err(|e| {
-                Error::call_on(Doing::WritingExport, path, crate::sys::errno_of(&e))
-            })?;
+            file.commit().map_err(|e| failed(path, e))?;
         }
         Ok(())
     }

@@ -1112,53 +1112,14 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::model::{Mode, Pin, Unsupported};
+    use crate::bench::model::Unsupported;
     use crate::report::text::Lang;
 
     /// A row with nothing measured: the tests fill in what they need.
     fn row(mechanism: Mechanism, measure: Measure, size_bytes: usize) -> Measurement {
-        Measurement {
-            mechanism,
-            measure,
-            mode: Mode {
-                zero_copy: false,
-                pipe_size_bytes: None,
-                busy_poll: false,
-                huge_pages: false,
-                pin: Pin::None,
-                cpus: None,
-                max_messages: None,
-                message_size_bytes: None,
-                ring_bytes: None,
-                mean_only: false,
-            },
-            size_bytes,
-            skipped: None,
-            fan_in: None,
-            bytes: 0,
-            seconds: 0.0,
-            bytes_per_second: None,
-            messages: None,
-            messages_per_second: None,
-            rounds: None,
-            rtt_median_us: None,
-            rtt_p90_us: None,
-            rtt_p99_us: None,
-            rtt_p999_us: None,
-            rtt_max_us: None,
-            rtt_mean_us: None,
-            histogram: None,
-            round_trips_per_second: None,
-            pipe_size_bytes: None,
-            notes: Vec::new(),
-            cpu_parent_user_s: 0.0,
-            cpu_parent_sys_s: 0.0,
-            cpu_child_user_s: 0.0,
-            cpu_child_sys_s: 0.0,
-            copy_ceiling_bytes_per_second: None,
-            cpu_us_per_round_trip: None,
-            cpu_s_per_gib: None,
-        }
+        let mut row = Measurement::blank(mechanism, measure);
+        row.size_bytes = size_bytes;
+        row
     }
 
     fn stream(mechanism: Mechanism, size: usize, bytes_per_second: f64) -> Measurement {
